@@ -1,0 +1,45 @@
+# The README's commands. `make run` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+
+.PHONY: setup run test test-fast lint format bench eval clean
+
+setup: $(STAMP)
+
+# torch first, pinned, so pip takes the local CPU build instead of a multi-GB CUDA one.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/workbench run
+
+test: setup
+	$(BIN)/pytest -q
+
+test-fast: setup
+	$(BIN)/pytest -q -m "not model and not browser and not slow"
+
+lint: setup
+	$(BIN)/ruff check workbench tests benchmarks
+	$(BIN)/ruff format --check workbench tests benchmarks
+
+format: setup
+	$(BIN)/ruff format workbench tests benchmarks
+	$(BIN)/ruff check --fix workbench tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+eval: setup
+	$(BIN)/workbench eval align --sentences ../shared/data/ecbplus-dev/sentences.jsonl \
+		--retrieval ../shared/data/ecbplus-dev/retrieval.jsonl --split dev
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

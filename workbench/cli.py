@@ -1,0 +1,423 @@
+"""The command line: one thin command per stage. The only place errors become exit codes.
+
+Exit status: 0 success; 1 an error (message on stderr, no traceback) or, for ``ingest``,
+at least one file rejected; 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench import __version__
+from workbench.config import Settings
+from workbench.errors import WorkbenchError
+
+FORMATS = click.Choice(["table", "jsonl"])
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.load(**overrides)
+
+
+def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--db`` on every command that reads or writes the store."""
+
+    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                  help="SQLite database [env WORKBENCH_DB; default data/workbench.db]")
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of commands that may embed."""
+
+    @click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]")
+    @click.option("--embeddings", "embeddings_dir", type=click.Path(path_type=Path),
+                  help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]")
+    @click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]")
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+class WorkbenchGroup(click.Group):
+    """Turns a WorkbenchError anywhere below into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=WorkbenchGroup)
+@click.version_option(__version__, prog_name="workbench")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool) -> None:
+    """Compare how different sources report the same events.
+
+    Typical run: `workbench ingest corpus/`, then `workbench align`, then
+    `workbench pairs` or `workbench app`.
+    """
+    ctx.obj = {"quiet": quiet}
+
+
+def _reporter(ctx: click.Context, settings: Settings) -> Any:
+    from workbench.progress import SILENT, TqdmReporter
+
+    if ctx.obj.get("quiet") or not settings.progress:
+        return SILENT
+    return TqdmReporter()
+
+
+def _open_store(settings: Settings, create: bool = False) -> Any:
+    from workbench.store import Store
+
+    return Store(settings.db, create=create)
+
+
+def _emit_jsonl(records: Iterable[dict[str, Any]]) -> None:
+    out = sys.stdout
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _table(rows: list[list[Any]], headers: list[str], widths: list[int]) -> None:
+    """A plain fixed-width table; long cells are cut with an ellipsis."""
+
+    def cell(value: Any, width: int) -> str:
+        text = " ".join(str(value).split())
+        return (text[: width - 1] + "…" if len(text) > width else text).ljust(width)
+
+    click.echo("  ".join(cell(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(cell(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+# -- stages -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="metadata CSV for the files (default: each folder's manifest.csv)")
+@store_options
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
+           db: Path | None) -> None:
+    """Ingest documents (.txt .md .html .pdf), or folders of them, into the database."""
+    from workbench.ingest.pipeline import ingest_paths
+
+    settings = _settings(db=db)
+    with _open_store(settings, create=True) as store:
+        report = ingest_paths(store, list(paths), settings=settings, manifest=manifest,
+                              progress=_reporter(ctx, settings))
+    for result in report.results:
+        click.echo(result.line(), err=result.status == "rejected")
+    counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
+    click.echo(f"{len(report.results)} files: {counts or 'none'}", err=True)
+    if report.rejected:
+        ctx.exit(1)
+
+
+@main.command()
+@store_options
+@model_options
+@click.pass_context
+def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
+          device: str | None) -> None:
+    """Embed every passage and sentence the vector cache does not have yet."""
+    from workbench.embed import embed_store
+
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    with _open_store(settings) as store:
+        vectors = embed_store(store, settings, progress=_reporter(ctx, settings))
+    total = len(vectors.passages) + len(vectors.sentences)
+    click.echo(f"{total} texts ({len(vectors.passages)} passages, {len(vectors.sentences)} "
+               f"sentences): {vectors.embedded} embedded, {total - vectors.embedded} cached")
+
+
+@main.command()
+@store_options
+@model_options
+@click.option("--top-k", type=int, help="counterparts kept per passage and document [3]")
+@click.option("--candidates", type=int, help="nearest passages per document rescored [10]")
+@click.option("--threshold", type=float, help="score below which a source is silent [0.5]")
+@click.option("--scorer", "scorer_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="pair-scorer JSON (default: the shipped one)")
+@click.pass_context
+def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
+          device: str | None, top_k: int | None, candidates: int | None,
+          threshold: float | None, scorer_file: Path | None) -> None:
+    """Align every passage with its counterparts in every other document."""
+    from workbench.align import align_store
+    from workbench.scorer import PairScorer
+
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
+                         top_k=top_k, candidates=candidates, threshold=threshold)
+    scorer = PairScorer.load(scorer_file)
+    with _open_store(settings) as store:
+        stats = align_store(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+    click.echo(
+        f"{stats.passages} passages in {stats.documents} documents "
+        f"({stats.embedded} texts embedded); {stats.pairs} pairs kept of "
+        f"{stats.candidates} candidates; {stats.unaddressed} passage-document gaps"
+    )
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+@model_options
+@click.option("--top", type=int, default=1, show_default=True,
+              help="pairs shown per passage and document")
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: Path | None,
+        model: str | None, embeddings_dir: Path | None, device: str | None, top: int) -> None:
+    """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
+    from workbench.align import align_store
+    from workbench.ingest.pipeline import ingest_paths
+
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    progress = _reporter(ctx, settings)
+    with _open_store(settings, create=True) as store:
+        report = ingest_paths(store, list(paths) or [settings.corpus_dir], settings=settings,
+                              manifest=manifest, progress=progress)
+        for result in report.rejected:
+            click.echo(result.line(), err=True)
+        stats = align_store(store, settings, progress=progress)
+        click.echo(f"{stats.passages} passages in {stats.documents} documents; "
+                   f"{stats.pairs} pairs", err=True)
+        _print_pairs(store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table")
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def documents(db: Path | None, fmt: str) -> None:
+    """List the ingested documents with their metadata."""
+    settings = _settings(db=db)
+    with _open_store(settings) as store:
+        docs = store.documents()
+        counts = store.passage_counts()
+    records = [
+        {"doc": d.id, "outlet": d.meta.outlet, "kind": d.meta.kind, "title": d.meta.title,
+         "author": d.meta.author, "published": d.meta.published, "date": d.date,
+         "url": d.meta.url, "language": d.meta.language, "format": d.format,
+         "passages": counts.get(d.id, 0), "source": d.source_path,
+         "content_hash": d.content_hash, **({"extra": d.meta.extra} if d.meta.extra else {})}
+        for d in docs
+    ]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["doc"], r["outlet"], r["date"], r["passages"], r["title"]] for r in records],
+           ["doc", "outlet", "date", "passages", "title"], [26, 24, 10, 8, 50])
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--doc", "doc_id", help="only this document")
+@click.option("--all-kinds", is_flag=True, help="include headings and boilerplate")
+def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool) -> None:
+    """List passages with their offsets in the document text."""
+    from workbench.models import PassageKind
+
+    settings = _settings(db=db)
+    kinds = list(PassageKind) if all_kinds else [PassageKind.TEXT]
+    with _open_store(settings) as store:
+        if doc_id is not None:
+            store.document(doc_id)
+        outlets = {d.id: d.meta.outlet for d in store.documents()}
+        found = store.passages(doc_id, kinds=kinds)
+    from workbench.records import passage_record
+
+    records = [passage_record(p, outlets[p.doc_id]) for p in found]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["passage_id"], r["doc"], f"{r['start']}-{r['end']}", r["kind"], r["text"]]
+            for r in records], ["passage", "doc", "offsets", "kind", "text"],
+           [13, 24, 11, 11, 70])
+
+
+def _print_pairs(rows: list[Any], fmt: str) -> None:
+    from workbench.records import pair_record
+
+    records = (pair_record(row) for row in rows)
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table(
+        [[r["pair_id"], f"{r['score']:.3f}", r["rank"], "yes" if r["mutual"] else "",
+          f"{r['a']['doc']} {r['a']['start']}-{r['a']['end']}", r["a"]["text"],
+          f"{r['b']['doc']} {r['b']['start']}-{r['b']['end']}", r["b"]["text"]]
+         for r in records],
+        ["pair", "score", "rank", "mutual", "a", "a text", "b", "b text"],
+        [14, 5, 4, 6, 30, 40, 30, 40],
+    )
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--doc", "doc_id", help="only pairs whose passage a is in this document")
+@click.option("--outlet", help="only pairs whose passage a is from this outlet")
+@click.option("--top", type=int, help="only counterparts ranked this high or better")
+@click.option("--min-score", type=float, help="only pairs scoring at least this")
+@click.option("--mutual", is_flag=True, help="only mutual best matches")
+def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top: int | None,
+          min_score: float | None, mutual: bool) -> None:
+    """List aligned pairs: for each passage a, its counterparts b in other documents."""
+    from workbench.align import current_alignment_key
+
+    settings = _settings(db=db)
+    with _open_store(settings) as store:
+        if store.alignment_count() == 0:
+            raise WorkbenchError("nothing aligned yet; run `workbench align` first")
+        if store.get_meta("aligned_corpus") != current_alignment_key(store, settings):
+            click.echo("warning: passages or settings changed since the last alignment; "
+                       "run `workbench align` to bring it up to date", err=True)
+        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top,
+                                   min_score=min_score)
+    if mutual:
+        rows = [r for r in rows if r["mutual"]]
+    _print_pairs(rows, fmt)
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--doc", "doc_id", help="only passages of this document")
+def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
+    """Passages with no counterpart above the threshold in some other document."""
+    settings = _settings(db=db)
+    with _open_store(settings) as store:
+        rows = [r for r in store.coverage(addressed=False)
+                if doc_id is None or r["source_doc"] == doc_id]
+        texts = {p.id: p for p in store.passages(doc_id)}
+    records = [
+        {"passage_id": r["passage_id"], "doc": r["source_doc"], "silent_doc": r["doc_id"],
+         "best_score": round(r["best_score"], 4), "text": texts[r["passage_id"]].text}
+        for r in rows if r["passage_id"] in texts
+    ]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["passage_id"], r["doc"], r["silent_doc"], f"{r['best_score']:.3f}", r["text"]]
+            for r in records], ["passage", "doc", "silent in", "best", "text"],
+           [13, 24, 24, 5, 60])
+
+
+# -- tags -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("pair_id")
+@click.argument("label")
+@click.option("--analyst", required=True, help="who is tagging (kept with the tag)")
+@click.option("--note", default="", help="free-text note")
+@store_options
+def tag(pair_id: str, label: str, analyst: str, note: str, db: Path | None) -> None:
+    """Tag an aligned pair: corroborates, contradicts, disputes_framing, related, unrelated."""
+    from workbench.store import add_tag
+
+    with _open_store(_settings(db=db)) as store:
+        saved = add_tag(store, pair_id, label, analyst, note)
+    click.echo(json.dumps(saved.record(), ensure_ascii=False))
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--analyst", help="only this analyst's tags")
+@click.option("--latest", is_flag=True, help="only each analyst's latest tag per pair")
+def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
+    """List analysts' tags, oldest first (every save is kept)."""
+    from workbench.store import tags as read_tags
+
+    with _open_store(_settings(db=db)) as store:
+        found = read_tags(store, analyst=analyst, latest=latest)
+    records = [t.record() for t in found]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["tag_id"], r["pair_id"], r["label"], r["analyst"], r["created_at"], r["note"]]
+            for r in records], ["tag", "pair", "label", "analyst", "created", "note"],
+           [6, 14, 16, 16, 29, 40])
+
+
+# -- evaluation -------------------------------------------------------------------------
+
+
+@main.group(name="eval", cls=WorkbenchGroup)
+def eval_group() -> None:
+    """Evaluate the workbench on public benchmarks."""
+
+
+@eval_group.command(name="align")
+@click.option("--sentences", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="ECB+ sentences.jsonl")
+@click.option("--retrieval", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="ECB+ retrieval.jsonl")
+@click.option("--split", default="dev", show_default=True, help="split to evaluate")
+@click.option("--fit-split", help="refit the pair scorer on this split first")
+@click.option("--scorer", "scorer_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="pair-scorer JSON to evaluate (default: the shipped one)")
+@click.option("--save-scorer", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the (re)fitted scorer here")
+@model_options
+@click.pass_context
+def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
+               fit_split: str | None, scorer_file: Path | None, save_scorer: Path | None,
+               model: str | None, embeddings_dir: Path | None, device: str | None) -> None:
+    """MAP, P@1 and R-precision of the aligner's ranking on ECB+ sentence retrieval."""
+    from workbench.embed import embed_texts, load_embedder, open_cache
+    from workbench.evaluate import evaluate_alignment, load_ecbplus
+    from workbench.scorer import PairScorer
+
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device)
+    embedder = load_embedder(settings)
+    cache = open_cache(settings, embedder)
+    progress = _reporter(ctx, settings)
+    data = load_ecbplus(sentences, retrieval, lambda texts: embed_texts(
+        texts, embedder, cache, progress=progress).vectors)
+    result = evaluate_alignment(data, split, PairScorer.load(scorer_file), fit_split=fit_split)
+    click.echo(f"ECB+ {split}: {result.product.queries} queries, model {embedder.model_id}")
+    click.echo(f"{'ranking':24s} {'MAP':>6s} {'P@1':>6s} {'R-prec':>6s}")
+    for name, scores in [("workbench aligner", result.product), *result.baselines.items()]:
+        click.echo(f"{name:24s} {scores.map:6.3f} {scores.p_at_1:6.3f} {scores.r_precision:6.3f}")
+    if save_scorer is not None:
+        result.scorer.save(save_scorer, card={
+            "data": f"ECB+ split {fit_split or '(unchanged)'} of {sentences.name}: sentence pairs "
+                    "and 3-sentence pseudo-paragraph pairs",
+            "model": embedder.model_id,
+            "evaluated_on": split,
+            "map": round(result.product.map, 4),
+            "p_at_1": round(result.product.p_at_1, 4),
+            "r_precision": round(result.product.r_precision, 4),
+        })
+        click.echo(f"scorer saved to {save_scorer}")
+
+
+if __name__ == "__main__":
+    main()
