@@ -62,7 +62,7 @@ def pair_row(record: dict[str, Any]) -> dict[str, Cell]:
         "adjudication": wording.adjudication_line(record["adjudication"]),
         "tags": "; ".join(wording.tag_line(t) for t in record["tags"]),
         "suggestion": suggestion["relation"] if suggestion else "",
-        "suggestion_confidence": suggestion["confidence"] if suggestion else "",
+        "suggestion_confidence": round(suggestion["confidence"], 4) if suggestion else "",
         "suggestion_reasons": wording.reasons_line(suggestion),
         "shared_specifics": "; ".join(spec["shared"]),
         "conflicting_specifics": "; ".join(spec["conflicting"]),
