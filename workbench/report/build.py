@@ -591,6 +591,7 @@ def _methods(
             {
                 "doc": d.id,
                 "file": Path(d.source_path).name,
+                "url": d.meta.url,
                 "format": d.format,
                 "content_sha256": d.content_hash,
                 "text_sha256": text_hash(d.text),

@@ -5,8 +5,8 @@ Both are streamed: claims, gaps and annotations are written one at a time.
 In the JSON-LD, each analyst's latest tag on a pair is one ``Annotation`` (motivation
 ``classifying``) whose body is the label (and the note, as a ``commenting`` body) and whose
 two targets are the pair's passages. Each target's ``source`` is the document text the
-offsets index into, named by an RFC 6920 ``ni:`` hash of that text (with the document's URL
-as ``via`` when known), and carries a ``TextQuoteSelector`` (the exact words, with up to 32
+offsets index into, named by an RFC 6920 ``ni:`` hash of that text (with the document's http(s)
+URL as ``via`` when known), and carries a ``TextQuoteSelector`` (the exact words, with up to 32
 characters either side) and a ``TextPositionSelector`` (character offsets, in Unicode code
 points). Superseded tags and adjudications are not exported as annotations.
 """
@@ -65,8 +65,9 @@ def _target(
         "format": "text/plain",
         "label": titles[side["doc"]],
     }
-    if urls.get(side["doc"]):
-        source["via"] = urls[side["doc"]]
+    url = urls.get(side["doc"]) or ""
+    if url.startswith(("https://", "http://")):
+        source["via"] = url
     return {
         "type": "SpecificResource",
         "source": source,

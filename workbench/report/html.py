@@ -394,11 +394,12 @@ def _methods(report: Report, out: TextIO) -> None:
     out.write("<h3>Documents</h3>\n")
     out.write(
         _table(
-            ["doc", "file", "format", "content SHA-256", "text SHA-256", "characters"],
+            ["doc", "file", "url", "format", "content SHA-256", "text SHA-256", "characters"],
             [
                 [
                     d["doc"],
                     d["file"],
+                    d["url"],
                     d["format"],
                     d["content_sha256"],
                     d["text_sha256"],
@@ -406,8 +407,8 @@ def _methods(report: Report, out: TextIO) -> None:
                 ]
                 for d in m["documents"]
             ],
-            numeric={5},
-            hashes={3, 4},
+            numeric={6},
+            hashes={4, 5},
         )
     )
     out.write("</section>\n")

@@ -250,11 +250,12 @@ def _methods(report: Report, out: TextIO) -> None:
     out.write(f"Inclusion: {cell(m['inclusion'])}.\n\n### Documents\n\n")
     _table(
         out,
-        ["doc", "file", "format", "content SHA-256", "text SHA-256", "characters"],
+        ["doc", "file", "url", "format", "content SHA-256", "text SHA-256", "characters"],
         [
             [
                 d["doc"],
                 d["file"],
+                d["url"],
                 d["format"],
                 d["content_sha256"],
                 d["text_sha256"],

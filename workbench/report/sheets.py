@@ -189,7 +189,7 @@ def _method_rows(report: Report) -> Iterator[dict[str, Cell]]:
     for d in m["documents"]:
         yield {
             "item": f"document {d['doc']}",
-            "value": f"{d['file']}; content SHA-256 {d['content_sha256']}; "
+            "value": f"{d['file']}; {d['url'] or 'no URL'}; content SHA-256 {d['content_sha256']}; "
             f"text SHA-256 {d['text_sha256']}; {d['characters']} characters",
         }
 
