@@ -14,7 +14,7 @@ from conftest import CORPUS, FakeEmbedder
 from workbench.align import align_store
 from workbench.config import Settings
 from workbench.ingest.pipeline import ingest_paths
-from workbench.report import Provenance
+from workbench.report import Provenance, Report, ReportScope, build_report
 from workbench.store import Store, add_adjudication, add_tag
 
 FIXED = Provenance(generated_at="2026-01-01T00:00:00+00:00", version="0.0.0-test")
@@ -88,3 +88,59 @@ def bundled(tmp_path_factory: pytest.TempPathFactory) -> Bundled:
 def bundled_store(bundled: Bundled) -> Iterator[Store]:
     with Store(bundled.settings.db) as store:
         yield store
+
+
+# -- hostile text -------------------------------------------------------------------
+
+SCRIPT = "<script>alert('passage')</script>"
+IMG = '<img src=x onerror=alert("passage")>'
+NOTE = "<script>alert('note')</script> =HYPERLINK(\"http://e.invalid\")"
+ANALYST = "<img src=x onerror=alert('analyst')>"
+OUTLET = 'Evil <script>alert("outlet")</script> News'
+FORMULA_OUTLET = "=cmd|' /C calc'!A0"
+
+DOCS = {
+    "a.txt": (
+        "Officials said twelve prisoners were released from camp 15 in June 2020 after a "
+        f"review of their cases. {SCRIPT} The ministry confirmed the releases in a statement.\n\n"
+        "Food shortages hit the northern provinces during the winter of 2020, aid groups said."
+    ),
+    "b.txt": (
+        "Officials said twelve prisoners were released from camp 15 in June 2020 after a "
+        f"review of their cases, the ministry said. {IMG} Families were not told in advance.\n\n"
+        "Aid groups said food shortages hit the northern provinces during the 2020 winter."
+    ),
+    "c.txt": (
+        "The ministry denied that any prisoners were released from camp 15 in June 2020 and "
+        "called the claims about their cases a fabrication.\n\n"
+        "The northern provinces had enough food during the winter of 2020, officials said."
+    ),
+}
+MANIFEST = (
+    "file,outlet,kind,title,author,published,url,language\n"
+    f'a.txt,"{OUTLET.replace(chr(34), chr(34) * 2)}",outlet,"<b>Title</b>",,2020-06,'
+    "javascript:alert(1),en\n"
+    f'b.txt,"{FORMULA_OUTLET}",outlet,Plain title,,2020-07,https://example.org/b,en\n'
+    "c.txt,Third Outlet,outlet,Another title,,2020-08,,en\n"
+)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
+    """A report of three small sources whose text, metadata and tags hold markup and
+    formulas."""
+    root = tmp_path_factory.mktemp("hostile")
+    folder = root / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
+    settings = make_settings(root)
+    with align_folder(settings, folder) as store:
+        pair = next(
+            row["pair_id"]
+            for row in store.aligned_pairs()
+            if SCRIPT in row["a_text"] and IMG in row["b_text"]
+        )
+        add_tag(store, pair, "corroborates", ANALYST, NOTE)
+        yield build_report(store, settings, ReportScope(), provenance=FIXED)

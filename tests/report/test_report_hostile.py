@@ -6,70 +6,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import pytest
 from markdown_it import MarkdownIt
 from openpyxl import load_workbook
 
-from workbench.report import ReportScope, build_report, render_report
+from workbench.report import render_report
 from workbench.report.cells import FORMULA_TRIGGERS, restore
-from workbench.store import add_tag
 
-from .conftest import FIXED, align_folder, make_settings
-
-SCRIPT = "<script>alert('passage')</script>"
-IMG = '<img src=x onerror=alert("passage")>'
-NOTE = "<script>alert('note')</script> =HYPERLINK(\"http://e.invalid\")"
-ANALYST = "<img src=x onerror=alert('analyst')>"
-OUTLET = 'Evil <script>alert("outlet")</script> News'
-FORMULA_OUTLET = "=cmd|' /C calc'!A0"
-
-DOCS = {
-    "a.txt": (
-        "Officials said twelve prisoners were released from camp 15 in June 2020 after a "
-        f"review of their cases. {SCRIPT} The ministry confirmed the releases in a statement.\n\n"
-        "Food shortages hit the northern provinces during the winter of 2020, aid groups said."
-    ),
-    "b.txt": (
-        "Officials said twelve prisoners were released from camp 15 in June 2020 after a "
-        f"review of their cases, the ministry said. {IMG} Families were not told in advance.\n\n"
-        "Aid groups said food shortages hit the northern provinces during the 2020 winter."
-    ),
-    "c.txt": (
-        "The ministry denied that any prisoners were released from camp 15 in June 2020 and "
-        "called the claims about their cases a fabrication.\n\n"
-        "The northern provinces had enough food during the winter of 2020, officials said."
-    ),
-}
-MANIFEST = (
-    "file,outlet,kind,title,author,published,url,language\n"
-    f'a.txt,"{OUTLET.replace(chr(34), chr(34) * 2)}",outlet,"<b>Title</b>",,2020-06,'
-    "javascript:alert(1),en\n"
-    f'b.txt,"{FORMULA_OUTLET}",outlet,Plain title,,2020-07,https://example.org/b,en\n'
-    "c.txt,Third Outlet,outlet,Another title,,2020-08,,en\n"
-)
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    root = tmp_path_factory.mktemp("hostile")
-    folder = root / "docs"
-    folder.mkdir()
-    for name, text in DOCS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    (folder / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
-    settings = make_settings(root)
-    with align_folder(settings, folder) as store:
-        pair = next(
-            row["pair_id"]
-            for row in store.aligned_pairs()
-            if SCRIPT in row["a_text"] and IMG in row["b_text"]
-        )
-        add_tag(store, pair, "corroborates", ANALYST, NOTE)
-        yield build_report(store, settings, ReportScope(), provenance=FIXED)
+from .conftest import ANALYST, FORMULA_OUTLET, IMG, NOTE, OUTLET, SCRIPT
+from .htmlcheck import inert_text
 
 
 def test_the_hostile_passages_are_in_the_report(hostile: Any) -> None:
@@ -78,36 +25,8 @@ def test_the_hostile_passages_are_in_the_report(hostile: Any) -> None:
     assert sum(len(t) for t in hostile.tags_by_pair.values()) == 1
 
 
-class _Elements(HTMLParser):
-    """Every element, attribute and piece of text of an HTML document."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _assert_inert_html(document: str) -> str:
-    parsed = _Elements()
-    parsed.feed(document)
-    names = {tag for tag, _ in parsed.tags}
-    assert not names & {"script", "img", "iframe", "object", "embed", "b"}, names
-    handlers = [(t, a) for t, attrs in parsed.tags for a, _ in attrs if a.startswith("on")]
-    assert not handlers
-    return "".join(parsed.text)
-
-
 def test_html_shows_markup_as_text(hostile: Any) -> None:
-    text = _assert_inert_html(render_report(hostile, "html").decode("utf-8"))
+    text = inert_text(render_report(hostile, "html").decode("utf-8"))
     for needle in (SCRIPT, IMG, NOTE, ANALYST, OUTLET, "<b>Title</b>", "javascript:alert(1)"):
         assert needle in text
 
@@ -115,7 +34,7 @@ def test_html_shows_markup_as_text(hostile: Any) -> None:
 def test_markdown_renders_markup_as_text(hostile: Any) -> None:
     source = render_report(hostile, "md").decode("utf-8")
     rendered = MarkdownIt("commonmark").enable("table").render(source)
-    text = _assert_inert_html(rendered)
+    text = inert_text(rendered)
     for needle in (SCRIPT, IMG, ANALYST, OUTLET, "<b>Title</b>"):
         assert needle in text
     assert "alert('note')" in text

@@ -33,7 +33,7 @@ def specifics_lines(spec: dict[str, Any]) -> dict[str, list[str]]:
         f"{item_label(e['a'])} here, {item_label(e['b'])} there"
         for e in spec.get("conflicting", [])
     ]
-    return {"shared": shared, "conflicting": conflicting}
+    return {"shared": list(dict.fromkeys(shared)), "conflicting": list(dict.fromkeys(conflicting))}
 
 
 def tag_line(tag: dict[str, Any]) -> str:
