@@ -175,9 +175,12 @@ class Report:
                 "counterparts": [self._counterpart(r) for r in rows],
             }
 
-    def pair_records(self) -> Iterator[dict[str, Any]]:
+    def pair_records(self, *, tagged_only: bool = False) -> Iterator[dict[str, Any]]:
         """``{"a", "b", ...counterpart fields}`` per pair, in claim order."""
-        for row in _records(self.pairs):
+        pairs = self.pairs
+        if tagged_only:
+            pairs = pairs[pairs["pair_id"].isin(list(self.tags_by_pair))]
+        for row in _records(pairs):
             record = self._counterpart(row)
             yield {
                 "pair_id": record.pop("pair_id"),
@@ -217,8 +220,11 @@ class Report:
 
 def _records(frame: pd.DataFrame, block: int = 20_000) -> Iterator[dict[str, Any]]:
     """The rows of ``frame`` as dicts, converted a block at a time."""
+    columns = list(frame.columns)
     for start in range(0, len(frame), block):
-        yield from frame.iloc[start : start + block].to_dict("records")
+        part = frame.iloc[start : start + block]
+        for values in zip(*(part[c].tolist() for c in columns), strict=True):
+            yield dict(zip(columns, values, strict=True))
 
 
 def _none_if_nan(value: Any) -> Any:

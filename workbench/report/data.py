@@ -97,9 +97,7 @@ def annotations(report: Report) -> Iterable[dict[str, Any]]:
         doc: ", ".join(p for p in (row["outlet"], row["title"]) if p) + f" (doc {doc})"
         for doc, row in sources.iterrows()
     }
-    for record in report.pair_records():
-        if not record["tags"]:
-            continue
+    for record in report.pair_records(tagged_only=True):
         targets = [_target(report, record[s], urls, titles) for s in ("a", "b")]
         for tag in record["tags"]:
             body: list[dict[str, Any]] = [

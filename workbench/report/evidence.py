@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -74,14 +75,15 @@ def _item(s: specifics.Specific, offset: int) -> dict[str, Any]:
     return out
 
 
-def _comparable(text: str) -> list[specifics.Specific]:
-    """Numbers, dates and names; a number word counting nothing ("one of the...") is an
-    idiom more often than a figure, so it is left out."""
-    return [
-        s
+@lru_cache(maxsize=65536)
+def _comparable(text: str) -> tuple[tuple[specifics.Specific, frozenset[str]], ...]:
+    """Numbers, dates and names with their match keys; a number word counting nothing
+    ("one of the...") is an idiom more often than a figure, so it is left out."""
+    return tuple(
+        (s, frozenset(s.keys()))
         for s in specifics.extract(text)
         if s.kind in _COMPARED and not (s.kind == "number" and not s.unit and s.text.isalpha())
-    ]
+    )
 
 
 def compare_specifics(a_text: str, a_start: int, b_text: str, b_start: int) -> dict[str, Any]:
@@ -93,10 +95,9 @@ def compare_specifics(a_text: str, a_start: int, b_text: str, b_start: int) -> d
     conflicting: list[dict[str, Any]] = []
     used_a: set[int] = set()
     used_b: set[int] = set()
-    for i, a in enumerate(a_items):
-        keys = set(a.keys())
-        for j, b in enumerate(b_items):
-            if j not in used_b and keys & set(b.keys()):
+    for i, (a, a_keys) in enumerate(a_items):
+        for j, (b, b_keys) in enumerate(b_items):
+            if j not in used_b and not a_keys.isdisjoint(b_keys):
                 shared.append(
                     {
                         "kind": a.kind,
@@ -108,10 +109,10 @@ def compare_specifics(a_text: str, a_start: int, b_text: str, b_start: int) -> d
                 used_a.add(i)
                 used_b.add(j)
                 break
-    for i, a in enumerate(a_items):
+    for i, (a, _) in enumerate(a_items):
         if i in used_a or a.kind != "number" or not a.unit:
             continue
-        for j, b in enumerate(b_items):
+        for j, (b, _) in enumerate(b_items):
             if j not in used_b and b.kind == "number" and b.unit == a.unit:
                 conflicting.append(
                     {
@@ -127,8 +128,8 @@ def compare_specifics(a_text: str, a_start: int, b_text: str, b_start: int) -> d
     return {
         "shared": shared,
         "conflicting": conflicting,
-        "a_only": [_item(a, a_start) for i, a in enumerate(a_items) if i not in used_a],
-        "b_only": [_item(b, b_start) for j, b in enumerate(b_items) if j not in used_b],
+        "a_only": [_item(a, a_start) for i, (a, _) in enumerate(a_items) if i not in used_a],
+        "b_only": [_item(b, b_start) for j, (b, _) in enumerate(b_items) if j not in used_b],
     }
 
 
