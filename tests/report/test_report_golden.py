@@ -3,7 +3,8 @@
 The database is the bundled corpus aligned with the deterministic fake embedder, tagged by
 two analysts with pinned timestamps, and the run time and version are fixed, so every
 format is reproducible byte for byte (XLSX is compared cell by cell, as its zip container
-carries timestamps). After an intended change of a format, regenerate with
+carries timestamps). After an intended change of a format, or of the aligner or segmenter
+(which changes which pairs there are), regenerate with
 ``WORKBENCH_UPDATE_GOLDEN=1 pytest tests/report/test_report_golden.py`` and review the diff.
 """
 
