@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from conftest import CORPUS
 
 from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.ingest.pipeline import ingest_paths
-from workbench.report import ReportScope, build_report
+from workbench.report import ReportScope, build_report, preview_markdown, render_report
 from workbench.store import Store, tags
 
 from .conftest import FIXED, Bundled, align_folder, make_settings
@@ -207,3 +208,19 @@ def test_a_store_without_alignments_says_what_to_run(tmp_path: Path) -> None:
         with pytest.raises(NothingToDo) as error:
             build_report(store, settings)
     assert str(error.value) == "nothing aligned yet; run `workbench align` first"
+
+
+def test_preview_shows_the_first_claims_and_counts_the_rest(
+    bundled: Bundled, bundled_store: Store
+) -> None:
+    report = _build(bundled_store, bundled)
+    preview = preview_markdown(report, max_claims=2)
+    full = render_report(report, "md").decode("utf-8")
+    assert len(re.findall(r"^### \d+\. ", preview, flags=re.MULTILINE)) == 2
+    assert f"… and {report.counts()['claims'] - 2} more claims in the full report." in preview
+    assert len(re.findall(r"^### \d+\. ", full, flags=re.MULTILINE)) == report.counts()["claims"]
+    assert preview.split("## Claims")[0] == full.split("## Claims")[0]
+    assert (
+        preview.split("## Claims a source never addresses")[1]
+        == full.split("## Claims a source never addresses")[1]
+    )

@@ -6,7 +6,15 @@ The CLI command and the app's Report page both call these two functions.
 """
 
 from workbench.report.build import Provenance, Report, ReportScope, build_report
-from workbench.report.writers import FORMATS, format_for_path, render_report, write_report
+from workbench.report.markdown import preview_markdown
+from workbench.report.writers import (
+    FORMATS,
+    file_name,
+    format_for_path,
+    media_type,
+    render_report,
+    write_report,
+)
 
 __all__ = [
     "FORMATS",
@@ -14,7 +22,10 @@ __all__ = [
     "Report",
     "ReportScope",
     "build_report",
+    "file_name",
     "format_for_path",
+    "media_type",
+    "preview_markdown",
     "render_report",
     "write_report",
 ]

@@ -7,6 +7,7 @@ passage.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any, TextIO
 
@@ -52,8 +53,9 @@ def _table(out: TextIO, headers: list[str], rows: list[list[Any]]) -> None:
     out.write("\n")
 
 
-def write_markdown(report: Report, out: TextIO) -> None:
-    """Write the whole report to ``out``, one claim at a time."""
+def write_markdown(report: Report, out: TextIO, *, max_claims: int | None = None) -> None:
+    """Write the report to ``out``, one claim at a time; ``max_claims`` shortens the claims
+    section for a preview (the rest is counted, not written)."""
     counts = report.counts()
     out.write(f"# {cell(report.title)}\n\n")
     out.write(
@@ -65,7 +67,7 @@ def write_markdown(report: Report, out: TextIO) -> None:
         f"{counts['unaddressed']} claims a source never addresses.\n\n"
     )
     _summary(report, out)
-    _claims(report, out)
+    _claims(report, out, max_claims)
     _unaddressed(report, out)
     _methods(report, out)
 
@@ -144,11 +146,15 @@ def _nan(value: Any) -> float | None:
     return None if value != value else float(value)
 
 
-def _claims(report: Report, out: TextIO) -> None:
+def _claims(report: Report, out: TextIO, max_claims: int | None = None) -> None:
     out.write("## Claims and their counterparts\n\n")
     number = 0
     for claim in report.claims():
         number += 1
+        if max_claims is not None and number > max_claims:
+            rest = report.counts()["claims"] - max_claims
+            out.write(f"… and {rest} more claims in the full report.\n\n")
+            break
         passage = claim["passage"]
         out.write(
             f"### {number}. {cell(passage['outlet'])}, {cell(passage['date'] or 'undated')}"
@@ -264,3 +270,10 @@ def _methods(report: Report, out: TextIO) -> None:
             for d in m["documents"]
         ],
     )
+
+
+def preview_markdown(report: Report, max_claims: int = 10) -> str:
+    """The Markdown report with only its first ``max_claims`` claims, for the app."""
+    out = io.StringIO()
+    write_markdown(report, out, max_claims=max_claims)
+    return out.getvalue()

@@ -116,3 +116,13 @@ def render_report(report: Report, fmt: str) -> bytes:
     buffer = io.BytesIO()
     _write(report, get_format(fmt), buffer)
     return buffer.getvalue()
+
+
+def media_type(fmt: str) -> str:
+    """The MIME type of a report format, for downloads."""
+    return get_format(fmt).media_type
+
+
+def file_name(fmt: str, stem: str = "report") -> str:
+    """A file name for a report in ``fmt`` (``report.html``)."""
+    return stem + get_format(fmt).suffix
