@@ -404,6 +404,19 @@ def report(ctx: click.Context, fmt: str | None, out: Path, focus: str | None,
                f"{counts['unaddressed']} unaddressed -> {out}", err=True)
 
 
+# -- maintenance ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+def backup(target: Path, db: Path | None) -> None:
+    """Copy the database to TARGET while analysts keep working (SQLite online backup)."""
+    with _open_store(_settings(db=db)) as store:
+        pages = store.backup(target)
+    click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
+
+
 # -- evaluation -------------------------------------------------------------------------
 
 
