@@ -36,6 +36,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_report.py
 
 eval: setup
 	$(BIN)/workbench eval align --sentences ../shared/data/ecbplus-dev/sentences.jsonl \
