@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -237,6 +238,8 @@ class AlignStats:
     pairs: int
     candidates: int
     unaddressed: int
+    suggestions: Any = None
+    """:class:`workbench.suggest.SuggestStats` of the suggestion stage run after aligning."""
 
 
 def align_store(
@@ -275,6 +278,9 @@ def align_store(
         task.advance()
     key = current_alignment_key(store, settings, embedder, passages=[p.id for p in passages])
     store.replace_alignments(aligned.alignments, aligned.coverage, key)
+    from workbench.suggest import suggest_store
+
+    suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -283,6 +289,7 @@ def align_store(
         pairs=len(aligned.alignments),
         candidates=aligned.candidates,
         unaddressed=sum(1 for c in aligned.coverage if not c[3]),
+        suggestions=suggested,
     )
 
 

@@ -57,6 +57,9 @@ class Settings:
         60.0, "WORKBENCH_PARSE_TIMEOUT", "seconds one file may take to parse before rejection"
     )
     progress: bool = _setting(True, "WORKBENCH_PROGRESS", "show progress bars on stderr")
+    relation_model: str = _setting(
+        "", "WORKBENCH_RELATION_MODEL", "relation-suggester .npz file (empty: the shipped one)"
+    )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
