@@ -18,6 +18,7 @@ passages' starts so the app can highlight them in the documents.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from workbench import specifics
@@ -37,9 +38,13 @@ class Item:
     unit: str = ""
 
     def record(self, offset: int = 0) -> dict[str, object]:
-        out: dict[str, object] = {"kind": self.kind, "value": self.value,
-                                  "start": self.start + offset, "end": self.end + offset,
-                                  "text": self.text}
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "value": self.value,
+            "start": self.start + offset,
+            "end": self.end + offset,
+            "text": self.text,
+        }
         if self.unit:
             out["unit"] = self.unit
         return out
@@ -47,13 +52,15 @@ class Item:
     def label(self) -> str:
         """Short human-readable form: ``195 (north koreans)``, ``1 km``, ``Geneva``."""
         if self.kind == "number" and self.unit:
-            return f"{self.value} {self.unit}" if self.unit in _MEASURES else \
-                f"{self.value} ({self.unit})"
+            return (
+                f"{self.value} {self.unit}"
+                if self.unit in _MEASURES
+                else f"{self.value} ({self.unit})"
+            )
         return self.text if self.kind not in {"number", "date"} else self.value
 
 
-_MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw",
-                       "cny"})
+_MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw", "cny"})
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,15 @@ class Comparison:
         "b_only": [...]}`` with offsets in the documents."""
 
         def both(pairs: tuple[tuple[Item, Item], ...]) -> list[dict[str, object]]:
-            return [{"kind": a.kind, "value": a.value if a.value == b.value else
-                     f"{a.value} | {b.value}", "a": a.record(a_offset), "b": b.record(b_offset)}
-                    for a, b in pairs]
+            return [
+                {
+                    "kind": a.kind,
+                    "value": a.value if a.value == b.value else f"{a.value} | {b.value}",
+                    "a": a.record(a_offset),
+                    "b": b.record(b_offset),
+                }
+                for a, b in pairs
+            ]
 
         return {
             "shared": both(self.shared),
@@ -83,12 +96,30 @@ class Comparison:
         }
 
 
+_TITLE = re.compile(
+    r"^(?:President|Premier|Prime Minister|Minister|Ambassador|Secretary|Chairman|Leader|"
+    r"Director|Senator|General|Judge|Mr|Mrs|Ms|Dr|Prof)\.?\s+(?=[A-Z])"
+)
+
+
 def items(text: str) -> list[Item]:
-    """The specifics of one text, names sorted into person, place and organisation."""
+    """The specifics of one text, names sorted into person, place and organisation.
+
+    A title opening a name ("President Moon Jae-in") marks a person and is left out of
+    the name, so the name meets the same person mentioned without it.
+    """
     out: list[Item] = []
     for s in specifics.extract(text):
-        kind = specifics.name_kind(text, s) if s.kind == "name" else s.kind
-        out.append(Item(kind, s.value, s.start, s.end, s.text, s.unit))
+        if s.kind != "name":
+            out.append(Item(s.kind, s.value, s.start, s.end, s.text, s.unit))
+            continue
+        title = _TITLE.match(s.text)
+        if title and title.end() < len(s.text):
+            start = s.start + title.end()
+            name = text[start : s.end]
+            out.append(Item("person", specifics._normalise_name(name), start, s.end, name))
+            continue
+        out.append(Item(specifics.name_kind(text, s), s.value, s.start, s.end, s.text))
     return out
 
 
@@ -116,8 +147,11 @@ def _date_match(a: Item, b: Item) -> bool:
     if b.value.startswith("--") and len(b.value) == 4:
         pb = ("", b.value[2:], "")
     common = [i for i in range(3) if pa[i] and pb[i]]
-    return bool(common) and all(pa[i] == pb[i] for i in common) and (
-        1 in common or (0 in common and not (pa[1] or pb[1])))
+    return (
+        bool(common)
+        and all(pa[i] == pb[i] for i in common)
+        and (1 in common or (0 in common and not (pa[1] or pb[1])))
+    )
 
 
 def _name_match(a: Item, b: Item) -> bool:
@@ -155,15 +189,22 @@ def compare_items(a_items: list[Item], b_items: list[Item]) -> Comparison:
             continue
         b_free.remove(hit)
         shared.append((a, b_items[hit]))
-    b_left = [b_items[j] for j in b_free
-              if not any(_matches(a, b_items[j]) for a, _ in shared)]
+    b_left = [b_items[j] for j in b_free if not any(_matches(a, b_items[j]) for a, _ in shared)]
     shared_values = {(a.kind, a.value) for a, _ in shared}
     conflicting: list[tuple[Item, Item]] = []
     for a in list(a_left):
         if a.kind != "number" or ("number", a.value) in shared_values:
             continue
-        partner = next((b for b in b_left if b.kind == "number" and _same_quantity(a, b)
-                        and ("number", b.value) not in shared_values), None)
+        partner = next(
+            (
+                b
+                for b in b_left
+                if b.kind == "number"
+                and _same_quantity(a, b)
+                and ("number", b.value) not in shared_values
+            ),
+            None,
+        )
         if partner is not None:
             conflicting.append((a, partner))
             a_left.remove(a)

@@ -45,9 +45,12 @@ class StanceData:
     def subset(self, rows: Sequence[int]) -> StanceData:
         rows = list(rows)
         ids = [self.body_ids[i] for i in rows]
-        return StanceData([self.headlines[i] for i in rows], ids,
-                          [self.stances[i] for i in rows],
-                          {b: self.bodies[b] for b in dict.fromkeys(ids)})
+        return StanceData(
+            [self.headlines[i] for i in rows],
+            ids,
+            [self.stances[i] for i in rows],
+            {b: self.bodies[b] for b in dict.fromkeys(ids)},
+        )
 
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
@@ -71,19 +74,24 @@ def _read_csv(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
 def load_fnc(bodies_file: Path, stances_file: Path) -> StanceData:
     """Read an FNC-1 bodies CSV (Body ID, articleBody) and stances CSV (Headline, Body ID,
     Stance). A stances file without a Stance column can be read for prediction only."""
-    bodies = {row["Body ID"].strip(): row["articleBody"]
-              for row in _read_csv(bodies_file, ("Body ID", "articleBody"))}
+    bodies = {
+        row["Body ID"].strip(): row["articleBody"]
+        for row in _read_csv(bodies_file, ("Body ID", "articleBody"))
+    }
     rows = _read_csv(stances_file, ("Headline", "Body ID"))
     headlines, ids, stances = [], [], []
     for number, row in enumerate(rows, start=2):
         body_id = row["Body ID"].strip()
         if body_id not in bodies:
-            raise InvalidInput(f"{stances_file}:{number}: Body ID {body_id!r} is not in "
-                               f"{bodies_file}")
+            raise InvalidInput(
+                f"{stances_file}:{number}: Body ID {body_id!r} is not in {bodies_file}"
+            )
         stance = (row.get("Stance") or "").strip().lower()
         if stance and stance not in STANCES:
-            raise InvalidInput(f"{stances_file}:{number}: unknown stance {stance!r}; use one "
-                               f"of {', '.join(STANCES)}")
+            raise InvalidInput(
+                f"{stances_file}:{number}: unknown stance {stance!r}; use one "
+                f"of {', '.join(STANCES)}"
+            )
         headlines.append(row["Headline"])
         ids.append(body_id)
         stances.append(stance)
@@ -92,12 +100,13 @@ def load_fnc(bodies_file: Path, stances_file: Path) -> StanceData:
     return StanceData(headlines, ids, stances, bodies)
 
 
-def split_by_body(data: StanceData, fraction: float = 0.2, seed: int = 0
-                  ) -> tuple[list[int], list[int]]:
+def split_by_body(
+    data: StanceData, fraction: float = 0.2, seed: int = 0
+) -> tuple[list[int], list[int]]:
     """Row indices (train, held out) such that no Body ID is on both sides."""
     ids = sorted(set(data.body_ids))
     rng = np.random.default_rng(seed)
-    held = set(rng.choice(ids, size=max(1, int(round(len(ids) * fraction))), replace=False))
+    held = set(rng.choice(ids, size=max(1, round(len(ids) * fraction)), replace=False))
     train = [i for i, b in enumerate(data.body_ids) if b not in held]
     test = [i for i, b in enumerate(data.body_ids) if b in held]
     return train, test
@@ -145,9 +154,13 @@ def stance_scores(gold: Sequence[str], predicted: Sequence[str]) -> StanceScores
         f1[s] = 0.0 if tp == 0 else float(2 * precision * recall / (precision + recall))
     return StanceScores(
         relative_score=100.0 * score / best if best else 0.0,
-        score=score, best=best, macro_f1=float(np.mean(list(f1.values()))), f1=f1,
+        score=score,
+        best=best,
+        macro_f1=float(np.mean(list(f1.values()))),
+        f1=f1,
         accuracy=float(np.trace(confusion) / max(confusion.sum(), 1)),
-        confusion=confusion.tolist(), pairs=len(gold),
+        confusion=confusion.tolist(),
+        pairs=len(gold),
     )
 
 
@@ -164,18 +177,24 @@ class Prepared:
     framing_b: list
 
 
-def featurize(data: StanceData, featurizer: StanceFeaturizer,
-              encode: Callable[[list[str]], np.ndarray]) -> Prepared:
+def featurize(
+    data: StanceData, featurizer: StanceFeaturizer, encode: Callable[[list[str]], np.ndarray]
+) -> Prepared:
     """Stance features of every row (headline as the claim, its body as the body)."""
     claims = list(dict.fromkeys(data.headlines))
     body_ids = list(dict.fromkeys(data.body_ids))
     texts = prepare(claims, [data.bodies[b] for b in body_ids], encode)
     ci = {c: i for i, c in enumerate(claims)}
     bi = {b: i for i, b in enumerate(body_ids)}
-    X = featurizer.transform(texts, np.array([ci[h] for h in data.headlines]),
-                             np.array([bi[b] for b in data.body_ids]))
-    return Prepared(data, X, [framing.analyse(h) for h in data.headlines],
-                    [framing.analyse(data.bodies[b]) for b in data.body_ids])
+    X = featurizer.transform(
+        texts, np.array([ci[h] for h in data.headlines]), np.array([bi[b] for b in data.body_ids])
+    )
+    return Prepared(
+        data,
+        X,
+        [framing.analyse(h) for h in data.headlines],
+        [framing.analyse(data.bodies[b]) for b in data.body_ids],
+    )
 
 
 def head_rows(prepared: Prepared, stance_proba: np.ndarray) -> np.ndarray:
@@ -186,9 +205,17 @@ def head_rows(prepared: Prepared, stance_proba: np.ndarray) -> np.ndarray:
     rows = []
     for i, (headline, body_id) in enumerate(zip(data.headlines, data.body_ids, strict=True)):
         comparison = compare.compare_pair(headline, data.bodies[body_id])
-        rows.append(head_features(stance_proba[i], None, float(prepared.X[i, _SIMILARITY]),
-                                  float(prepared.X[i, _LEXICAL]), comparison,
-                                  prepared.framing_a[i], prepared.framing_b[i]))
+        rows.append(
+            head_features(
+                stance_proba[i],
+                None,
+                float(prepared.X[i, _SIMILARITY]),
+                float(prepared.X[i, _LEXICAL]),
+                comparison,
+                prepared.framing_a[i],
+                prepared.framing_b[i],
+            )
+        )
     return np.vstack(rows)
 
 
@@ -214,14 +241,21 @@ class TrainReport:
     label_counts: dict[str, int]
 
 
-def train_relation_model(data: StanceData, encode: Callable[[list[str]], np.ndarray],
-                         *, folds: int = 3, seed: int = 0, card: dict | None = None,
-                         progress: Reporter = SILENT) -> tuple[RelationModel, TrainReport]:
+def train_relation_model(
+    data: StanceData,
+    encode: Callable[[list[str]], np.ndarray],
+    *,
+    folds: int = 3,
+    seed: int = 0,
+    card: dict | None = None,
+    tree_params: dict | None = None,
+    progress: Reporter = SILENT,
+) -> tuple[RelationModel, TrainReport]:
     """Fit the stance model and the relation head on FNC-format data.
 
     The head must learn from stance probabilities like those it will see on new pairs, so
     it is fitted on out-of-fold predictions (``folds`` splits by Body ID); the stance model
-    is then refitted on everything.
+    is then refitted on everything. ``tree_params`` go to :class:`TreeEnsemble`.
     """
     from workbench.relation import RelationHead, RelationModel
     from workbench.trees import TreeEnsemble
@@ -229,25 +263,26 @@ def train_relation_model(data: StanceData, encode: Callable[[list[str]], np.ndar
     started = time.perf_counter()
     if any(not s for s in data.stances):
         raise InvalidInput("training data needs a Stance for every row")
-    featurizer = StanceFeaturizer().fit(
-        list(dict.fromkeys(data.headlines)) + [data.bodies[b] for b in dict.fromkeys(data.body_ids)])
+    body_texts = [data.bodies[b] for b in dict.fromkeys(data.body_ids)]
+    featurizer = StanceFeaturizer().fit(list(dict.fromkeys(data.headlines)) + body_texts)
     with progress.task("featurizing", 1) as task:
         prepared = featurize(data, featurizer, encode)
         task.advance()
     y = np.array(data.stances)
     ids = np.array(data.body_ids)
     unique = np.array(sorted(set(data.body_ids)))
-    fold_of = dict(zip(unique, np.random.default_rng(seed).permutation(len(unique)) % folds,
-                       strict=True))
+    fold_of = dict(
+        zip(unique, np.random.default_rng(seed).permutation(len(unique)) % folds, strict=True)
+    )
     fold = np.array([fold_of[b] for b in ids])
     oof = np.zeros((len(y), len(STANCES)))
     with progress.task("fitting stance model", folds + 1) as task:
         for k in range(folds):
-            model = StanceModel(featurizer, TreeEnsemble()).fit(prepared.X[fold != k],
-                                                                y[fold != k])
+            model = StanceModel(featurizer, TreeEnsemble(**(tree_params or {})))
+            model.fit(prepared.X[fold != k], y[fold != k])
             oof[fold == k] = model.predict_proba(prepared.X[fold == k])
             task.advance()
-        stance = StanceModel(featurizer, TreeEnsemble()).fit(prepared.X, y)
+        stance = StanceModel(featurizer, TreeEnsemble(**(tree_params or {}))).fit(prepared.X, y)
         task.advance()
     labels = relation_labels(prepared)
     head = RelationHead(C=1.0).fit(head_rows(prepared, oof), labels)
@@ -256,8 +291,10 @@ def train_relation_model(data: StanceData, encode: Callable[[list[str]], np.ndar
     card = {
         "id": f"relation-fnc1-{datetime.now(UTC).strftime('%Y%m%d')}",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "training_pairs": len(y), "training_bodies": len(unique),
-        "training_seconds": round(seconds, 1), "relation_label_counts": counts,
+        "training_pairs": len(y),
+        "training_bodies": len(unique),
+        "training_seconds": round(seconds, 1),
+        "relation_label_counts": counts,
         **(card or {}),
     }
     return RelationModel(stance, head, card), TrainReport(len(y), len(unique), seconds, counts)
@@ -270,9 +307,12 @@ class StanceEvaluation:
     predicted: list[str]
 
 
-def evaluate_relation_model(model: RelationModel, data: StanceData,
-                            encode: Callable[[list[str]], np.ndarray],
-                            progress: Reporter = SILENT) -> StanceEvaluation:
+def evaluate_relation_model(
+    model: RelationModel,
+    data: StanceData,
+    encode: Callable[[list[str]], np.ndarray],
+    progress: Reporter = SILENT,
+) -> StanceEvaluation:
     """Suggest a relation for every headline/body pair, map it to FNC labels and score it."""
     from workbench.relation import RELATION_TO_STANCE
 
@@ -285,5 +325,6 @@ def evaluate_relation_model(model: RelationModel, data: StanceData,
     relations = model.head.predict(head_rows(prepared, proba))
     predicted = [RELATION_TO_STANCE[str(r)] for r in relations]
     stance_only = [STANCES[i] for i in proba.argmax(axis=1)]
-    return StanceEvaluation(stance_scores(data.stances, predicted),
-                            stance_scores(data.stances, stance_only), predicted)
+    return StanceEvaluation(
+        stance_scores(data.stances, predicted), stance_scores(data.stances, stance_only), predicted
+    )

@@ -53,16 +53,23 @@ class Cue:
 
     def record(self, offset: int = 0) -> dict[str, object]:
         """The JSON shape, with offsets shifted by ``offset`` (the passage's start)."""
-        return {"kind": self.kind, "start": self.start + offset, "end": self.end + offset,
-                "text": self.text, "weight": self.weight}
+        return {
+            "kind": self.kind,
+            "start": self.start + offset,
+            "end": self.end + offset,
+            "text": self.text,
+            "weight": self.weight,
+        }
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_STATE_VERBS = (r"(?:remains?|remained|is|are|was|were|exists?|existed|persists?|persisted|"
-                r"continues?|continued|has|have|had|be|being|still|lacks?|suffers?)")
+_STATE_VERBS = (
+    r"(?:remains?|remained|is|are|was|were|exists?|existed|persists?|persisted|"
+    r"continues?|continued|has|have|had|be|being|still|lacks?|suffers?)"
+)
 _DISCOURSE_OBJECTS = (
     r"(?:resolutions?|reports?|statements?|documents?|accusations?|allegations?|stor(?:y|ies)|"
     r"campaigns?|attempts?|rounds?|claims?|sessions?|publications?|articles?|hoax(?:es)?|"
@@ -84,52 +91,128 @@ _FUNDERS = (
 # (kind, pattern, weight). Weights are how strongly one cue says the writer disputes a claim.
 _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     # -- hedging and distancing --
-    ("hedge", _rx(rf"\b(?:allegedly|supposedly|purportedly|ostensibly)\s+(?:\w+ly\s+)?"
-                  rf"{_STATE_VERBS}\b"), 1.0),
+    (
+        "hedge",
+        _rx(
+            rf"\b(?:allegedly|supposedly|purportedly|ostensibly)\s+(?:\w+ly\s+)?"
+            rf"{_STATE_VERBS}\b"
+        ),
+        1.0,
+    ),
     ("hedge", _rx(r"\b(?:allegedly|supposedly|purportedly|ostensibly)\b"), 0.4),
-    ("hedge", _rx(r"\b(?:has|have|had|is|are|was|were)\s+(?:\w+ly\s+)?(?:been\s+)?"
-                  r"(?:described|portrayed|painted|depicted|presented|labell?ed|branded|"
-                  r"characteri[sz]ed|touted|billed|framed)\s+as\b"), 1.0),
-    ("hedge", _rx(r"\bwhat\s+(?:they|it|he|she|(?:the|some|many)\s+\w+(?:\s+\w+)?)\s+"
-                  r"(?:calls?|called|likes? to call|prefers? to call)\b"), 0.8),
-    ("hedge", _rx(r"\b(?:or|also|otherwise)\s+so[- ]called\b|\bso[- ]called\b(?=\s*[“\"‘])"),
-     0.2),
+    (
+        "hedge",
+        _rx(
+            r"\b(?:has|have|had|is|are|was|were)\s+(?:\w+ly\s+)?(?:been\s+)?"
+            r"(?:described|portrayed|painted|depicted|presented|labell?ed|branded|"
+            r"characteri[sz]ed|touted|billed|framed)\s+as\b"
+        ),
+        1.0,
+    ),
+    (
+        "hedge",
+        _rx(
+            r"\bwhat\s+(?:they|it|he|she|(?:the|some|many)\s+\w+(?:\s+\w+)?)\s+"
+            r"(?:likes?|loves?|prefers?|chooses?) to call\b"
+        ),
+        1.0,
+    ),
+    (
+        "hedge",
+        _rx(
+            r"\bwhat\s+(?:they|it|he|she|(?:the|some|many)\s+\w+(?:\s+\w+)?)\s+"
+            r"(?:calls?|called)\b"
+        ),
+        0.6,
+    ),
+    ("hedge", _rx(r"\b(?:or|also|otherwise)\s+so[- ]called\b|\bso[- ]called\b(?=\s*[“\"‘])"), 0.2),
     ("hedge", _rx(r"\bso[- ]called\b"), 0.6),
-    ("hedge", _rx(r"\bif (?:it|this|that|true|any of this) (?:is |were |was )?(?:even )?true\b"),
-     0.6),
+    (
+        "hedge",
+        _rx(r"\bif (?:it|this|that|true|any of this) (?:is |were |was )?(?:even )?true\b"),
+        0.6,
+    ),
     ("hedge", _rx(r"\b(?:unverified|unconfirmed|uncorroborated)\b"), 0.3),
     # -- dismissal and ridicule --
-    ("dismissal", _rx(r"\bduck\s+stor(?:y|ies)\b|\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
-                      r"\bfairy[- ]tales?\b|\btall\s+tales?\b|\bbogus\b|\bbaseless\b|"
-                      r"\bgroundless\b|\bunfounded\b|\bfar[- ]fetched\b|\blaughable\b|"
-                      r"\bridiculous\b|\babsurd(?:ity|ities)?\b|\bhysteri(?:a|cal)\b|"
-                      r"\balarmist\b|\bsmears?\b|\bslander(?:ous)?\b|\bnonsense\b|"
-                      r"\bthe usual suspects\b|\bscare[- ]mongering\b"), 1.0),
-    ("dismissal", _rx(r"\brehash(?:es|ed|ing)?\b|\bnothing\s+(?:\w+ly\s+)?new\b|"
-                      r"\bsame old\b|\bhackneyed\b|\bnothing but\b"), 1.0),
+    (
+        "dismissal",
+        _rx(
+            r"\bduck\s+stor(?:y|ies)\b|\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
+            r"\bfairy[- ]tales?\b|\btall\s+tales?\b|\bbogus\b|\bbaseless\b|"
+            r"\bgroundless\b|\bunfounded\b|\bfar[- ]fetched\b|\blaughable\b|"
+            r"\bridiculous\b|\babsurd(?:ity|ities)?\b|\bhysteri(?:a|cal)\b|"
+            r"\balarmist\b|\bsmears?\b|\bslander(?:ous)?\b|\bnonsense\b|"
+            r"\bthe usual suspects\b|\bscare[- ]mongering\b"
+        ),
+        1.0,
+    ),
+    (
+        "dismissal",
+        _rx(
+            r"\brehash(?:es|ed|ing)?\b|\bnothing\s+(?:\w+ly\s+)?new\b|"
+            r"\bsame old\b|\bhackneyed\b|\bnothing but\b"
+        ),
+        1.0,
+    ),
     ("dismissal", _rx(rf"\byet\s+another\s+(?:\w+\s+){{0,2}}?{_DISCOURSE_OBJECTS}\b"), 1.0),
     ("dismissal", _rx(r"\byet\s+another\b"), 0.3),
-    ("dismissal", _rx(r"\bas (?:expected|usual|always)\b|\bpredictabl[ey]\b|"
-                      r"\b(?:un|not )surprisingly\b"), 0.7),
-    ("dismissal", _rx(r"\bboils? down to\b|\bthe usual\b|\bmostly similar to previous\b|"
-                      r"\bfabricat(?:ed|ions?)\b|\bfakes?\b|\bspeculation\b|\brumou?rs?\b|"
-                      r"\bpropaganda (?:stunt|campaign|piece|exercise)\b"), 0.5),
+    (
+        "dismissal",
+        _rx(
+            r"\bas (?:expected|usual|always)\b|\bpredictabl[ey]\b|"
+            r"\b(?:un|not )surprisingly\b"
+        ),
+        0.7,
+    ),
+    (
+        "dismissal",
+        _rx(
+            r"\bboils? down to\b|\bthe usual\b|\bmostly similar to previous\b|"
+            r"\bfabricat(?:ed|ions?)\b|\bfakes?\b|\bspeculation\b|\brumou?rs?\b|"
+            r"\bpropaganda (?:stunt|campaign|piece|exercise)\b"
+        ),
+        0.5,
+    ),
     # -- attacks on a source --
-    ("source_attack", _rx(r"\b(?:controversial|loud|sensational(?:ist)?|pompous|catchy|"
-                          r"provocative|lurid|scandalous|telling|high[- ]sounding|"
-                          r"grandiloquent|resounding|eloquent|bombastic)\s+"
-                          r"(?:title|headline|name|heading)s?\b"), 1.0),
-    ("source_attack", _rx(rf"\b(?:biased|engaged|partisan|politici[sz]ed|politically[- ]"
-                          rf"motivated|one[- ]sided|unreliable|discredited|self[- ]proclaimed|"
-                          rf"self[- ]styled|so[- ]called|paid|hired|pocket|tame|obliging|"
-                          rf"zealous|russophobic|anti-\w+)\s+(?:\w+\s+)?{_SOURCES}\b"), 1.0),
-    ("source_attack", _rx(rf"\b(?:funded|financed|sponsored|bankrolled)\s+by\s+"
-                          rf"{_FUNDERS}"), 0.6),
+    (
+        "source_attack",
+        _rx(
+            r"\b(?:controversial|loud|sensational(?:ist)?|pompous|catchy|"
+            r"provocative|lurid|scandalous|telling|high[- ]sounding|"
+            r"grandiloquent|resounding|eloquent|bombastic)\s+"
+            r"(?:title|headline|name|heading)s?\b"
+        ),
+        1.0,
+    ),
+    (
+        "source_attack",
+        _rx(
+            rf"\b(?:biased|engaged|partisan|politici[sz]ed|politically[- ]"
+            rf"motivated|one[- ]sided|unreliable|discredited|self[- ]proclaimed|"
+            rf"self[- ]styled|so[- ]called|paid|hired|pocket|tame|obliging|"
+            rf"zealous|russophobic|anti-\w+)\s+(?:\w+\s+)?{_SOURCES}\b"
+        ),
+        1.0,
+    ),
+    (
+        "source_attack",
+        _rx(
+            rf"\b(?:funded|financed|sponsored|bankrolled)\s+by\s+"
+            rf"{_FUNDERS}"
+        ),
+        0.6,
+    ),
     ("source_attack", _rx(r"\bthe (?:yellow|gutter|tabloid) press\b"), 1.0),
     ("source_attack", re.compile(r"\b[Aa] certain\s+(?:[A-Z][\w’'-]+\s*){1,3}"), 0.8),
     # -- neutral attribution: shown, never counted --
-    ("attribution", _rx(r"\breportedly\b|\baccording to\b|\bciting\b|\b(?:said|says|stated|"
-                        r"told|reported|reports|noted|added|explained|confirmed)\b"), 0.0),
+    (
+        "attribution",
+        _rx(
+            r"\breportedly\b|\baccording to\b|\bciting\b|\b(?:said|says|stated|"
+            r"told|reported|reports|noted|added|explained|confirmed)\b"
+        ),
+        0.0,
+    ),
 ]
 
 _SARCASM = re.compile(
@@ -149,6 +232,12 @@ _TERM_INTRO = re.compile(
     r"known as|described as|describe as|as|of|such as|including|into|the term|the word|"
     r"the words|the phrase|titled|entitled|headlined|said|says|say|stated|told|wrote|"
     r"urged|stressed|declared|demanded|or|and)|[:,(])\s*$",
+    re.IGNORECASE,
+)
+_SPEECH = re.compile(
+    r"\b(?:said|says|say|stated|states|told|wrote|writes|noted|notes|urged|stressed|declared|"
+    r"demanded|ordered|called|calls|described|describes|reported|reports|according to|quoted|"
+    r"announced|warned|insisted|claimed|added|accused|condemned|berated)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[\w’'-]+")
@@ -175,6 +264,9 @@ def _scare_quotes(text: str, quotes: list[tuple[int, int, str]]) -> list[Cue]:
         before = text[max(0, start - 40) : start]
         if _TERM_INTRO.search(before):
             continue  # a term introduced, named or quoted with its speaker
+        sentence_start = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start), 0)
+        if _SPEECH.search(text[sentence_start:start]):
+            continue  # the sentence quotes someone: these are their words
         neighbours = [q for q in quotes[max(0, index - 1) : index + 2] if q[0] != start]
         if any(abs(q[0] - end) < 8 or abs(start - q[1]) < 8 for q in neighbours):
             continue  # a list of quoted category names: “loyal,” “wavering,” or “hostile”
@@ -257,8 +349,11 @@ class Framing:
 
     def record(self, offset: int = 0) -> dict[str, object]:
         """``{"cues", "disputes_framing", "framing_score"}`` with document offsets."""
-        return {"cues": [c.record(offset) for c in self.cues],
-                "disputes_framing": self.disputes, "framing_score": self.score}
+        return {
+            "cues": [c.record(offset) for c in self.cues],
+            "disputes_framing": self.disputes,
+            "framing_score": self.score,
+        }
 
 
 def analyse(text: str) -> Framing:

@@ -37,20 +37,44 @@ from workbench.models import Relation
 from workbench.stance import FEATURE_NAMES, STANCES, StanceFeaturizer, StanceModel, prepare
 
 RELATIONS = tuple(r.value for r in Relation)
-STANCE_TO_RELATION = {"agree": "corroborates", "disagree": "contradicts",
-                      "discuss": "related", "unrelated": "unrelated"}
-RELATION_TO_STANCE = {"corroborates": "agree", "contradicts": "disagree",
-                      "disputes_framing": "discuss", "related": "discuss",
-                      "unrelated": "unrelated"}
+STANCE_TO_RELATION = {
+    "agree": "corroborates",
+    "disagree": "contradicts",
+    "discuss": "related",
+    "unrelated": "unrelated",
+}
+RELATION_TO_STANCE = {
+    "corroborates": "agree",
+    "contradicts": "disagree",
+    "disputes_framing": "discuss",
+    "related": "discuss",
+    "unrelated": "unrelated",
+}
 FORMAT = "workbench.relation-model/1"
 DEFAULT_MODEL_FILE = "data/relation-model.npz"
 
 PAIR_FEATURES = (
-    "stance_agree", "stance_disagree", "stance_discuss", "stance_unrelated",
-    "stance_disagree_max", "similarity", "lexical_overlap",
-    "shared_numbers", "shared_dates", "shared_names", "conflicting", "one_sided_numbers",
-    "negation_asymmetry", "framing_max", "disputes_either", "dismissal", "sarcasm",
-    "source_attack", "hedge", "scare_quote", "attribution",
+    "stance_agree",
+    "stance_disagree",
+    "stance_discuss",
+    "stance_unrelated",
+    "stance_disagree_max",
+    "similarity",
+    "lexical_overlap",
+    "shared_numbers",
+    "shared_dates",
+    "shared_names",
+    "conflicting",
+    "one_sided_numbers",
+    "negation_asymmetry",
+    "framing_max",
+    "disputes_either",
+    "dismissal",
+    "sarcasm",
+    "source_attack",
+    "hedge",
+    "scare_quote",
+    "attribution",
 )
 
 
@@ -66,9 +90,15 @@ class PairEvidence:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(PAIR_FEATURES)))
 
 
-def head_features(stance_ab: np.ndarray, stance_ba: np.ndarray | None, similarity: float,
-                  lexical: float, comparison: compare.Comparison, framing_a: framing.Framing,
-                  framing_b: framing.Framing) -> np.ndarray:
+def head_features(
+    stance_ab: np.ndarray,
+    stance_ba: np.ndarray | None,
+    similarity: float,
+    lexical: float,
+    comparison: compare.Comparison,
+    framing_a: framing.Framing,
+    framing_b: framing.Framing,
+) -> np.ndarray:
     """The :data:`PAIR_FEATURES` row of one pair."""
     stance = stance_ab if stance_ba is None else (stance_ab + stance_ba) / 2
     disagree_max = stance_ab[1] if stance_ba is None else max(stance_ab[1], stance_ba[1])
@@ -76,20 +106,28 @@ def head_features(stance_ab: np.ndarray, stance_ba: np.ndarray | None, similarit
     ca = framing.cue_counts(framing_a.cues)
     cb = framing.cue_counts(framing_b.cues)
     neg_a, neg_b = counts.get("negation_a", 0), counts.get("negation_b", 0)
-    return np.array([
-        *stance, disagree_max, similarity, lexical,
-        math.log1p(counts.get("shared_numbers", 0)),
-        math.log1p(counts.get("shared_dates", 0)),
-        math.log1p(counts.get("shared_names", 0)),
-        math.log1p(counts.get("conflicting", 0)),
-        math.log1p(counts.get("one_sided_numbers", 0)),
-        abs(neg_a - neg_b) / (1 + neg_a + neg_b),
-        max(framing_a.score, framing_b.score),
-        float(framing_a.disputes or framing_b.disputes),
-        *(max(ca[k], cb[k]) for k in ("dismissal", "sarcasm", "source_attack", "hedge",
-                                       "scare_quote")),
-        math.log1p(max(ca["attribution"], cb["attribution"])),
-    ], dtype=np.float64)
+    return np.array(
+        [
+            *stance,
+            disagree_max,
+            similarity,
+            lexical,
+            math.log1p(counts.get("shared_numbers", 0)),
+            math.log1p(counts.get("shared_dates", 0)),
+            math.log1p(counts.get("shared_names", 0)),
+            math.log1p(counts.get("conflicting", 0)),
+            math.log1p(counts.get("one_sided_numbers", 0)),
+            abs(neg_a - neg_b) / (1 + neg_a + neg_b),
+            max(framing_a.score, framing_b.score),
+            float(framing_a.disputes or framing_b.disputes),
+            *(
+                max(ca[k], cb[k])
+                for k in ("dismissal", "sarcasm", "source_attack", "hedge", "scare_quote")
+            ),
+            math.log1p(max(ca["attribution"], cb["attribution"])),
+        ],
+        dtype=np.float64,
+    )
 
 
 class RelationHead:
@@ -104,8 +142,9 @@ class RelationHead:
         self.C = C
         self.class_weight = class_weight
 
-    def fit(self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
-            ) -> RelationHead:
+    def fit(
+        self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
+    ) -> RelationHead:
         from sklearn.linear_model import LogisticRegression
 
         X = np.asarray(X, dtype=np.float64)
@@ -143,9 +182,14 @@ class RelationHead:
         return z * coef
 
     def to_arrays(self, prefix: str = "head_") -> dict[str, np.ndarray]:
-        return {f"{prefix}mean": self.mean_, f"{prefix}scale": self.scale_,
-                f"{prefix}coef": self.coef_, f"{prefix}intercept": self.intercept_,
-                f"{prefix}classes": self.classes_.astype(str), f"{prefix}C": np.array(self.C)}
+        return {
+            f"{prefix}mean": self.mean_,
+            f"{prefix}scale": self.scale_,
+            f"{prefix}coef": self.coef_,
+            f"{prefix}intercept": self.intercept_,
+            f"{prefix}classes": self.classes_.astype(str),
+            f"{prefix}C": np.array(self.C),
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, Any], prefix: str = "head_") -> RelationHead:
@@ -194,14 +238,22 @@ class RelationModel:
 
     # -- features --------------------------------------------------------------------
 
-    def stance_features(self, claims: Sequence[str], bodies: Sequence[str],
-                        encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    def stance_features(
+        self,
+        claims: Sequence[str],
+        bodies: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> np.ndarray:
         texts = prepare(claims, bodies, encode)
         index = np.arange(len(claims))
         return self.stance.featurizer.transform(texts, index, index)
 
-    def evidence(self, a_texts: Sequence[str], b_texts: Sequence[str],
-                 encode: Callable[[list[str]], np.ndarray]) -> list[PairEvidence]:
+    def evidence(
+        self,
+        a_texts: Sequence[str],
+        b_texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> list[PairEvidence]:
         """Features of each pair (a_texts[i], b_texts[i]), read in both directions."""
         if not a_texts:
             return []
@@ -221,9 +273,13 @@ class RelationModel:
 
     # -- prediction ------------------------------------------------------------------
 
-    def suggest(self, a_texts: Sequence[str], b_texts: Sequence[str],
-                encode: Callable[[list[str]], np.ndarray],
-                head: RelationHead | None = None) -> list[Suggestion]:
+    def suggest(
+        self,
+        a_texts: Sequence[str],
+        b_texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        head: RelationHead | None = None,
+    ) -> list[Suggestion]:
         """A suggestion for each pair (a_texts[i], b_texts[i])."""
         head = head or self.head
         found = self.evidence(a_texts, b_texts, encode)
@@ -234,10 +290,18 @@ class RelationModel:
         out = []
         for e, p in zip(found, proba, strict=True):
             best = int(p.argmax())
-            probabilities = {str(c): round(float(v), 4)
-                             for c, v in zip(head.classes_, p, strict=True)}
-            out.append(Suggestion(str(head.classes_[best]), round(float(p[best]), 4),
-                                  probabilities, explain(head, e, best), e))
+            probabilities = {
+                str(c): round(float(v), 4) for c, v in zip(head.classes_, p, strict=True)
+            }
+            out.append(
+                Suggestion(
+                    str(head.classes_[best]),
+                    round(float(p[best]), 4),
+                    probabilities,
+                    explain(head, e, best),
+                    e,
+                )
+            )
         return out
 
     # -- saving ----------------------------------------------------------------------
@@ -246,18 +310,27 @@ class RelationModel:
         """One ``.npz`` holding every array and the card; the card again as JSON beside it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        card = {**self.card, "format": FORMAT,
-                "saved_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        card = {
+            **self.card,
+            "format": FORMAT,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         featurizer = self.stance.featurizer
         arrays = {
             **featurizer.tfidf_.to_arrays("tfidf_"),
             **self.stance.trees_.to_arrays("trees_"),
             **self.head.to_arrays("head_"),
-            "config_json": np.array(json.dumps({
-                "format": FORMAT, "pair_features": list(PAIR_FEATURES),
-                "stance_features": list(FEATURE_NAMES), "interactions": featurizer.interactions,
-                "max_terms": featurizer.max_terms,
-            })),
+            "config_json": np.array(
+                json.dumps(
+                    {
+                        "format": FORMAT,
+                        "pair_features": list(PAIR_FEATURES),
+                        "stance_features": list(FEATURE_NAMES),
+                        "interactions": featurizer.interactions,
+                        "max_terms": featurizer.max_terms,
+                    }
+                )
+            ),
             "card_json": np.array(json.dumps(card)),
         }
         with open(path, "wb") as handle:
@@ -289,14 +362,17 @@ class RelationModel:
             config = json.loads(str(arrays["config_json"]))
             if config.get("format") != FORMAT:
                 raise ConfigError(f"{name} is not a workbench relation model ({FORMAT})")
-            if tuple(config["pair_features"]) != PAIR_FEATURES or \
-                    tuple(config["stance_features"]) != FEATURE_NAMES:
+            if (
+                tuple(config["pair_features"]) != PAIR_FEATURES
+                or tuple(config["stance_features"]) != FEATURE_NAMES
+            ):
                 raise ConfigError(
                     f"relation model {name} was made for other features than this workbench "
                     "computes; retrain it with `workbench eval stance --save-model FILE`"
                 )
-            featurizer = StanceFeaturizer(max_terms=int(config["max_terms"]),
-                                          interactions=bool(config["interactions"]))
+            featurizer = StanceFeaturizer(
+                max_terms=int(config["max_terms"]), interactions=bool(config["interactions"])
+            )
             featurizer.tfidf_ = Tfidf.from_arrays(arrays, "tfidf_")
             stance = StanceModel(featurizer)
             stance.trees_ = TreeEnsemble.from_arrays(arrays, "trees_")
@@ -321,8 +397,9 @@ _FEATURE_TEXT = {
 }
 
 
-def explain(head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
-            ) -> list[dict[str, Any]]:
+def explain(
+    head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
+) -> list[dict[str, Any]]:
     """The reasons for class ``cls``: top feature contributions, then the concrete evidence.
 
     Each reason is ``{"kind", "text", "weight"}``; ``weight`` is the feature's contribution
@@ -339,45 +416,79 @@ def explain(head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
         name = PAIR_FEATURES[i]
         weight = round(float(contributions[i]), 3)
         if name.startswith("stance_"):
-            text = f"{_FEATURE_TEXT[name]} (agree {stance['agree']}, disagree " \
-                   f"{stance['disagree']}, discuss {stance['discuss']}, unrelated " \
-                   f"{stance['unrelated']})"
+            text = (
+                f"{_FEATURE_TEXT[name]} (agree {stance['agree']}, disagree "
+                f"{stance['disagree']}, discuss {stance['discuss']}, unrelated "
+                f"{stance['unrelated']})"
+            )
             reasons.append({"kind": "stance", "text": text, "weight": weight})
         elif name == "similarity":
-            reasons.append({"kind": "similarity", "weight": weight,
-                            "text": f"close in meaning (cosine {evidence.similarity:.2f})"})
+            reasons.append(
+                {
+                    "kind": "similarity",
+                    "weight": weight,
+                    "text": f"close in meaning (cosine {evidence.similarity:.2f})",
+                }
+            )
         elif name.startswith("shared_"):
             continue  # listed with their values below
         elif name == "conflicting":
             continue
-        elif name in {"framing_max", "disputes_either", "dismissal", "sarcasm",
-                      "source_attack", "hedge", "scare_quote"}:
+        elif name in {
+            "framing_max",
+            "disputes_either",
+            "dismissal",
+            "sarcasm",
+            "source_attack",
+            "hedge",
+            "scare_quote",
+        }:
             if not any(r["kind"] == "framing" for r in reasons):
-                reasons.append({"kind": "framing", "weight": weight,
-                                "text": _framing_text(evidence)})
+                reasons.append(
+                    {"kind": "framing", "weight": weight, "text": _framing_text(evidence)}
+                )
         else:
-            reasons.append({"kind": "feature", "text": _FEATURE_TEXT.get(name, name),
-                            "weight": weight})
-    shared_w = {n: round(float(contributions[PAIR_FEATURES.index(n)]), 3)
-                for n in ("shared_numbers", "shared_dates", "shared_names", "conflicting")}
+            reasons.append(
+                {"kind": "feature", "text": _FEATURE_TEXT.get(name, name), "weight": weight}
+            )
+    shared_w = {
+        n: round(float(contributions[PAIR_FEATURES.index(n)]), 3)
+        for n in ("shared_numbers", "shared_dates", "shared_names", "conflicting")
+    }
     figures = [a for a, _ in cmp.shared if a.kind in {"number", "date"}]
     if figures:
         weight = max(shared_w["shared_numbers"], shared_w["shared_dates"])
-        reasons.append({"kind": "shared", "weight": weight,
-                        "text": "shared: " + "; ".join(_shared_label(a, b)
-                                                       for a, b in cmp.shared
-                                                       if a.kind in {"number", "date"})})
+        reasons.append(
+            {
+                "kind": "shared",
+                "weight": weight,
+                "text": "shared: "
+                + "; ".join(
+                    _shared_label(a, b) for a, b in cmp.shared if a.kind in {"number", "date"}
+                ),
+            }
+        )
     names = [a for a, _ in cmp.shared if a.kind in compare.KINDS[2:6]]
     if names:
-        reasons.append({"kind": "shared_names", "weight": shared_w["shared_names"],
-                        "text": "both name: " + ", ".join(dict.fromkeys(a.text for a in
-                                                                         names[:6]))})
+        reasons.append(
+            {
+                "kind": "shared_names",
+                "weight": shared_w["shared_names"],
+                "text": "both name: " + ", ".join(dict.fromkeys(a.text for a in names[:6])),
+            }
+        )
     if cmp.conflicting:
-        reasons.append({"kind": "conflict", "weight": shared_w["conflicting"],
-                        "text": "differ: " + "; ".join(f"{a.label()} vs {b.label()}"
-                                                       for a, b in cmp.conflicting)})
+        reasons.append(
+            {
+                "kind": "conflict",
+                "weight": shared_w["conflicting"],
+                "text": "differ: "
+                + "; ".join(f"{a.label()} vs {b.label()}" for a, b in cmp.conflicting),
+            }
+        )
     if (evidence.framing_a.disputes or evidence.framing_b.disputes) and not any(
-            r["kind"] == "framing" for r in reasons):
+        r["kind"] == "framing" for r in reasons
+    ):
         reasons.append({"kind": "framing", "weight": None, "text": _framing_text(evidence)})
     return reasons
 

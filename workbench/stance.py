@@ -31,32 +31,37 @@ from workbench import framing, specifics
 from workbench.segment import split_sentences
 from workbench.textfeatures import Tfidf, content_tokens, ngrams, tokens
 
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 STANCES = ("agree", "disagree", "discuss", "unrelated")
 MAX_SENTENCES = 60
 TOP_SENTENCES = 3
 
-_REFUTE = frozenset(
+_REFUTE = _wordset(
     """fake fakes fraud hoax hoaxes false falsely deny denies denied denial debunk debunked
     debunks bogus prank pranks retract retracted retraction untrue misleading satire satirical
     parody fabricated fabrication incorrect wrong refute refuted refutes dismissed dismiss
     dismisses contrary contradict contradicts contradicted baseless unfounded myth rumor rumors
     rumour rumours doubt doubts doubtful skeptical sceptical nonsense debunking fiction
-    fictional photoshopped doctored staged""".split()
+    fictional photoshopped doctored staged"""
 )
-_NEGATE = frozenset(
+_NEGATE = _wordset(
     """not no never nothing none nobody neither nor isn't wasn't aren't weren't doesn't don't
-    didn't hasn't haven't hadn't can't cannot couldn't won't wouldn't""".split()
+    didn't hasn't haven't hadn't can't cannot couldn't won't wouldn't"""
 )
-_HEDGE = frozenset(
+_HEDGE = _wordset(
     """reportedly allegedly alleged claims claimed claim according reports reported report
     unconfirmed unverified purportedly supposedly apparently appears appear seems seem may
     might could possibly possible suggest suggests suggested speculation speculated believed
-    rumored rumoured purported if whether unclear unknown""".split()
+    rumored rumoured purported if whether unclear unknown"""
 )
-_CONFIRM = frozenset(
+_CONFIRM = _wordset(
     """confirmed confirms confirm announced officially official verified revealed reveals
     proved proven indeed true actually evidence statement shows showed found discovered
-    footage video photos""".split()
+    footage video photos"""
 )
 _LEXICONS = (_REFUTE, _NEGATE, _HEDGE, _CONFIRM)
 _NUMBER_KINDS = ("number", "date")
@@ -84,8 +89,9 @@ def body_sentences(body: str) -> list[str]:
     return found or [body]
 
 
-def prepare(claims: Sequence[str], bodies: Sequence[str],
-            encode: Callable[[list[str]], np.ndarray]) -> Texts:
+def prepare(
+    claims: Sequence[str], bodies: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+) -> Texts:
     """Split and embed the distinct claims and bodies of a batch."""
     claims = list(claims)
     bodies = list(bodies)
@@ -95,8 +101,14 @@ def prepare(claims: Sequence[str], bodies: Sequence[str],
         sentences.extend(body_sentences(body))
         ptr.append(len(sentences))
     vectors = encode(claims + sentences)
-    return Texts(claims, bodies, vectors[: len(claims)], sentences, vectors[len(claims) :],
-                 np.asarray(ptr, dtype=np.int64))
+    return Texts(
+        claims,
+        bodies,
+        vectors[: len(claims)],
+        sentences,
+        vectors[len(claims) :],
+        np.asarray(ptr, dtype=np.int64),
+    )
 
 
 def _rates(words: Sequence[str]) -> list[float]:
@@ -109,16 +121,31 @@ def _counts(words: Sequence[str]) -> list[float]:
 
 
 FEATURE_NAMES: tuple[str, ...] = (
-    "tfidf_body", "tfidf_best_sentence", "tfidf_lead", "word_overlap", "bigram_overlap",
-    "claim_words_in_body", "emb_mean", "emb_max", "emb_top3", "emb_lead", "emb_margin",
-    "numbers_shared", "numbers_missing", "claim_question", "claim_words", "body_sentences",
+    "tfidf_body",
+    "tfidf_best_sentence",
+    "tfidf_lead",
+    "word_overlap",
+    "bigram_overlap",
+    "claim_words_in_body",
+    "emb_mean",
+    "emb_max",
+    "emb_top3",
+    "emb_lead",
+    "emb_margin",
+    "numbers_shared",
+    "numbers_missing",
+    "claim_question",
+    "claim_words",
+    "body_sentences",
     *(f"claim_{n}" for n in ("refute", "negate", "hedge", "confirm")),
     *(f"top_{n}" for n in ("refute", "negate", "hedge", "confirm")),
     *(f"lead_{n}" for n in ("refute", "negate", "hedge", "confirm")),
     *(f"body_{n}" for n in ("refute", "negate", "hedge", "confirm")),
     *(f"top_count_{n}" for n in ("refute", "negate", "hedge", "confirm")),
-    "refute_polarity", "body_quotes",
-    *(f"cue_{kind}" for kind in framing.CUE_KINDS), "framing_score",
+    "refute_polarity",
+    "body_quotes",
+    *(f"cue_{kind}" for kind in framing.CUE_KINDS),
+    "framing_score",
 )
 
 
@@ -143,8 +170,9 @@ class StanceFeaturizer:
         extra = [f"product_{i}" for i in range(dim)] if self.interactions else []
         return [*FEATURE_NAMES, *extra]
 
-    def transform(self, texts: Texts, claim_index: np.ndarray,
-                  body_index: np.ndarray) -> np.ndarray:
+    def transform(
+        self, texts: Texts, claim_index: np.ndarray, body_index: np.ndarray
+    ) -> np.ndarray:
         """One row per pair: claim ``claim_index[k]`` against body ``body_index[k]``."""
         tfidf = self.tfidf_
         claim_tf = tfidf.transform(texts.claims)
@@ -208,7 +236,9 @@ class StanceFeaturizer:
                 *_rates(lead_words),
                 *_rates(body_tokens[bi]),
                 *top_counts,
-                float((claim_counts[0] + claim_counts[1]) % 2 != (top_counts[0] + top_counts[1]) % 2),
+                float(
+                    (claim_counts[0] + claim_counts[1]) % 2 != (top_counts[0] + top_counts[1]) % 2
+                ),
                 len(re.findall(r"[“”\"]", texts.bodies[bi])) / max(hi - lo, 1),
                 *(counts[kind] for kind in framing.CUE_KINDS),
                 cues.score,
@@ -231,8 +261,9 @@ class StanceModel:
         self.featurizer = featurizer
         self.trees = trees
 
-    def fit(self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
-            ) -> StanceModel:
+    def fit(
+        self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
+    ) -> StanceModel:
         from workbench.trees import TreeEnsemble
 
         trees = self.trees if self.trees is not None else TreeEnsemble()

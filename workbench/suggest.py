@@ -60,8 +60,9 @@ class StoredSuggestion:
     computed_at: str
 
 
-def suggestions_for(store: Store, pair_ids: Iterable[str] | None = None
-                    ) -> dict[str, StoredSuggestion]:
+def suggestions_for(
+    store: Store, pair_ids: Iterable[str] | None = None
+) -> dict[str, StoredSuggestion]:
     """Stored suggestions by pair id (all of them when ``pair_ids`` is None)."""
     sql = "SELECT * FROM suggestions"
     params: list[str] = []
@@ -75,9 +76,17 @@ def suggestions_for(store: Store, pair_ids: Iterable[str] | None = None
         query = sql + (f" WHERE pair_id IN ({','.join('?' * len(chunk))})" if chunk else "")
         for row in store.conn.execute(query, chunk):
             out[row["pair_id"]] = StoredSuggestion(
-                row["pair_id"], row["a_id"], row["b_id"], row["relation"], row["confidence"],
-                json.loads(row["probabilities"]), json.loads(row["reasons"]),
-                json.loads(row["specifics"]), row["model"], row["computed_at"])
+                row["pair_id"],
+                row["a_id"],
+                row["b_id"],
+                row["relation"],
+                row["confidence"],
+                json.loads(row["probabilities"]),
+                json.loads(row["reasons"]),
+                json.loads(row["specifics"]),
+                row["model"],
+                row["computed_at"],
+            )
         if pair_ids is None:
             break
     return out
@@ -87,8 +96,9 @@ def _shift(items: list[dict[str, Any]], offset: int) -> list[dict[str, Any]]:
     return [{**i, "start": i["start"] + offset, "end": i["end"] + offset} for i in items]
 
 
-def oriented_specifics(suggestion: StoredSuggestion, a_id: str, a_start: int, b_start: int
-                       ) -> dict[str, Any]:
+def oriented_specifics(
+    suggestion: StoredSuggestion, a_id: str, a_start: int, b_start: int
+) -> dict[str, Any]:
     """The stored comparison seen from passage ``a_id``, offsets in the documents.
 
     ``{"shared": [{"kind", "value", "a", "b"}], "conflicting": [...], "a_only": [...],
@@ -99,9 +109,15 @@ def oriented_specifics(suggestion: StoredSuggestion, a_id: str, a_start: int, b_
     a_key, b_key = ("b", "a") if flip else ("a", "b")
 
     def both(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{"kind": e["kind"], "value": e["value"],
-                 "a": _shift([e[a_key]], a_start)[0], "b": _shift([e[b_key]], b_start)[0]}
-                for e in entries]
+        return [
+            {
+                "kind": e["kind"],
+                "value": e["value"],
+                "a": _shift([e[a_key]], a_start)[0],
+                "b": _shift([e[b_key]], b_start)[0],
+            }
+            for e in entries
+        ]
 
     return {
         "shared": both(spec.get("shared", [])),
@@ -125,13 +141,19 @@ def _oriented_reasons(reasons: list[dict[str, Any]], flip: bool) -> list[dict[st
     return out
 
 
-def suggestion_record(suggestion: StoredSuggestion | None, a_id: str, a_start: int,
-                      b_start: int) -> dict[str, Any]:
+def suggestion_record(
+    suggestion: StoredSuggestion | None, a_id: str, a_start: int, b_start: int
+) -> dict[str, Any]:
     """The fields ``workbench pairs`` adds to a pair: ``relation``, ``confidence``,
     ``probabilities``, ``reasons`` and ``specifics`` (None/empty when not computed yet)."""
     if suggestion is None:
-        return {"relation": None, "confidence": None, "probabilities": {}, "reasons": [],
-                "specifics": {"shared": [], "conflicting": [], "a_only": [], "b_only": []}}
+        return {
+            "relation": None,
+            "confidence": None,
+            "probabilities": {},
+            "reasons": [],
+            "specifics": {"shared": [], "conflicting": [], "a_only": [], "b_only": []},
+        }
     flip = a_id != suggestion.a_id
     return {
         "relation": suggestion.relation,
@@ -150,12 +172,15 @@ def framing_for(store: Store, passages: Sequence[Passage]) -> dict[str, framing.
         chunk = ids[lo : lo + 900]
         rows = store.conn.execute(
             f"SELECT * FROM passage_framing WHERE version = ? AND passage_id IN "
-            f"({','.join('?' * len(chunk))})", [framing.VERSION, *chunk])
+            f"({','.join('?' * len(chunk))})",
+            [framing.VERSION, *chunk],
+        )
         for row in rows:
-            cues = tuple(framing.Cue(c["kind"], c["start"], c["end"], c["text"], c["weight"])
-                         for c in json.loads(row["cues"]))
-            stored[row["passage_id"]] = framing.Framing(cues, row["score"],
-                                                        bool(row["disputes"]))
+            cues = tuple(
+                framing.Cue(c["kind"], c["start"], c["end"], c["text"], c["weight"])
+                for c in json.loads(row["cues"])
+            )
+            stored[row["passage_id"]] = framing.Framing(cues, row["score"], bool(row["disputes"]))
     return {p.id: stored.get(p.id) or framing.analyse(p.text) for p in passages}
 
 
@@ -199,13 +224,27 @@ def _store_framing(store: Store, framings: dict[str, framing.Framing]) -> None:
         conn.executemany(
             "INSERT INTO passage_framing (passage_id, cues, score, disputes, version)"
             " VALUES (?, ?, ?, ?, ?)",
-            [(pid, json.dumps([c.record() for c in f.cues], ensure_ascii=False), f.score,
-              int(f.disputes), framing.VERSION) for pid, f in framings.items()])
+            [
+                (
+                    pid,
+                    json.dumps([c.record() for c in f.cues], ensure_ascii=False),
+                    f.score,
+                    int(f.disputes),
+                    framing.VERSION,
+                )
+                for pid, f in framings.items()
+            ],
+        )
 
 
-def suggest_store(store: Store, settings: Settings, *, embedder: Embedder | None = None,
-                  model: RelationModel | None = None, progress: Reporter = SILENT
-                  ) -> SuggestStats:
+def suggest_store(
+    store: Store,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    model: RelationModel | None = None,
+    progress: Reporter = SILENT,
+) -> SuggestStats:
     """Compute and store framing for every text passage and a suggestion for every pair."""
     from workbench.embed import load_embedder
     from workbench.relation import RelationModel
@@ -220,10 +259,18 @@ def suggest_store(store: Store, settings: Settings, *, embedder: Embedder | None
         _store_framing(store, framings)
         with store.write() as conn:
             conn.execute("DELETE FROM suggestions")
-        return SuggestStats(len(passages), disputing, 0, {}, model.model_id, skipped=(
-            f"the relation model {model.model_id} reads {wanted} vectors, the embedder is "
-            f"{embedder.model_id}; no relations suggested (train a model for this embedder "
-            "with `workbench eval stance --save-model FILE`)"))
+        return SuggestStats(
+            len(passages),
+            disputing,
+            0,
+            {},
+            model.model_id,
+            skipped=(
+                f"the relation model {model.model_id} reads {wanted} vectors, the embedder is "
+                f"{embedder.model_id}; no relations suggested (train a model for this embedder "
+                "with `workbench eval stance --save-model FILE`)"
+            ),
+        )
     head = load_head(store) or model.head
     by_id = {p.id: p for p in passages}
     pairs: dict[str, tuple[str, str]] = {}
@@ -249,11 +296,23 @@ def suggest_store(store: Store, settings: Settings, *, embedder: Embedder | None
             "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence,"
             " probabilities, reasons, specifics, features, model, computed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(pid, pairs[pid][0], pairs[pid][1], s.relation, s.confidence,
-              json.dumps(s.probabilities), json.dumps(s.reasons, ensure_ascii=False),
-              json.dumps(s.evidence.comparison.record(), ensure_ascii=False),
-              json.dumps([round(float(v), 5) for v in s.evidence.features]), model_name, stamp)
-             for pid, s in zip(ids, suggestions, strict=True)])
+            [
+                (
+                    pid,
+                    pairs[pid][0],
+                    pairs[pid][1],
+                    s.relation,
+                    s.confidence,
+                    json.dumps(s.probabilities),
+                    json.dumps(s.reasons, ensure_ascii=False),
+                    json.dumps(s.evidence.comparison.record(), ensure_ascii=False),
+                    json.dumps([round(float(v), 5) for v in s.evidence.features]),
+                    model_name,
+                    stamp,
+                )
+                for pid, s in zip(ids, suggestions, strict=True)
+            ],
+        )
     relations: dict[str, int] = {}
     for s in suggestions:
         relations[s.relation] = relations.get(s.relation, 0) + 1
@@ -277,9 +336,15 @@ class TrainStats:
     training_accuracy: float
 
 
-def train_from_tags(store: Store, settings: Settings, *, prior_weight: float = PRIOR_WEIGHT,
-                    C: float = 1.0, embedder: Embedder | None = None,
-                    progress: Reporter = SILENT) -> TrainStats:
+def train_from_tags(
+    store: Store,
+    settings: Settings,
+    *,
+    prior_weight: float = PRIOR_WEIGHT,
+    C: float = 1.0,
+    embedder: Embedder | None = None,
+    progress: Reporter = SILENT,
+) -> TrainStats:
     """Refit the relation head on the analysts' latest tags and store it in the database.
 
     Each pair's label is the latest adjudication, else the most frequent of the analysts'
@@ -305,9 +370,12 @@ def train_from_tags(store: Store, settings: Settings, *, prior_weight: float = P
         labels[pair] = max(votes, key=lambda k: votes[k])
     for pair, row in adjudications(store).items():
         labels[pair] = row["label"]
-    features = {row["pair_id"]: (row["features"], row["relation"], row["confidence"])
-                for row in store.conn.execute(
-                    "SELECT pair_id, features, relation, confidence FROM suggestions")}
+    features = {
+        row["pair_id"]: (row["features"], row["relation"], row["confidence"])
+        for row in store.conn.execute(
+            "SELECT pair_id, features, relation, confidence FROM suggestions"
+        )
+    }
     if not features:
         raise NothingToDo("no suggestions to learn from yet; run `workbench align` first")
     tagged = [p for p in labels if p in features]
@@ -342,10 +410,19 @@ def train_from_tags(store: Store, settings: Settings, *, prior_weight: float = P
         raise NothingToDo("all training pairs have the same label; tag pairs of another kind")
     head = RelationHead(C=C).fit(X_arr, y, sample_weight=w_arr)
     accuracy = float(np.mean(head.predict(X_arr[: len(tagged)]) == np.array(y[: len(tagged)])))
-    store.set_meta(HEAD_META_KEY, json.dumps({
-        "head": head.to_dict(), "tags": len(tagged), "pseudo": pseudo,
-        "prior_weight": prior_weight, "trained_at": now(),
-        "base_model": shipped.model_id}))
+    store.set_meta(
+        HEAD_META_KEY,
+        json.dumps(
+            {
+                "head": head.to_dict(),
+                "tags": len(tagged),
+                "pseudo": pseudo,
+                "prior_weight": prior_weight,
+                "trained_at": now(),
+                "base_model": shipped.model_id,
+            }
+        ),
+    )
     suggest_store(store, settings, embedder=embedder, model=shipped, progress=progress)
     counts = {label: y[: len(tagged)].count(label) for label in dict.fromkeys(y[: len(tagged)])}
     return TrainStats(len(tagged), pseudo, counts, accuracy)
@@ -385,7 +462,10 @@ def rank_for_tagging(store: Store, limit: int | None = 20) -> list[RankedPair]:
         probs = [p for p in s.probabilities.values() if p > 0]
         entropy = -sum(p * math.log(p) for p in probs)
         norm = math.log(len(s.probabilities)) if len(s.probabilities) > 1 else 1.0
-        ranked.append(RankedPair(s.pair_id, round(entropy / norm, 4), s.relation,
-                                 s.confidence, s.probabilities))
+        ranked.append(
+            RankedPair(
+                s.pair_id, round(entropy / norm, 4), s.relation, s.confidence, s.probabilities
+            )
+        )
     ranked.sort(key=lambda r: (-r.uncertainty, r.pair_id))
     return ranked if limit is None else ranked[:limit]

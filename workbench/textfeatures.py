@@ -15,8 +15,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-STOP_WORDS = frozenset(
+STOP_WORDS = _wordset(
     """a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
     further had has have having he her here hers herself him himself his how i if in into is it
@@ -24,7 +29,7 @@ STOP_WORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
-    yourselves s t don now also said says say""".split()
+    yourselves s t don now also said says say"""
 )
 
 
@@ -75,8 +80,7 @@ class Tfidf:
         kept = [t for t, c in df.most_common() if c >= self.min_df][: self.max_features]
         kept.sort()
         self.vocabulary_ = {t: i for i, t in enumerate(kept)}
-        self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in kept],
-                             dtype=np.float32)
+        self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in kept], dtype=np.float32)
         return self
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
@@ -88,8 +92,11 @@ class Tfidf:
                 rows.append(row)
                 cols.append(col)
                 vals.append((1 + math.log(count)) * self.idf_[col])
-        matrix = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
-                                   shape=(len(texts), len(self.vocabulary_)), dtype=np.float32)
+        matrix = sparse.csr_matrix(
+            (np.asarray(vals, dtype=np.float32), (rows, cols)),
+            shape=(len(texts), len(self.vocabulary_)),
+            dtype=np.float32,
+        )
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix, dtype=np.float32)

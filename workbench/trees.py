@@ -11,8 +11,15 @@ from typing import Any
 
 import numpy as np
 
-_NODE_FIELDS = ("feature_idx", "num_threshold", "missing_go_to_left", "left", "right",
-                "is_leaf", "value")
+_NODE_FIELDS = (
+    "feature_idx",
+    "num_threshold",
+    "missing_go_to_left",
+    "left",
+    "right",
+    "is_leaf",
+    "value",
+)
 
 
 class TreeEnsemble:
@@ -27,9 +34,15 @@ class TreeEnsemble:
         random_state: seed for the internal validation split (early stopping).
     """
 
-    def __init__(self, max_iter: int = 300, learning_rate: float = 0.08,
-                 max_leaf_nodes: int = 31, l2_regularization: float = 1.0,
-                 class_weight: Any = None, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        max_iter: int = 300,
+        learning_rate: float = 0.08,
+        max_leaf_nodes: int = 31,
+        l2_regularization: float = 1.0,
+        class_weight: Any = None,
+        random_state: int = 0,
+    ) -> None:
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
@@ -37,14 +50,18 @@ class TreeEnsemble:
         self.class_weight = class_weight
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
-            ) -> TreeEnsemble:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> TreeEnsemble:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         model = HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, l2_regularization=self.l2_regularization,
-            class_weight=self.class_weight, random_state=self.random_state,
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            l2_regularization=self.l2_regularization,
+            class_weight=self.class_weight,
+            random_state=self.random_state,
             early_stopping=False,
         )
         model.fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
@@ -109,8 +126,18 @@ class TreeEnsemble:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
-    _ARRAYS = ("feature_", "threshold_", "missing_left_", "left_", "right_", "leaf_", "value_",
-               "tree_offset_", "tree_class_", "baseline_")
+    _ARRAYS = (
+        "feature_",
+        "threshold_",
+        "missing_left_",
+        "left_",
+        "right_",
+        "leaf_",
+        "value_",
+        "tree_offset_",
+        "tree_class_",
+        "baseline_",
+    )
 
     def to_arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
         out = {f"{prefix}{name.rstrip('_')}": getattr(self, name) for name in self._ARRAYS}
