@@ -536,6 +536,8 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
               help="train on the given data except this fraction of its Body IDs, evaluate "
                    "on that fraction")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the hold-out")
+@click.option("--rounds", type=int, default=300, show_default=True,
+              help="boosting rounds of the stance model when training")
 @click.option("--relation-model", "model_file", type=click.Path(dir_okay=False, path_type=Path),
               help="relation model to evaluate (default: the shipped one)")
 @click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path),
@@ -543,7 +545,7 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
 @model_options
 @click.pass_context
 def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: Path | None,
-                train_stances: Path | None, holdout: float | None, seed: int,
+                train_stances: Path | None, holdout: float | None, seed: int, rounds: int,
                 model_file: Path | None, save_model: Path | None, model: str | None,
                 embeddings_dir: Path | None, device: str | None) -> None:
     """FNC score and macro-F1 of the relation suggester on FNC-1-format stance data.
@@ -589,7 +591,7 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
     if train_data is not None:
         started = time.perf_counter()
         relation_model, report = train_relation_model(
-            train_data, encode, progress=progress,
+            train_data, encode, progress=progress, tree_params={"max_iter": rounds},
             card={"data": f"FNC-1 format: {(train_stances or stances).name}"
                           + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})"
                              if holdout else ""),

@@ -245,7 +245,7 @@ def train_relation_model(
     data: StanceData,
     encode: Callable[[list[str]], np.ndarray],
     *,
-    folds: int = 3,
+    folds: int = 2,
     seed: int = 0,
     card: dict | None = None,
     tree_params: dict | None = None,
@@ -254,11 +254,10 @@ def train_relation_model(
     """Fit the stance model and the relation head on FNC-format data.
 
     The head must learn from stance probabilities like those it will see on new pairs, so
-    it is fitted on out-of-fold predictions (``folds`` splits by Body ID); the stance model
-    is then refitted on everything. ``tree_params`` go to :class:`TreeEnsemble`.
+    it is fitted on the stance model's out-of-fold predictions (``folds`` splits by Body
+    ID, see :class:`StanceModel`). ``tree_params`` go to each :class:`TreeEnsemble`.
     """
     from workbench.relation import RelationHead, RelationModel
-    from workbench.trees import TreeEnsemble
 
     started = time.perf_counter()
     if any(not s for s in data.stances):
@@ -269,21 +268,11 @@ def train_relation_model(
         prepared = featurize(data, featurizer, encode)
         task.advance()
     y = np.array(data.stances)
-    ids = np.array(data.body_ids)
-    unique = np.array(sorted(set(data.body_ids)))
-    fold_of = dict(
-        zip(unique, np.random.default_rng(seed).permutation(len(unique)) % folds, strict=True)
-    )
-    fold = np.array([fold_of[b] for b in ids])
-    oof = np.zeros((len(y), len(STANCES)))
-    with progress.task("fitting stance model", folds + 1) as task:
-        for k in range(folds):
-            model = StanceModel(featurizer, TreeEnsemble(**(tree_params or {})))
-            model.fit(prepared.X[fold != k], y[fold != k])
-            oof[fold == k] = model.predict_proba(prepared.X[fold == k])
-            task.advance()
-        stance = StanceModel(featurizer, TreeEnsemble(**(tree_params or {}))).fit(prepared.X, y)
-        task.advance()
+    stance = StanceModel(featurizer, tree_params=tree_params, folds=folds, seed=seed)
+    with progress.task("fitting stance model", folds) as task:
+        stance.fit(prepared.X, y, data.body_ids, progress=task)
+    oof = stance.oof_
+    unique = sorted(set(data.body_ids))
     labels = relation_labels(prepared)
     head = RelationHead(C=1.0).fit(head_rows(prepared, oof), labels)
     seconds = time.perf_counter() - started

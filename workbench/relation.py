@@ -34,6 +34,7 @@ import numpy as np
 from workbench import compare, framing
 from workbench.errors import ConfigError
 from workbench.models import Relation
+from workbench.segment import split_sentences
 from workbench.stance import FEATURE_NAMES, STANCES, StanceFeaturizer, StanceModel, prepare
 
 RELATIONS = tuple(r.value for r in Relation)
@@ -51,6 +52,7 @@ RELATION_TO_STANCE = {
     "unrelated": "unrelated",
 }
 FORMAT = "workbench.relation-model/1"
+MAX_CLAIM_SENTENCES = 8
 DEFAULT_MODEL_FILE = "data/relation-model.npz"
 
 PAIR_FEATURES = (
@@ -248,6 +250,48 @@ class RelationModel:
         index = np.arange(len(claims))
         return self.stance.featurizer.transform(texts, index, index)
 
+    def directed(
+        self,
+        claims: Sequence[str],
+        bodies: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stance of each body towards its claim passage, read sentence by sentence.
+
+        The stance model was trained on one-sentence headlines, so each sentence of the
+        claim passage (at most :data:`MAX_CLAIM_SENTENCES`) is a claim of its own. The
+        passage is as related as its most related sentence; among related readings, each
+        sentence counts by how related it is. Returns (probabilities in :data:`STANCES`
+        order, similarity, lexical overlap) per pair, the last two from the most related
+        sentence.
+        """
+        owner: list[int] = []
+        claim_sentences: list[str] = []
+        for i, claim in enumerate(claims):
+            parts = [claim[s:e] for s, e in split_sentences(claim)][:MAX_CLAIM_SENTENCES]
+            for part in parts or [claim]:
+                owner.append(i)
+                claim_sentences.append(part)
+        X = self.stance_features(claim_sentences, [bodies[i] for i in owner], encode)
+        p = self.stance.predict_proba(X)
+        owner_arr = np.asarray(owner)
+        proba = np.zeros((len(claims), len(STANCES)))
+        similarity = np.zeros(len(claims))
+        lexical = np.zeros(len(claims))
+        for i in range(len(claims)):
+            rows = np.flatnonzero(owner_arr == i)
+            related = 1.0 - p[rows, 3]
+            best = rows[int(related.argmax())]
+            weights = related / related.sum() if related.sum() > 0 else np.full(len(rows),
+                                                                                1 / len(rows))
+            conditional = p[rows, :3] / np.maximum(related[:, None], 1e-9)
+            proba[i, :3] = (1 - p[best, 3]) * (weights @ conditional)
+            proba[i, 3] = p[best, 3]
+            proba[i] /= proba[i].sum()
+            similarity[i] = X[best, _SIMILARITY]
+            lexical[i] = X[best, _LEXICAL]
+        return proba, similarity, lexical
+
     def evidence(
         self,
         a_texts: Sequence[str],
@@ -257,16 +301,14 @@ class RelationModel:
         """Features of each pair (a_texts[i], b_texts[i]), read in both directions."""
         if not a_texts:
             return []
-        forward = self.stance_features(a_texts, b_texts, encode)
-        backward = self.stance_features(b_texts, a_texts, encode)
-        p_ab = self.stance.predict_proba(forward)
-        p_ba = self.stance.predict_proba(backward)
+        p_ab, sim_ab, lex_ab = self.directed(a_texts, b_texts, encode)
+        p_ba, sim_ba, lex_ba = self.directed(b_texts, a_texts, encode)
         out = []
         for i, (a, b) in enumerate(zip(a_texts, b_texts, strict=True)):
             cmp = compare.compare_pair(a, b)
             fa, fb = framing.analyse(a), framing.analyse(b)
-            similarity = float((forward[i, _SIMILARITY] + backward[i, _SIMILARITY]) / 2)
-            lexical = float((forward[i, _LEXICAL] + backward[i, _LEXICAL]) / 2)
+            similarity = float((sim_ab[i] + sim_ba[i]) / 2)
+            lexical = float((lex_ab[i] + lex_ba[i]) / 2)
             x = head_features(p_ab[i], p_ba[i], similarity, lexical, cmp, fa, fb)
             out.append(PairEvidence(cmp, fa, fb, (p_ab[i] + p_ba[i]) / 2, similarity, x))
         return out
@@ -318,7 +360,9 @@ class RelationModel:
         featurizer = self.stance.featurizer
         arrays = {
             **featurizer.tfidf_.to_arrays("tfidf_"),
-            **self.stance.trees_.to_arrays("trees_"),
+            **{k: v for i, m in enumerate(self.stance.members_)
+               for k, v in m.to_arrays(f"trees{i}_").items()},
+            "members": np.array(len(self.stance.members_)),
             **self.head.to_arrays("head_"),
             "config_json": np.array(
                 json.dumps(
@@ -374,8 +418,9 @@ class RelationModel:
                 max_terms=int(config["max_terms"]), interactions=bool(config["interactions"])
             )
             featurizer.tfidf_ = Tfidf.from_arrays(arrays, "tfidf_")
-            stance = StanceModel(featurizer)
-            stance.trees_ = TreeEnsemble.from_arrays(arrays, "trees_")
+            stance = StanceModel(featurizer, folds=int(arrays["members"]))
+            stance.members_ = [TreeEnsemble.from_arrays(arrays, f"trees{i}_")
+                               for i in range(int(arrays["members"]))]
             head = RelationHead.from_arrays(arrays, "head_")
             card = json.loads(str(arrays["card_json"]))
         except KeyError as exc:

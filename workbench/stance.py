@@ -250,28 +250,66 @@ class StanceFeaturizer:
 
 
 class StanceModel:
-    """Featurizer plus tree ensemble: P(agree, disagree, discuss, unrelated) for pairs.
+    """Featurizer plus a bag of tree ensembles: P(agree, disagree, discuss, unrelated).
+
+    The training bodies are split into ``folds`` groups; member ``k`` is fitted on every
+    group but ``k``. Averaging the members predicts new pairs, and member ``k`` alone gives
+    the out-of-fold predictions for group ``k``, which the relation head is trained on. So
+    one bag costs about ``folds - 1`` full fits and still uses all the data.
 
     Args:
-        featurizer: turns pairs into features (fitted by :meth:`fit` if not yet).
-        trees: the classifier (a :class:`workbench.trees.TreeEnsemble`).
+        featurizer: turns pairs into features.
+        tree_params: parameters of each :class:`workbench.trees.TreeEnsemble`.
+        folds: members of the bag (at least 2).
+        seed: how bodies are dealt into folds.
     """
 
-    def __init__(self, featurizer: StanceFeaturizer | None = None, trees: object = None) -> None:
+    def __init__(
+        self,
+        featurizer: StanceFeaturizer | None = None,
+        tree_params: dict | None = None,
+        folds: int = 2,
+        seed: int = 0,
+    ) -> None:
         self.featurizer = featurizer
-        self.trees = trees
+        self.tree_params = tree_params
+        self.folds = folds
+        self.seed = seed
 
     def fit(
-        self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
+        self,
+        X: np.ndarray,
+        y: Sequence[str],
+        groups: Sequence[str],
+        progress: object = None,
     ) -> StanceModel:
+        """Fit the members; ``groups`` (Body IDs) never straddle folds."""
         from workbench.trees import TreeEnsemble
 
-        trees = self.trees if self.trees is not None else TreeEnsemble()
-        self.trees_ = trees.fit(X, np.asarray(y), sample_weight=sample_weight)
+        y = np.asarray(y)
+        unique = sorted(set(groups))
+        if self.folds < 2 or len(unique) < self.folds:
+            raise ValueError(f"need at least 2 folds and as many groups, got {self.folds}")
+        rng = np.random.default_rng(self.seed)
+        fold_of = dict(zip(unique, rng.permutation(len(unique)) % self.folds, strict=True))
+        self.fold_ = np.array([fold_of[g] for g in groups])
+        self.members_ = []
+        self.oof_ = np.zeros((len(y), len(STANCES)))
+        for k in range(self.folds):
+            member = TreeEnsemble(**(self.tree_params or {}))
+            member.fit(X[self.fold_ != k], y[self.fold_ != k])
+            self.members_.append(member)
+            self.oof_[self.fold_ == k] = _ordered(member, X[self.fold_ == k])
+            if progress is not None:
+                progress.advance()
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Columns in :data:`STANCES` order."""
-        proba = self.trees_.predict_proba(X)
-        order = [list(self.trees_.classes_).index(s) for s in STANCES]
-        return proba[:, order]
+        """Columns in :data:`STANCES` order: the members' average."""
+        return np.mean([_ordered(m, X) for m in self.members_], axis=0)
+
+
+def _ordered(member: object, X: np.ndarray) -> np.ndarray:
+    proba = member.predict_proba(X)
+    order = [list(member.classes_).index(s) for s in STANCES]
+    return proba[:, order]

@@ -383,7 +383,7 @@ def train_from_tags(
         raise NothingToDo(
             f"training needs at least {MIN_TAGS} tagged pairs with two different labels; "
             f"there are {len(tagged)} with {len({labels[p] for p in tagged})} label(s). "
-            "Tag more pairs with `workbench tag` (`workbench tags --rank` lists the most "
+            "Tag more pairs with `workbench tag` (`workbench rank` lists the most "
             "useful ones)"
         )
     from workbench.relation import RelationModel

@@ -31,7 +31,8 @@ class TreeEnsemble:
         max_leaf_nodes: leaves per tree.
         l2_regularization: L2 penalty on leaf values.
         class_weight: ``None``, ``"balanced"`` or a mapping of class to weight.
-        random_state: seed for the internal validation split (early stopping).
+        max_features: share of the features each split considers (speed, variety).
+        random_state: seed of the feature subsampling.
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class TreeEnsemble:
         max_leaf_nodes: int = 31,
         l2_regularization: float = 1.0,
         class_weight: Any = None,
+        max_features: float = 1.0,
         random_state: int = 0,
     ) -> None:
         self.max_iter = max_iter
@@ -48,6 +50,7 @@ class TreeEnsemble:
         self.max_leaf_nodes = max_leaf_nodes
         self.l2_regularization = l2_regularization
         self.class_weight = class_weight
+        self.max_features = max_features
         self.random_state = random_state
 
     def fit(
@@ -61,6 +64,7 @@ class TreeEnsemble:
             max_leaf_nodes=self.max_leaf_nodes,
             l2_regularization=self.l2_regularization,
             class_weight=self.class_weight,
+            max_features=self.max_features,
             random_state=self.random_state,
             early_stopping=False,
         )
