@@ -57,7 +57,7 @@ class Item:
                 if self.unit in _MEASURES
                 else f"{self.value} ({self.unit})"
             )
-        return self.text if self.kind not in {"number", "date"} else self.value
+        return self.value if self.kind == "number" else " ".join(self.text.split())
 
 
 _MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw", "cny"})

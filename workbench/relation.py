@@ -282,8 +282,9 @@ class RelationModel:
             rows = np.flatnonzero(owner_arr == i)
             related = 1.0 - p[rows, 3]
             best = rows[int(related.argmax())]
-            weights = related / related.sum() if related.sum() > 0 else np.full(len(rows),
-                                                                                1 / len(rows))
+            weights = (
+                related / related.sum() if related.sum() > 0 else np.full(len(rows), 1 / len(rows))
+            )
             conditional = p[rows, :3] / np.maximum(related[:, None], 1e-9)
             proba[i, :3] = (1 - p[best, 3]) * (weights @ conditional)
             proba[i, 3] = p[best, 3]
@@ -360,8 +361,11 @@ class RelationModel:
         featurizer = self.stance.featurizer
         arrays = {
             **featurizer.tfidf_.to_arrays("tfidf_"),
-            **{k: v for i, m in enumerate(self.stance.members_)
-               for k, v in m.to_arrays(f"trees{i}_").items()},
+            **{
+                k: v
+                for i, m in enumerate(self.stance.members_)
+                for k, v in m.to_arrays(f"trees{i}_").items()
+            },
             "members": np.array(len(self.stance.members_)),
             **self.head.to_arrays("head_"),
             "config_json": np.array(
@@ -419,8 +423,10 @@ class RelationModel:
             )
             featurizer.tfidf_ = Tfidf.from_arrays(arrays, "tfidf_")
             stance = StanceModel(featurizer, folds=int(arrays["members"]))
-            stance.members_ = [TreeEnsemble.from_arrays(arrays, f"trees{i}_")
-                               for i in range(int(arrays["members"]))]
+            stance.members_ = [
+                TreeEnsemble.from_arrays(arrays, f"trees{i}_")
+                for i in range(int(arrays["members"]))
+            ]
             head = RelationHead.from_arrays(arrays, "head_")
             card = json.loads(str(arrays["card_json"]))
         except KeyError as exc:
@@ -428,119 +434,103 @@ class RelationModel:
         return cls(stance, head, card)
 
 
-_FEATURE_TEXT = {
-    "stance_agree": "the stance model reads them as agreeing",
-    "stance_disagree": "the stance model reads them as disagreeing",
-    "stance_disagree_max": "one side reads as denying the other",
-    "stance_discuss": "the stance model reads them as discussing the same matter",
-    "stance_unrelated": "the stance model reads them as unrelated",
-    "similarity": "close in meaning",
-    "lexical_overlap": "shared wording",
-    "negation_asymmetry": "one side negates where the other does not",
-    "one_sided_numbers": "figures found on one side only",
-    "attribution": "attributed reporting",
+_GROUPS = {
+    "stance": (
+        "stance_agree",
+        "stance_disagree",
+        "stance_discuss",
+        "stance_unrelated",
+        "stance_disagree_max",
+    ),
+    "similarity": ("similarity", "lexical_overlap"),
+    "framing": (
+        "framing_max",
+        "disputes_either",
+        "dismissal",
+        "sarcasm",
+        "source_attack",
+        "hedge",
+        "scare_quote",
+        "attribution",
+    ),
+    "negation": ("negation_asymmetry",),
+    "one_sided": ("one_sided_numbers",),
 }
 
 
 def explain(
     head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
 ) -> list[dict[str, Any]]:
-    """The reasons for class ``cls``: top feature contributions, then the concrete evidence.
+    """The reasons for class ``cls``: the evidence that raised it most, then the specifics.
 
-    Each reason is ``{"kind", "text", "weight"}``; ``weight`` is the feature's contribution
-    to the relation's score (``None`` for evidence listed without one).
+    Each reason is ``{"kind", "text", "weight"}``; ``weight`` is the summed contribution of
+    the reason's features to the relation's score (negative: it spoke against it). The
+    first reasons are the groups of features (stance, similarity, framing, negation) that
+    raised the relation most; shared figures and dates, shared names, conflicting
+    quantities and a framing dispute are always listed when present.
     """
     contributions = head.contributions(evidence.features, cls)
-    order = np.argsort(-contributions)
-    reasons: list[dict[str, Any]] = []
+    index = {name: i for i, name in enumerate(PAIR_FEATURES)}
+
+    def weight(names: Sequence[str]) -> float:
+        return round(float(sum(contributions[index[n]] for n in names)), 3)
+
     cmp = evidence.comparison
-    stance = {s: round(float(v), 2) for s, v in zip(STANCES, evidence.stance, strict=True)}
-    for i in order[:top]:
-        if contributions[i] <= 0:
-            break
-        name = PAIR_FEATURES[i]
-        weight = round(float(contributions[i]), 3)
-        if name.startswith("stance_"):
-            text = (
-                f"{_FEATURE_TEXT[name]} (agree {stance['agree']}, disagree "
-                f"{stance['disagree']}, discuss {stance['discuss']}, unrelated "
-                f"{stance['unrelated']})"
-            )
-            reasons.append({"kind": "stance", "text": text, "weight": weight})
-        elif name == "similarity":
-            reasons.append(
-                {
-                    "kind": "similarity",
-                    "weight": weight,
-                    "text": f"close in meaning (cosine {evidence.similarity:.2f})",
-                }
-            )
-        elif name.startswith("shared_"):
-            continue  # listed with their values below
-        elif name == "conflicting":
-            continue
-        elif name in {
-            "framing_max",
-            "disputes_either",
-            "dismissal",
-            "sarcasm",
-            "source_attack",
-            "hedge",
-            "scare_quote",
-        }:
-            if not any(r["kind"] == "framing" for r in reasons):
-                reasons.append(
-                    {"kind": "framing", "weight": weight, "text": _framing_text(evidence)}
-                )
-        else:
-            reasons.append(
-                {"kind": "feature", "text": _FEATURE_TEXT.get(name, name), "weight": weight}
-            )
-    shared_w = {
-        n: round(float(contributions[PAIR_FEATURES.index(n)]), 3)
-        for n in ("shared_numbers", "shared_dates", "shared_names", "conflicting")
+    st = dict(zip(STANCES, evidence.stance, strict=True))
+    texts = {
+        "stance": "stance model: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()),
+        "similarity": f"similarity: cosine {evidence.similarity:.2f}, word overlap "
+        f"{evidence.features[index['lexical_overlap']]:.2f}",
+        "framing": _framing_text(evidence),
+        "negation": "one side negates where the other does not"
+        if evidence.features[index["negation_asymmetry"]] > 0
+        else "no difference in negation",
+        "one_sided": f"{cmp.counts.get('one_sided_numbers', 0)} figure(s) on one side only",
     }
-    figures = [a for a, _ in cmp.shared if a.kind in {"number", "date"}]
-    if figures:
-        weight = max(shared_w["shared_numbers"], shared_w["shared_dates"])
+    groups = sorted(((weight(names), kind) for kind, names in _GROUPS.items()), reverse=True)
+    reasons: list[dict[str, Any]] = [
+        {"kind": kind, "text": texts[kind], "weight": w} for w, kind in groups[:top] if w > 0
+    ]
+    numbers = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "number"][:6]
+    dates = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "date"][:4]
+    if numbers or dates:
         reasons.append(
             {
                 "kind": "shared",
-                "weight": weight,
-                "text": "shared: "
-                + "; ".join(
-                    _shared_label(a, b) for a, b in cmp.shared if a.kind in {"number", "date"}
-                ),
+                "weight": weight(("shared_numbers", "shared_dates")),
+                "text": "shared: " + "; ".join(numbers + dates),
             }
         )
-    names = [a for a, _ in cmp.shared if a.kind in compare.KINDS[2:6]]
+    names = list(dict.fromkeys(a.text for a, _ in cmp.shared if a.kind in compare.KINDS[2:6]))
     if names:
         reasons.append(
             {
                 "kind": "shared_names",
-                "weight": shared_w["shared_names"],
-                "text": "both name: " + ", ".join(dict.fromkeys(a.text for a in names[:6])),
+                "weight": weight(("shared_names",)),
+                "text": "both name: " + ", ".join(names[:6]),
             }
         )
     if cmp.conflicting:
         reasons.append(
             {
                 "kind": "conflict",
-                "weight": shared_w["conflicting"],
+                "weight": weight(("conflicting",)),
                 "text": "differ: "
                 + "; ".join(f"{a.label()} vs {b.label()}" for a, b in cmp.conflicting),
             }
         )
-    if (evidence.framing_a.disputes or evidence.framing_b.disputes) and not any(
-        r["kind"] == "framing" for r in reasons
-    ):
-        reasons.append({"kind": "framing", "weight": None, "text": _framing_text(evidence)})
+    disputes = evidence.framing_a.disputes or evidence.framing_b.disputes
+    if disputes and not any(r["kind"] == "framing" for r in reasons):
+        reasons.append(
+            {"kind": "framing", "weight": weight(_GROUPS["framing"]), "text": texts["framing"]}
+        )
     return reasons
 
 
 def _shared_label(a: compare.Item, b: compare.Item) -> str:
-    richer = b if len(b.unit) > len(a.unit) else a
-    return richer.label()
+    if a.kind == "date":  # what both say: "September" where one says "30 September"
+        return (b if len(b.value) < len(a.value) else a).label()
+    return (b if len(b.unit) > len(a.unit) else a).label()
 
 
 def _framing_text(evidence: PairEvidence) -> str:
@@ -548,6 +538,10 @@ def _framing_text(evidence: PairEvidence) -> str:
     for side, f in (("a", evidence.framing_a), ("b", evidence.framing_b)):
         cues = [c for c in f.cues if c.kind != "attribution" and c.weight > 0]
         if cues:
-            shown = ", ".join(f"{c.kind.replace('_', ' ')} “{c.text}”" for c in cues[:4])
+            shown = ", ".join(
+                f"{c.kind.replace('_', ' ')} "
+                + (c.text if c.kind == "scare_quote" else f"“{c.text}”")
+                for c in cues[:4]
+            )
             parts.append(f"{side} {'disputes framing' if f.disputes else 'has cues'}: {shown}")
     return "; ".join(parts) or "no framing cues"

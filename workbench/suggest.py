@@ -137,6 +137,12 @@ def _oriented_reasons(reasons: list[dict[str, Any]], flip: bool) -> list[dict[st
             text = text.replace("a disputes", "\0").replace("b disputes", "a disputes")
             text = text.replace("\0", "b disputes").replace("a has cues", "\1")
             text = text.replace("b has cues", "a has cues").replace("\1", "b has cues")
+        if r["kind"] == "conflict" and text.startswith("differ: "):
+            swapped = [
+                " vs ".join(reversed(part.split(" vs ", 1)))
+                for part in text[len("differ: ") :].split("; ")
+            ]
+            text = "differ: " + "; ".join(swapped)
         out.append({**r, "text": text})
     return out
 
