@@ -244,3 +244,21 @@ def test_pairs_with_a_disputing_outlet_passage_are_suggested_as_disputing_framin
         s for s in found.values() if not framings[s.a_id].disputes and not framings[s.b_id].disputes
     ]
     assert not [s for s in calm if s.relation == "disputes_framing"]
+
+
+def test_suggestions_and_cues_go_with_a_deleted_document(store: Store) -> None:
+    doc = store.documents()[0].id
+    mine = {p.id for p in store.passages(doc)}
+    store.delete_document(doc)
+    left = suggestions_for(store)
+    assert left
+    assert not [s for s in left.values() if s.a_id in mine or s.b_id in mine]
+    rows = store.conn.execute("SELECT passage_id FROM passage_framing").fetchall()
+    assert not {r[0] for r in rows} & mine
+
+
+def test_a_pair_without_a_stored_suggestion_reads_as_empty() -> None:
+    record = suggestion_record(None, "p1", 0, 0)
+    assert record["relation"] is None and record["confidence"] is None
+    assert record["reasons"] == []
+    assert record["specifics"] == {"shared": [], "conflicting": [], "a_only": [], "b_only": []}
