@@ -475,3 +475,12 @@ def rank_for_tagging(store: Store, limit: int | None = 20) -> list[RankedPair]:
         )
     ranked.sort(key=lambda r: (-r.uncertainty, r.pair_id))
     return ranked if limit is None else ranked[:limit]
+
+
+def __getattr__(name: str) -> Any:
+    """``suggest.RelationModel`` and ``suggest.RelationHead`` without importing them early."""
+    if name in {"RelationModel", "RelationHead", "RELATIONS"}:
+        from workbench import relation
+
+        return getattr(relation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
