@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
 from fnc_sample import write_fnc
 
@@ -173,4 +172,5 @@ def test_eval_stance_refuses_half_a_training_set(tmp_path: Path, env: dict[str, 
         check=False,
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: give both --train-bodies and --train-stances, or neither"
+    expected = "error: give both --train-bodies and --train-stances, or neither"
+    assert result.stderr.strip() == expected
