@@ -13,8 +13,6 @@ and :func:`pair_features`, so its figures describe this code.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +28,16 @@ from workbench.models import Alignment, pair_id
 from workbench.progress import SILENT, Reporter
 from workbench.scorer import FEATURES, PairScorer
 from workbench.search import nearest_per_group
+from workbench.staleness import (
+    ALIGNED_BACKEND,
+    ALIGNED_MODEL,
+    corpus_key,
+    current_alignment_key,
+)
 from workbench.store import Store
+
+__all__ = ["AlignCorpus", "align", "align_store", "build_corpus", "corpus_key",
+           "current_alignment_key", "pair_features"]
 
 CONTEXT_WINDOW = 2
 PAIR_CHUNK = 50_000
@@ -219,15 +226,6 @@ def align(
     return AlignmentResult(alignments, coverage, candidates=len(scores))
 
 
-def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
-    """A fingerprint of what an alignment was computed from, to tell when it is stale."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for pid in sorted(passage_ids):
-        digest.update(pid.encode())
-    return digest.hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class AlignStats:
     documents: int
@@ -273,8 +271,10 @@ def align_store(
         aligned = align(corpus, scorer, top_k=settings.top_k, candidates=settings.candidates,
                         threshold=settings.threshold)
         task.advance()
-    key = current_alignment_key(store, settings, embedder, passages=[p.id for p in passages])
-    store.replace_alignments(aligned.alignments, aligned.coverage, key)
+    key = current_alignment_key(store, settings, embedder.model_id,
+                                passages=[p.id for p in passages])
+    store.replace_alignments(aligned.alignments, aligned.coverage, key, meta={
+        ALIGNED_MODEL: embedder.model_id, ALIGNED_BACKEND: embedder.backend})
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -285,14 +285,3 @@ def align_store(
         unaddressed=sum(1 for c in aligned.coverage if not c[3]),
     )
 
-
-def current_alignment_key(
-    store: Store, settings: Settings, embedder: Embedder | None = None,
-    passages: Sequence[str] | None = None,
-) -> str:
-    """The key an alignment of the store's current passages with these settings would have."""
-    if passages is None:
-        passages = [p.id for p in store.passages()]
-    model_id = embedder.model_id if embedder else load_embedder(settings).model_id
-    return corpus_key(passages, model=model_id, top_k=settings.top_k,
-                      candidates=settings.candidates, threshold=settings.threshold)

@@ -332,8 +332,13 @@ class Store:
         alignments: Iterable[Alignment],
         coverage: Iterable[tuple[str, str, float, bool]],
         corpus_key: str,
+        meta: dict[str, str] | None = None,
     ) -> None:
-        """Swap in a complete alignment of the corpus in one transaction."""
+        """Swap in a complete alignment of the corpus in one transaction.
+
+        ``meta`` holds what the alignment was computed with (model, embedding backend),
+        written in the same transaction so it always describes the rows beside it.
+        """
         with self.write() as conn:
             conn.execute("DELETE FROM alignments")
             conn.execute("DELETE FROM coverage")
@@ -351,10 +356,10 @@ class Store:
                 " VALUES (?, ?, ?, ?)",
                 ((p, d, s, int(ok)) for p, d, s, ok in coverage),
             )
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('aligned_corpus', ?) "
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (corpus_key,),
+                [("aligned_corpus", corpus_key), *(meta or {}).items()],
             )
 
     def alignment_count(self) -> int:
