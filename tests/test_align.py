@@ -114,3 +114,14 @@ def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
 def test_shipped_scorer_weights_every_evidence_positively() -> None:
     scorer = PairScorer.load()
     assert all(c > 0 for c in scorer.coef_), dict(zip(FEATURES, scorer.coef_, strict=True))
+
+
+def test_alignment_records_the_model_and_backend_it_used(tmp_path: Path, settings: Settings,
+                                                         fake_embedder: FakeEmbedder) -> None:
+    from workbench.staleness import alignment_provenance, is_stale
+
+    with _ingest(tmp_path, settings) as store:
+        align_store(store, settings, embedder=fake_embedder)
+        assert alignment_provenance(store) == {"model": "fake/hashing-64", "backend": "numpy"}
+        # the key is computed with the configured model, not the fake one: stale
+        assert is_stale(store, settings)

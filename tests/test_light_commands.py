@@ -10,16 +10,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FakeEmbedder
 
 from workbench.align import align_store
 from workbench.config import Settings
 from workbench.ingest.pipeline import ingest_paths
 from workbench.store import Store
 
-from conftest import FakeEmbedder
-
-HEAVY = ["torch", "sentence_transformers", "transformers", "openvino", "sklearn", "scipy",
-         "faiss", "pandas"]
+HEAVY = [
+    "torch",
+    "sentence_transformers",
+    "transformers",
+    "openvino",
+    "sklearn",
+    "scipy",
+    "faiss",
+    "pandas",
+]
 
 PROBE = """
 import json, sys
@@ -33,8 +40,14 @@ finally:
 
 
 def _run(args: list[str], env: dict[str, str]) -> list[str]:
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], input=json.dumps(HEAVY),
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=json.dumps(HEAVY),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     lines = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
     assert result.returncode == 0 and lines, result.stderr
     return json.loads(lines[-1].removeprefix("LOADED "))
@@ -53,24 +66,32 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         align_store(store, settings, embedder=FakeEmbedder())
         pair = store.aligned_pairs(max_rank=1)[0]["pair_id"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
-    return environment | {"WORKBENCH_DB": str(settings.db), "PAIR": pair,
-                          "WORKBENCH_EMBEDDINGS": str(home / "emb")}
+    return environment | {
+        "WORKBENCH_DB": str(settings.db),
+        "PAIR": pair,
+        "WORKBENCH_EMBEDDINGS": str(home / "emb"),
+    }
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"],
-    ["pairs", "--help"],
-    ["passages"],
-    ["passages", "--format", "jsonl"],
-    ["documents"],
-    ["pairs"],
-    ["pairs", "--format", "jsonl", "--top", "1"],
-    ["unaddressed"],
-    ["tag", "$PAIR", "related", "--analyst", "Ana"],
-    ["tags"],
-], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["pairs", "--help"],
+        ["passages"],
+        ["passages", "--format", "jsonl"],
+        ["documents"],
+        ["pairs"],
+        ["pairs", "--format", "jsonl", "--top", "1"],
+        ["unaddressed"],
+        ["tag", "$PAIR", "related", "--analyst", "Ana"],
+        ["tags"],
+    ],
+    ids=" ".join,
+)
 def test_command_that_needs_no_model_imports_no_heavy_library(
-        args: list[str], env: dict[str, str]) -> None:
+    args: list[str], env: dict[str, str]
+) -> None:
     args = [env["PAIR"] if a == "$PAIR" else a for a in args]
     assert _run(args, env) == []
 
