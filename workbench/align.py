@@ -186,9 +186,15 @@ def align(
     top_k: int = 3,
     candidates: int = 10,
     threshold: float = 0.5,
+    approximate_above: int | None = None,
 ) -> AlignmentResult:
-    """Ranked counterparts of every passage in every other document."""
-    found = nearest_per_group(corpus.vectors, corpus.doc_index, max(candidates, top_k))
+    """Ranked counterparts of every passage in every other document.
+
+    Candidates come from exact search unless the corpus has more than ``approximate_above``
+    passages (see :func:`workbench.search.nearest_per_group`).
+    """
+    found = nearest_per_group(corpus.vectors, corpus.doc_index, max(candidates, top_k),
+                              approximate_above=approximate_above)
     a, b = found.query, found.target
     features = pair_features(corpus, a, b)
     scores = scorer.score_pairs(features)
@@ -269,7 +275,8 @@ def align_store(
     scorer = scorer or PairScorer.load()
     with progress.task("aligning", 1) as task:
         aligned = align(corpus, scorer, top_k=settings.top_k, candidates=settings.candidates,
-                        threshold=settings.threshold)
+                        threshold=settings.threshold,
+                        approximate_above=settings.approximate_above)
         task.advance()
     key = current_alignment_key(store, settings, embedder.model_id,
                                 passages=[p.id for p in passages])

@@ -32,7 +32,9 @@ def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
 
 
 def current_alignment_key(
-    store: Store, settings: Settings, model_id: str | None = None,
+    store: Store,
+    settings: Settings,
+    model_id: str | None = None,
     passages: Sequence[str] | None = None,
 ) -> str:
     """The key an alignment of the store's current passages with these settings would have.
@@ -45,8 +47,13 @@ def current_alignment_key(
         passages = [p.id for p in store.passages()]
     if model_id is None:
         model_id = resolve_model(settings.model)[1]
-    return corpus_key(passages, model=model_id, top_k=settings.top_k,
-                      candidates=settings.candidates, threshold=settings.threshold)
+    return corpus_key(
+        passages,
+        model=model_id,
+        top_k=settings.top_k,
+        candidates=settings.candidates,
+        threshold=settings.threshold,
+    )
 
 
 def is_stale(store: Store, settings: Settings) -> bool:
@@ -56,5 +63,7 @@ def is_stale(store: Store, settings: Settings) -> bool:
 
 def alignment_provenance(store: Store) -> dict[str, str]:
     """The model and embedding backend the saved alignment was computed with."""
-    return {"model": store.get_meta(ALIGNED_MODEL) or "",
-            "backend": store.get_meta(ALIGNED_BACKEND) or ""}
+    return {
+        "model": store.get_meta(ALIGNED_MODEL) or "",
+        "backend": store.get_meta(ALIGNED_BACKEND) or "",
+    }
