@@ -183,3 +183,18 @@ def test_openvino_backend_matches_torch_and_loads_without_torch(settings: Settin
     }
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == [fast.backend, "False"], out.stderr
+
+
+@pytest.mark.model
+def test_gpu_device_without_a_gpu_says_what_to_do(settings: Settings) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    embedder = LazyEmbedder(settings.replace(device="cuda"))
+    assert embedder.backend == "torch-fp32-cuda"
+    with pytest.raises(ModelError) as err:
+        embedder.encode(["text"])
+    assert str(err.value) == (
+        "device 'cuda' asked for, but torch sees no CUDA GPU; "
+        "set --device cpu (or WORKBENCH_DEVICE=cpu)"
+    )

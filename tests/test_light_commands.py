@@ -100,3 +100,27 @@ def test_probe_sees_heavy_imports(env: dict[str, str]) -> None:
     """The check itself can fail: ``align`` loads the aligner and with it scikit-learn."""
     loaded = _run(["align", "--db", str(Path(env["WORKBENCH_DB"]).with_name("none.db"))], env)
     assert "sklearn" in loaded
+
+
+APP_PROBE = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+AppTest.from_file(sys.argv[1], default_timeout=60).run()
+print(json.dumps([m for m in ("torch", "sentence_transformers", "transformers", "openvino",
+                              "faiss") if m in sys.modules]))
+"""
+
+
+def test_app_first_page_imports_no_model_library(env: dict[str, str]) -> None:
+    page = Path(__file__).resolve().parents[1] / "workbench" / "app" / "main.py"
+    if not page.exists():
+        pytest.skip("the app (workbench/app/main.py) is not on this branch")
+    out = subprocess.run(
+        [sys.executable, "-c", APP_PROBE, str(page)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
