@@ -233,7 +233,8 @@ def bench_cold_start(work: Path, repeat: int) -> None:
 
 
 def real_texts(limit: int) -> tuple[list[str], np.ndarray] | None:
-    """Paragraphs, sentences and sentence pairs of FNC-1 articles, grouped by article."""
+    """FNC-1 article texts, grouped by article: paragraphs, sentences, and runs of 2 to 4
+    consecutive sentences (overlapping passage-sized texts: many near neighbours)."""
     bodies = SHARED / "fnc1-train" / "train_bodies.csv"
     if not bodies.exists():
         return None
@@ -241,18 +242,17 @@ def real_texts(limit: int) -> tuple[list[str], np.ndarray] | None:
     with open(bodies, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for doc, row in enumerate(rows):
-        body = row["articleBody"]
-        for para in body.split("\n"):
+        sentences = []
+        for para in row["articleBody"].split("\n"):
             para = para.strip()
-            if len(para) < 40:
-                continue
-            texts.setdefault(para, doc)
-            sentences = [para[s:e] for s, e in split_sentences(para)]
-            for i, sentence in enumerate(sentences):
-                if len(sentence) >= 40:
-                    texts.setdefault(sentence, doc)
-                if i + 1 < len(sentences):
-                    texts.setdefault(sentence + " " + sentences[i + 1], doc)
+            if len(para) >= 40:
+                texts.setdefault(para, doc)
+                sentences += [para[s:e] for s, e in split_sentences(para)]
+        for width in (1, 2, 3, 4):
+            for i in range(len(sentences) - width + 1):
+                text = " ".join(sentences[i : i + width])
+                if len(text) >= 20:
+                    texts.setdefault(text, doc)
         if len(texts) >= limit:
             break
     items = list(texts.items())[:limit]
@@ -287,7 +287,8 @@ def search_vectors(work: Path, n: int) -> tuple[np.ndarray, np.ndarray, str]:
     a, b = rng.integers(0, len(base), n), rng.integers(0, len(base), n)
     mix = base[a] + 0.5 * base[b] + rng.normal(scale=0.02, size=(n, base.shape[1]))
     mix = (mix / np.linalg.norm(mix, axis=1, keepdims=True)).astype(np.float32)
-    return mix, np.arange(n) // 50, "SYNTHETIC mixtures of bundled-corpus vectors (no ../shared)"
+    why = "no ../shared" if found is None else f"../shared has only {len(found[0])} texts"
+    return mix, np.arange(n) // 50, f"SYNTHETIC mixtures of bundled-corpus vectors ({why})"
 
 
 def search_child(vectors_file: str, groups_file: str, mode: str, k: int, out: str) -> None:
