@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from workbench.models import Passage, Sentence
     from workbench.store import Store
 
+
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalised float32 vectors."""
 
