@@ -34,19 +34,22 @@ def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
 def current_alignment_key(
     store: Store,
     settings: Settings,
-    model_id: str | None = None,
+    model: str | object | None = None,
     passages: Sequence[str] | None = None,
 ) -> str:
     """The key an alignment of the store's current passages with these settings would have.
 
-    The embedding backend is not part of the key: a verified backend gives the same
-    neighbours, so switching backends does not make an alignment stale. It is recorded
-    beside the alignment instead (:func:`alignment_provenance`).
+    ``model`` is a model id or anything with a ``model_id`` (an embedder); by default the
+    configured model. The embedding backend is not part of the key: a verified backend
+    gives the same neighbours, so switching backends does not make an alignment stale. It
+    is recorded beside the alignment instead (:func:`alignment_provenance`).
     """
     if passages is None:
         passages = [p.id for p in store.passages()]
-    if model_id is None:
+    if model is None:
         model_id = resolve_model(settings.model)[1]
+    else:
+        model_id = model if isinstance(model, str) else str(model.model_id)  # type: ignore[attr-defined]
     return corpus_key(
         passages,
         model=model_id,
