@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: setup run test test-fast lint format bench eval eval-stance clean
+.PHONY: setup run test test-fast lint format bench bench-speed eval eval-stance clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,9 @@ format: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_report.py
+
+bench-speed: setup
+	$(BIN)/python benchmarks/bench_speed.py
 
 eval: setup
 	$(BIN)/workbench eval align --sentences ../shared/data/ecbplus-dev/sentences.jsonl \

