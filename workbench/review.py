@@ -1,0 +1,226 @@
+"""The analyst's review queue: focus passages, each with its counterparts in other sources.
+
+The Compare page walks this queue. It is built from the aligned pairs of a focus document
+or outlet, narrowed by filters (tagged or not, suggested relation, framing, score, section,
+sources) and put in an order (document order, best match first, or most useful to tag
+next). The analyst's place is a passage id, so it survives filter and order changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.evidence import Suggestion
+from workbench.models import Tag
+from workbench.store import Store
+
+TAGGED_CHOICES = ("all", "untagged", "tagged")
+"""Whether the analyst has tagged a pair: any, not yet, already."""
+FRAMING_CHOICES = ("any", "focus", "counterpart", "either", "neither")
+"""Which side's framing cues must dispute framing."""
+ORDERS = ("document", "score", "useful")
+"""Document order, best-scoring counterpart first, most useful to tag next."""
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """Passage ``b`` of an aligned pair, seen from the focus passage."""
+
+    pair_id: str
+    passage_id: str
+    doc: str
+    outlet: str
+    section: str
+    text: str
+    start: int
+    end: int
+    score: float
+    rank: int
+    mutual: bool
+
+
+@dataclass
+class FocusItem:
+    """A focus passage and the counterparts that pass the filters, best first."""
+
+    passage_id: str
+    doc: str
+    outlet: str
+    section: str
+    text: str
+    start: int
+    end: int
+    position: int
+    counterparts: list[Counterpart] = field(default_factory=list)
+
+    @property
+    def pair_ids(self) -> list[str]:
+        return [c.pair_id for c in self.counterparts]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the analyst wants to see. Empty tuples mean "any"."""
+
+    tagged: str = "all"
+    relations: tuple[str, ...] = ()
+    framing: str = "any"
+    min_score: float = 0.0
+    sections: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    max_rank: int = 1
+
+    def __post_init__(self) -> None:
+        if self.tagged not in TAGGED_CHOICES:
+            raise ValueError(f"tagged must be one of {TAGGED_CHOICES}, not {self.tagged!r}")
+        if self.framing not in FRAMING_CHOICES:
+            raise ValueError(f"framing must be one of {FRAMING_CHOICES}, not {self.framing!r}")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the filters and the order look at besides the pairs themselves."""
+
+    my_tags: Mapping[str, Tag] = field(default_factory=dict)
+    suggestions: Mapping[str, Suggestion] = field(default_factory=dict)
+    disputes: Mapping[str, bool | None] = field(default_factory=dict)
+    """Passage id -> whether its framing cues dispute framing (None or absent: unknown)."""
+    priority: Mapping[str, float] | None = None
+
+
+def load_pairs(
+    store: Store,
+    *,
+    doc: str | None = None,
+    outlet: str | None = None,
+    max_rank: int = 1,
+    min_score: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Aligned pairs whose passage ``a`` is in the focus document or outlet, in order."""
+    rows = store.aligned_pairs(
+        doc_id=doc, outlet=outlet, max_rank=max_rank, min_score=min_score if min_score > 0 else None
+    )
+    return [dict(row) for row in rows]
+
+
+def _counterpart(row: Mapping[str, Any]) -> Counterpart:
+    return Counterpart(
+        pair_id=row["pair_id"],
+        passage_id=row["b_id"],
+        doc=row["b_doc"],
+        outlet=row["b_outlet"],
+        section=row["b_section"],
+        text=row["b_text"],
+        start=row["b_start"],
+        end=row["b_end"],
+        score=float(row["score"]),
+        rank=int(row["rank"]),
+        mutual=bool(row["mutual"]),
+    )
+
+
+def _passes(row: Mapping[str, Any], filters: Filters, context: Context) -> bool:
+    if row["rank"] > filters.max_rank or row["score"] < filters.min_score:
+        return False
+    if filters.outlets and row["b_outlet"] not in filters.outlets:
+        return False
+    if filters.sections and row["a_section"] not in filters.sections:
+        return False
+    mine = row["pair_id"] in context.my_tags
+    if (filters.tagged == "untagged" and mine) or (filters.tagged == "tagged" and not mine):
+        return False
+    if filters.relations:
+        suggestion = context.suggestions.get(row["pair_id"])
+        if suggestion is None or suggestion.relation not in filters.relations:
+            return False
+    if filters.framing != "any":
+        focus = bool(context.disputes.get(row["a_id"]))
+        other = bool(context.disputes.get(row["b_id"]))
+        wanted = {
+            "focus": focus,
+            "counterpart": other,
+            "either": focus or other,
+            "neither": not (focus or other),
+        }[filters.framing]
+        if not wanted:
+            return False
+    return True
+
+
+def build_queue(
+    rows: Iterable[Mapping[str, Any]], filters: Filters, context: Context, order: str = "document"
+) -> list[FocusItem]:
+    """Focus passages with at least one counterpart passing ``filters``, in ``order``.
+
+    ``rows`` are aligned pairs as :func:`load_pairs` returns them (focus passages in
+    document order). Order ``useful`` needs ``context.priority`` and falls back to
+    document order without it.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
+    items: dict[str, FocusItem] = {}
+    for row in rows:
+        if not _passes(row, filters, context):
+            continue
+        item = items.get(row["a_id"])
+        if item is None:
+            item = items[row["a_id"]] = FocusItem(
+                passage_id=row["a_id"],
+                doc=row["a_doc"],
+                outlet=row["a_outlet"],
+                section=row["a_section"],
+                text=row["a_text"],
+                start=row["a_start"],
+                end=row["a_end"],
+                position=len(items),
+            )
+        item.counterparts.append(_counterpart(row))
+    queue = list(items.values())
+    for item in queue:
+        item.counterparts.sort(key=lambda c: (c.outlet, c.doc, c.rank))
+    if order == "score":
+        queue.sort(key=lambda i: (-max(c.score for c in i.counterparts), i.position))
+    elif order == "useful" and context.priority is not None:
+        priority = context.priority
+
+        def usefulness(item: FocusItem) -> float:
+            return max(priority.get(pid, float("-inf")) for pid in item.pair_ids)
+
+        queue.sort(key=lambda i: (-usefulness(i), i.position))
+    return queue
+
+
+def index_of(queue: Sequence[FocusItem], passage_id: str | None, fallback: int = 0) -> int:
+    """Where the analyst's passage is in the queue; ``fallback`` (clamped) if it left it."""
+    if not queue:
+        return 0
+    for i, item in enumerate(queue):
+        if item.passage_id == passage_id:
+            return i
+    return min(max(fallback, 0), len(queue) - 1)
+
+
+def is_done(item: FocusItem, my_tags: Mapping[str, Tag]) -> bool:
+    """Whether the analyst has tagged every counterpart of this focus passage."""
+    return all(pid in my_tags for pid in item.pair_ids)
+
+
+def next_untagged(
+    queue: Sequence[FocusItem], current: int, my_tags: Mapping[str, Tag]
+) -> int | None:
+    """The next focus passage after ``current`` with a counterpart the analyst has not
+    tagged, wrapping round to the start; None when everything in the queue is tagged."""
+    n = len(queue)
+    for step in range(1, n + 1):
+        i = (current + step) % n
+        if not is_done(queue[i], my_tags):
+            return i
+    return None
+
+
+def progress_counts(queue: Sequence[FocusItem], my_tags: Mapping[str, Tag]) -> tuple[int, int]:
+    """(pairs tagged by the analyst, pairs in the queue)."""
+    pairs = {pid for item in queue for pid in item.pair_ids}
+    return sum(1 for pid in pairs if pid in my_tags), len(pairs)
