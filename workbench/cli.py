@@ -453,7 +453,7 @@ def app(port: int, host: str, db: Path | None, model: str | None,
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
                "--server.port", str(port), "--server.address", host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
     os.execve(sys.executable, command, env)
 
 

@@ -71,6 +71,17 @@ class PairSpecifics:
 _COMPARED = ("number", "date", "name")
 
 
+def _comparable(text: str) -> list[specifics.Specific]:
+    """Specifics worth comparing: a number written as a word with nothing counted ("one
+    of the most...") is an idiom more often than a figure, so it is left out."""
+    return [
+        s
+        for s in specifics.extract(text)
+        if s.kind in (*_COMPARED, "negation")
+        and not (s.kind == "number" and not s.unit and s.text.strip().isalpha())
+    ]
+
+
 def _keys(item: specifics.Specific) -> list[str]:
     return item.keys()
 
@@ -82,8 +93,8 @@ def compare_specifics(a_text: str, b_text: str) -> PairSpecifics:
     counted (same unit or noun); a specific whose match key appears on both sides is shared.
     Negations are marked but not compared.
     """
-    a_items = [s for s in specifics.extract(a_text) if s.kind in (*_COMPARED, "negation")]
-    b_items = [s for s in specifics.extract(b_text) if s.kind in (*_COMPARED, "negation")]
+    a_items = _comparable(a_text)
+    b_items = _comparable(b_text)
     out = PairSpecifics()
     a_keys = {k for s in a_items if s.kind != "negation" for k in _keys(s)}
     b_keys = {k for s in b_items if s.kind != "negation" for k in _keys(s)}

@@ -96,7 +96,7 @@ CSS = """
 .wb-passage { line-height: 1.55; font-size: 0.95rem; }
 .wb-shared { background: #c8f0c8; border-bottom: 2px solid #2e8b57; }
 .wb-conflict { background: #ffd0c8; border-bottom: 2px solid #c0392b; }
-.wb-only { background: #eeeeee; }
+.wb-only { border-bottom: 1px dotted #888; }
 .wb-negation { text-decoration: underline wavy #8e44ad; }
 .wb-cue { background: #ffe9a8; border-bottom: 2px dashed #b7791f; }
 .wb-attribution { border-bottom: 1px dotted #555; }

@@ -193,16 +193,18 @@ st.session_state[place] = item.passage_id
 st.session_state[f"{place}_index"] = index
 ids = [i.passage_id for i in queue]
 
-nav = st.columns([0.8, 0.8, 1.3, 4, 2.2])
+nav = st.columns([1.1, 0.8, 1.5, 3.6, 2])
 nav[0].button(
-    "◀ Previous",
+    "Previous",
+    icon=":material/chevron_left:",
     key=f"{KEY}_prev",
     disabled=index == 0,
     on_click=go_to,
     args=(focus, ids[max(0, index - 1)]),
 )
 nav[1].button(
-    "Next ▶",
+    "Next",
+    icon=":material/chevron_right:",
     key=f"{KEY}_next",
     disabled=index >= len(queue) - 1,
     on_click=go_to,
@@ -210,7 +212,8 @@ nav[1].button(
 )
 untagged_next = review.next_untagged(queue, index, my_tags)
 nav[2].button(
-    "Next untagged ⏭",
+    "Next untagged",
+    icon=":material/skip_next:",
     key=f"{KEY}_next_untagged",
     type="primary",
     disabled=untagged_next is None,
@@ -260,7 +263,7 @@ with left, st.container(border=True):
     ui.html_block([highlight(item.text, [*focus_marks, *cue_marks.get(item.passage_id, ())])])
     st.caption(
         "Highlighted: green shared with a counterpart, red a figure that differs, "
-        "grey on this side only, wavy underline a negation"
+        "dotted underline on this side only, wavy underline a negation"
         + (", amber a framing cue." if caps.framing else ".")
     )
 
