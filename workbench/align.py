@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from workbench import specifics
 from workbench.config import Settings
@@ -34,6 +34,7 @@ from workbench.store import Store
 
 CONTEXT_WINDOW = 2
 PAIR_CHUNK = 50_000
+HASH_FEATURES = 2**20
 
 
 @dataclass
@@ -61,11 +62,14 @@ class AlignCorpus:
 
 
 def _tfidf(docs: Sequence[str] | Sequence[list[str]], **kwargs: object) -> sparse.csr_matrix:
-    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **kwargs)
-    try:
-        return vectorizer.fit_transform(docs).tocsr()
-    except ValueError:  # empty vocabulary: no passage has any such token
-        return sparse.csr_matrix((len(docs), 1), dtype=np.float32)
+    """L2-normalised TF-IDF rows over hashed features.
+
+    Hashing keeps memory bounded on large corpora: no vocabulary dictionary of every word
+    pair is built; with 2**20 buckets collisions are too rare to matter for cosines.
+    """
+    counts = HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None,
+                               dtype=np.float32, **kwargs).transform(docs)
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
 
 
 def _context_vectors(vectors: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
@@ -113,7 +117,7 @@ def build_corpus(
         vectors=np.ascontiguousarray(vectors, dtype=np.float32),
         sentence_vectors=np.ascontiguousarray(sentence_vectors, dtype=np.float32),
         sentence_ptr=ptr,
-        lexical=_tfidf(texts, stop_words="english", ngram_range=(1, 2), min_df=1),
+        lexical=_tfidf(texts, stop_words="english", ngram_range=(1, 2)),
         numbers=_tfidf(number_keys, **identity),
         names=_tfidf(name_keys, **identity),
         context=_context_vectors(vectors, doc_index),
@@ -122,6 +126,12 @@ def build_corpus(
 
 def _rowwise_dot(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+
+
+def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return offsets + np.arange(int(lengths.sum()))
 
 
 def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -138,8 +148,7 @@ def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> n
         lengths = ptr[b[rows] + 1] - ptr[b[rows]]
         if not len(mine) or not lengths.all():
             continue
-        theirs = np.concatenate([np.arange(ptr[j], ptr[j + 1]) for j in b[rows]])
-        best = (mine @ sv[theirs].T).max(axis=0)
+        best = (mine @ sv[_concat_ranges(ptr[b[rows]], lengths)].T).max(axis=0)
         out[rows] = np.maximum.reduceat(best, np.r_[0, np.cumsum(lengths)[:-1]])
     return out
 
@@ -167,9 +176,67 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
 
 @dataclass
 class AlignmentResult:
-    alignments: list[Alignment]
-    coverage: list[tuple[str, str, float, bool]]
+    """An alignment as parallel arrays over the kept pairs, best first per passage and document.
+
+    ``coverage_*`` arrays hold, for every passage and every other document it had candidates
+    in, the best score there; ``addressed`` says whether it reached the threshold.
+    """
+
+    corpus: AlignCorpus
+    a: np.ndarray
+    b: np.ndarray
+    rank: np.ndarray
+    score: np.ndarray
+    mutual: np.ndarray
+    features: np.ndarray
+    coverage_passage: np.ndarray
+    coverage_doc: np.ndarray
+    coverage_score: np.ndarray
+    addressed: np.ndarray
     candidates: int
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
+        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)."""
+        ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
+        template = "{" + ", ".join(f'"{name}": %.4f' for name in FEATURES) + "}"
+        b_doc = self.corpus.doc_index[self.b]
+        for x, y, d, r, s, m, f in zip(self.a.tolist(), self.b.tolist(), b_doc.tolist(),
+                                       self.rank.tolist(), self.score.tolist(),
+                                       self.mutual.tolist(), self.features.tolist(), strict=True):
+            yield (ids[x], ids[y], pair_id(ids[x], ids[y]), docs[d], r, round(s, 4), int(m),
+                   template % tuple(f))
+
+    def alignments(self) -> list[Alignment]:
+        """The kept pairs as objects (for small corpora and tests)."""
+        return [
+            Alignment(pair_id=pid, a_id=a, b_id=b, b_doc=doc, rank=r, score=s, mutual=bool(m),
+                      features=json.loads(f))
+            for a, b, pid, doc, r, s, m, f in self.rows()
+        ]
+
+    def coverage(self) -> Iterator[tuple[str, str, float, bool]]:
+        """(passage id, document id, best score, addressed) for every passage and document."""
+        ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
+        for p, d, s, ok in zip(self.coverage_passage.tolist(), self.coverage_doc.tolist(),
+                               self.coverage_score.tolist(), self.addressed.tolist(),
+                               strict=True):
+            yield ids[p], docs[d], round(s, 4), ok
+
+
+def _mutual(a: np.ndarray, b: np.ndarray, rank: np.ndarray, doc_of: np.ndarray,
+            n_docs: int) -> np.ndarray:
+    """Whether each rank-1 pair (a, b) has a as b's own rank-1 match in a's document."""
+    top = rank == 1
+    keys = a[top] * n_docs + doc_of[b[top]]
+    order = np.argsort(keys)
+    keys, best = keys[order], b[top][order]
+    reverse = b * n_docs + doc_of[a]
+    at = np.clip(np.searchsorted(keys, reverse), 0, max(len(keys) - 1, 0))
+    found = (keys[at] == reverse) if len(keys) else np.zeros(len(a), dtype=bool)
+    return top & found & (best[at] == a if len(keys) else found)
 
 
 def align(
@@ -191,32 +258,22 @@ def align(
     first = np.r_[True, (a[1:] != a[:-1]) | (b_doc[1:] != b_doc[:-1])]
     run_start = np.maximum.accumulate(np.where(first, np.arange(len(a)), 0))
     rank = np.arange(len(a)) - run_start + 1
-    best = {(int(x), int(d)): int(y) for x, y, d, r in zip(a, b, b_doc, rank, strict=True)
-            if r == 1}
-    doc_of = corpus.doc_index
-    alignments: list[Alignment] = []
-    coverage: list[tuple[str, str, float, bool]] = []
-    ids = corpus.passage_ids
-    for x, y, d, r, s, f in zip(a, b, b_doc, rank, scores, features, strict=True):
-        x, y, d, r = int(x), int(y), int(d), int(r)
-        if r == 1:
-            coverage.append((ids[x], corpus.doc_ids[d], float(s), bool(s >= threshold)))
-        if r > top_k:
-            continue
-        mutual = r == 1 and best.get((y, int(doc_of[x]))) == x
-        alignments.append(
-            Alignment(
-                pair_id=pair_id(ids[x], ids[y]),
-                a_id=ids[x],
-                b_id=ids[y],
-                b_doc=corpus.doc_ids[d],
-                rank=r,
-                score=round(float(s), 4),
-                mutual=mutual,
-                features={name: round(float(v), 4) for name, v in zip(FEATURES, f, strict=True)},
-            )
-        )
-    return AlignmentResult(alignments, coverage, candidates=len(scores))
+    mutual = _mutual(a, b, rank, corpus.doc_index, len(corpus.doc_ids))
+    keep = rank <= top_k
+    return AlignmentResult(
+        corpus=corpus,
+        a=a[keep],
+        b=b[keep],
+        rank=rank[keep],
+        score=scores[keep],
+        mutual=mutual[keep],
+        features=features[keep],
+        coverage_passage=a[first],
+        coverage_doc=b_doc[first],
+        coverage_score=scores[first],
+        addressed=scores[first] >= threshold,
+        candidates=len(scores),
+    )
 
 
 def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
@@ -274,15 +331,15 @@ def align_store(
                         threshold=settings.threshold)
         task.advance()
     key = current_alignment_key(store, settings, embedder, passages=[p.id for p in passages])
-    store.replace_alignments(aligned.alignments, aligned.coverage, key)
+    store.replace_alignments(aligned.rows(), aligned.coverage(), key)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
         sentences=len(sentences),
         embedded=vectors.embedded,
-        pairs=len(aligned.alignments),
+        pairs=len(aligned),
         candidates=aligned.candidates,
-        unaddressed=sum(1 for c in aligned.coverage if not c[3]),
+        unaddressed=int((~aligned.addressed).sum()),
     )
 
 

@@ -329,11 +329,15 @@ class Store:
 
     def replace_alignments(
         self,
-        alignments: Iterable[Alignment],
+        alignments: Iterable[Alignment | tuple[str, str, str, str, int, float, int, str]],
         coverage: Iterable[tuple[str, str, float, bool]],
         corpus_key: str,
     ) -> None:
-        """Swap in a complete alignment of the corpus in one transaction."""
+        """Swap in a complete alignment of the corpus in one transaction.
+
+        ``alignments`` are objects or, for large corpora, ready rows
+        ``(a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)``.
+        """
         with self.write() as conn:
             conn.execute("DELETE FROM alignments")
             conn.execute("DELETE FROM coverage")
@@ -343,6 +347,7 @@ class Store:
                 (
                     (a.a_id, a.b_id, a.pair_id, a.b_doc, a.rank, a.score, int(a.mutual),
                      json.dumps(a.features))
+                    if isinstance(a, Alignment) else a
                     for a in alignments
                 ),
             )
