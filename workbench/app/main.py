@@ -84,6 +84,7 @@ def main() -> None:
             ui.style()
             prepare(store)
             ui.show_flashes()
+            ui.keep_choices()
             page.run()
     except WorkbenchError as exc:
         st.error(str(exc))

@@ -7,6 +7,7 @@ Widget callbacks run before the page script and open their own short-lived store
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,20 @@ def callback_store() -> Iterator[Store]:
     """A store for a widget callback, which runs before the page script opens its own."""
     with Store(settings().db) as opened:
         yield opened
+
+
+KEPT_WIDGETS = re.compile(
+    r"^(cmp_(focus_by|doc|outlet|with_.*|tagged|order|score|rank|relations|framing|sections_.*"
+    r"|auto)|search_(mode|query|outlets|kinds|from|to)|ov_(outlets|silent|source))$"
+)
+"""Choices that must survive a visit to another page (Streamlit forgets a widget's value when
+the widget is not drawn in a run, so the analyst would lose their place)."""
+
+
+def keep_choices() -> None:
+    """Re-assign kept widget values so Streamlit does not clean them up on other pages."""
+    for key in [k for k in st.session_state if isinstance(k, str) and KEPT_WIDGETS.match(k)]:
+        st.session_state[key] = st.session_state[key]
 
 
 def analyst() -> str:
