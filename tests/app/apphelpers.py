@@ -29,22 +29,28 @@ def template(base: str) -> tuple[Path, Path]:
     """(database, vector cache) of the bundled corpus, ingested and aligned once a session."""
     folder = Path(base) / "app-template"
     folder.mkdir(exist_ok=True)
-    settings = Settings.load(db=folder / "wb.db", embeddings_dir=folder / "emb",
-                             corpus_dir=CORPUS, progress=False)
+    settings = Settings.load(
+        db=folder / "wb.db", embeddings_dir=folder / "emb", corpus_dir=CORPUS, progress=False
+    )
     with Store(settings.db) as store:
         bring_up_to_date(store, settings)
     return settings.db, settings.embeddings_dir
 
 
-def app_settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-                 monkeypatch: pytest.MonkeyPatch) -> Settings:
+def app_settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """A fresh copy of the aligned corpus for one test, named by environment variables as
     ``workbench app`` names it for the app."""
     db, emb = template(str(tmp_path_factory.getbasetemp()))
     shutil.copy(db, tmp_path / "wb.db")
-    values = {"WORKBENCH_DB": tmp_path / "wb.db", "WORKBENCH_EMBEDDINGS": emb,
-              "WORKBENCH_CORPUS": CORPUS, "WORKBENCH_UPLOADS": tmp_path / "uploads",
-              "HF_HUB_OFFLINE": "1"}
+    values = {
+        "WORKBENCH_DB": tmp_path / "wb.db",
+        "WORKBENCH_EMBEDDINGS": emb,
+        "WORKBENCH_CORPUS": CORPUS,
+        "WORKBENCH_UPLOADS": tmp_path / "uploads",
+        "HF_HUB_OFFLINE": "1",
+    }
     for var in [v for v in list(__import__("os").environ) if v.startswith("WORKBENCH_")]:
         monkeypatch.delenv(var)
     for var, value in values.items():

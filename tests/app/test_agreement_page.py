@@ -18,8 +18,9 @@ BEN = ["corroborates", "related", "contradicts", "related", "disputes_framing", 
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-             monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     settings = app_settings(tmp_path, tmp_path_factory, monkeypatch)
     with Store(settings.db) as store:
         pairs = sorted({r["pair_id"] for r in store.aligned_pairs(max_rank=1)})[: len(ANA)]
@@ -36,8 +37,7 @@ def test_agreement_shows_kappa_for_two_analysts_and_warns_under_30_items(setting
     assert (row["analyst"], row["other analyst"], row["pairs both tagged"]) == ("Ana", "Ben", 6)
     assert row["kappa"] == f"{cohen_kappa_score(ANA, BEN):.2f}"
     assert any("share only 6 tagged pairs" in w.value for w in at.warning)
-    assert [m.label for m in at.metric][:3] == ["Analysts", "Pairs tagged",
-                                                "Tagged by two or more"]
+    assert [m.label for m in at.metric][:3] == ["Analysts", "Pairs tagged", "Tagged by two or more"]
     assert "Disagreements (2)" in [h.value for h in at.subheader]
 
 
@@ -53,6 +53,9 @@ def test_an_adjudicated_label_is_kept_apart_from_the_analysts_tags(settings) -> 
     with Store(settings.db) as store:
         final = adjudications(store)[pair]
         assert (final["label"], final["adjudicator"], final["note"]) == (
-            "contradicts", "Judge", "figures differ")
+            "contradicts",
+            "Judge",
+            "figures differ",
+        )
         assert [t.record() for t in tags(store)] == before
     assert "final label: Contradicts by Judge" in texts(at)

@@ -14,16 +14,22 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-             monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     return app_settings(tmp_path, tmp_path_factory, monkeypatch)
 
 
 def _pairs_shown(at) -> list[str]:  # type: ignore[no-untyped-def]
     keys = [b.key for b in at.button if b.key and b.key.startswith("cmp_tag_")]
-    return list(dict.fromkeys(k.removeprefix("cmp_tag_").rsplit("_", 1)[0].rsplit("_", 1)[0]
-                              if k.endswith("_disputes_framing") else
-                              k.removeprefix("cmp_tag_").rsplit("_", 1)[0] for k in keys))
+    return list(
+        dict.fromkeys(
+            k.removeprefix("cmp_tag_").rsplit("_", 1)[0].rsplit("_", 1)[0]
+            if k.endswith("_disputes_framing")
+            else k.removeprefix("cmp_tag_").rsplit("_", 1)[0]
+            for k in keys
+        )
+    )
 
 
 def _neo(at):  # type: ignore[no-untyped-def]
@@ -34,8 +40,10 @@ def _neo(at):  # type: ignore[no-untyped-def]
 
 def test_focus_passage_is_shown_beside_counterparts_from_the_chosen_sources(settings) -> None:  # type: ignore[no-untyped-def]
     at = _neo(session(page="compare"))
-    assert at.multiselect(key=f"cmp_with_{NEO}").value == ["Amnesty International",
-                                                            "Human Rights Watch"]
+    assert at.multiselect(key=f"cmp_with_{NEO}").value == [
+        "Amnesty International",
+        "Human Rights Watch",
+    ]
     shown = texts(at)
     assert "New Eastern Outlook" in shown and "Human Rights Watch" in shown
     assert _pairs_shown(at), "no counterpart with tagging buttons"
@@ -53,7 +61,11 @@ def test_a_tag_saved_from_compare_carries_the_analysts_name_and_note(settings) -
     with Store(settings.db) as store:
         (saved,) = tags(store)
     assert (saved.pair_id, saved.label.value, saved.analyst, saved.note) == (
-        pair, "disputes_framing", "Ana Lyst", "calls the report a duck story")
+        pair,
+        "disputes_framing",
+        "Ana Lyst",
+        "calls the report a duck story",
+    )
     assert "your tag: Disputes framing" in texts(at)
     assert at.text_input(key=f"cmp_note_{pair}").value == ""
 
@@ -97,4 +109,6 @@ def test_focus_on_an_outlet_walks_all_its_documents(settings) -> None:  # type: 
     jump = at.selectbox(key="cmp_jump")
     assert len(jump.options) > 27  # more passages than the largest HRW document has
     assert at.multiselect(key="cmp_with_Human Rights Watch").value == [
-        "Amnesty International", "New Eastern Outlook"]
+        "Amnesty International",
+        "New Eastern Outlook",
+    ]

@@ -21,8 +21,9 @@ Guards at the Chinese border were ordered to shoot anyone approaching it, offici
 
 
 @pytest.fixture
-def settings(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-             monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     return app_settings(tmp_path, tmp_path_factory, monkeypatch)
 
 
@@ -32,15 +33,20 @@ def test_documents_are_listed_with_their_metadata(settings) -> None:  # type: ig
     assert len(table) == 5
     neo = table[table["outlet"] == "New Eastern Outlook"].iloc[0]
     assert (neo["kind"], neo["date"], neo["passages"]) == (
-        "Russian state-affiliated outlet", "2021-01-08", 25)
+        "Russian state-affiliated outlet",
+        "2021-01-08",
+        25,
+    )
 
 
 def test_uploading_a_bad_file_shows_its_error_and_keeps_the_good_ones(settings) -> None:  # type: ignore[no-untyped-def]
     at = session(page="corpus")
-    at.file_uploader(key="corpus_upload").set_value([
-        ("agency.txt", AGENCY, "text/plain"),
-        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "application/pdf"),
-    ]).run()
+    at.file_uploader(key="corpus_upload").set_value(
+        [
+            ("agency.txt", AGENCY, "text/plain"),
+            ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "application/pdf"),
+        ]
+    ).run()
     editor = at.data_editor(key="corpus_meta")
     assert list(editor.value["file"]) == ["agency.txt", "broken.pdf"]
     at.button(key="corpus_ingest").click().run()

@@ -34,20 +34,18 @@ def _index(db: str, alignment: str | None, passages: int, _store: object) -> Pas
 
 
 def open_in_compare(doc: str, passage_id: str) -> None:
-    """Hit button callback: focus Compare on the hit's document, at the hit's passage."""
+    """Focus Compare on the hit's document, at the hit's passage, and go there."""
     st.session_state["cmp_focus_by"] = "document"
     st.session_state["cmp_doc"] = doc
     st.session_state["cmp_tagged"] = "all"
     st.session_state["cmp_score"] = 0.0
     st.session_state["cmp_sections_" + doc] = []
     st.session_state[f"cmp_place_{doc}"] = passage_id
-    st.session_state["_open_compare"] = True
+    st.switch_page(str(Path(__file__).parent / "compare.py"))
 
 
 store = ui.store()
 st.title("Search passages")
-if st.session_state.pop("_open_compare", False):
-    st.switch_page(str(Path(__file__).parent / "compare.py"))
 documents = store.documents()
 mode = st.radio(
     "Search by",
@@ -115,13 +113,12 @@ if query.strip():
                     highlight(hit.text, query_marks(hit.text, words)),
                 ]
             )
-            st.button(
+            if st.button(
                 "Open in Compare",
                 key=f"hit_open_{n}",
                 disabled=hit.passage_id not in aligned,
-                on_click=open_in_compare,
-                args=(hit.doc, hit.passage_id),
                 help=None
                 if hit.passage_id in aligned
                 else "This passage has no aligned counterpart",
-            )
+            ):
+                open_in_compare(hit.doc, hit.passage_id)

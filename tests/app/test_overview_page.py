@@ -1,0 +1,52 @@
+"""The Overview page: relations by source and section, and what each source never addresses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apphelpers import AMNESTY, NEO, app_settings, session, texts
+
+from workbench.config import Settings
+from workbench.overview import unaddressed
+from workbench.store import Store, add_tag
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    return app_settings(tmp_path, tmp_path_factory, monkeypatch)
+
+
+def test_tagged_relations_are_charted_by_source_and_section(settings) -> None:  # type: ignore[no-untyped-def]
+    with Store(settings.db) as store:
+        rows = store.aligned_pairs(doc_id=NEO, max_rank=1)
+        add_tag(store, rows[0]["pair_id"], "disputes_framing", "Ana")
+        add_tag(store, rows[1]["pair_id"], "corroborates", "Ana")
+    at = session(page="overview")
+    assert not at.exception
+    assert at.get("vega_lite_chart"), "no chart"
+    counts = at.dataframe[0].value
+    neo = counts.loc["New Eastern Outlook"]
+    assert neo["tagged: Disputes framing"].sum() == 1
+    assert neo["tagged: Corroborates"].sum() == 1
+
+
+def test_without_tags_the_page_says_how_to_fill_the_chart(settings) -> None:  # type: ignore[no-untyped-def]
+    at = session(page="overview")
+    assert any("Tag pairs on the Compare page" in i.value for i in at.info)
+
+
+def test_claims_a_source_never_addresses_are_listed(settings) -> None:  # type: ignore[no-untyped-def]
+    at = session(page="overview")
+    at.selectbox(key="ov_silent").set_value(AMNESTY).run()
+    at.selectbox(key="ov_source").set_value(NEO).run()
+    gaps = at.dataframe[-1].value
+    with Store(settings.db) as store:
+        expected = unaddressed(store, silent_doc=AMNESTY, source_doc=NEO)
+    assert len(gaps) == len(expected) > 0
+    assert list(gaps["text"]) == list(expected["text"])
+    assert f"**{len(expected)}** passages that Amnesty International" in texts(at)
