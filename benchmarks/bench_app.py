@@ -253,25 +253,34 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--embeddings", type=Path, help="vector cache to reuse")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the databases here and reuse them on the next run"
+    )
     args = parser.parse_args()
+    from workbench.store import Store
+
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
-        folder = Path(tmp)
+        folder = args.workdir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         emb = args.embeddings or folder / "emb"
         t = time.perf_counter()
         small = bundled(folder, emb)
         print(f"bundled corpus prepared in {time.perf_counter() - t:.1f} s", flush=True)
         t = time.perf_counter()
-        large = synthetic(folder, emb, args.size, args.docs)
+        large = folder / "synthetic.db"
+        if not large.exists():
+            large = synthetic(folder, emb, args.size, args.docs)
         print(
             f"synthetic corpus of {args.size} passages in {args.docs} documents prepared "
             f"in {time.perf_counter() - t:.1f} s",
             flush=True,
         )
         for name, db in (("bundled corpus", small), (f"{args.size} passages", large)):
+            with Store(db) as store, store.write() as conn:
+                conn.execute("DELETE FROM tags")
+                conn.execute("DELETE FROM adjudications")
             tag_some(db, 200)
             _use(db, emb)
-            from workbench.store import Store
-
             with Store(db) as store:
                 passages = sum(store.passage_counts().values())
                 pairs = store.alignment_count()

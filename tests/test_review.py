@@ -13,6 +13,7 @@ from workbench.review import (
     load_pairs,
     next_untagged,
     progress_counts,
+    with_texts,
 )
 from workbench.store import add_tag, tags
 
@@ -29,9 +30,18 @@ def _mine(store, analyst: str = "ana"):  # type: ignore[no-untyped-def]
 
 def test_queue_holds_focus_passages_in_document_order_with_counterparts(store) -> None:  # type: ignore[no-untyped-def]
     queue = build_queue(load_pairs(store, doc="ngo"), Filters(), Context())
-    assert [item.text.split()[0] for item in queue] == ["Only", "The", "Farmers"]
+    assert [item.opening.split()[0] for item in queue] == ["Only", "The", "Farmers"]
     assert {c.doc for c in queue[0].counterparts} == {"agency", "outlet"}
     assert all(c.rank == 1 for item in queue for c in item.counterparts)
+    shown = with_texts(store, queue[0])
+    assert shown.text == store.passage(queue[0].passage_id).text
+    assert all(c.text == store.passage(c.passage_id).text for c in shown.counterparts)
+
+
+def test_counterparts_can_be_limited_to_chosen_sources_in_the_query(store) -> None:  # type: ignore[no-untyped-def]
+    rows = load_pairs(store, doc="ngo", outlets=["State Outlet"])
+    assert rows and {r["b_outlet"] for r in rows} == {"State Outlet"}
+    assert load_pairs(store, doc="ngo", outlets=[]) == []
 
 
 def test_filters_by_source_score_section_and_tag_status(store) -> None:  # type: ignore[no-untyped-def]

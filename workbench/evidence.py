@@ -56,6 +56,12 @@ def passage_cues(text: str) -> Cues:
     return Cues()
 
 
+def framing_verdicts(store: Store, passage_ids: Sequence[str]) -> dict[str, bool]:
+    """Whether each passage disputes another source's framing, for filtering many at once
+    (absent: unknown)."""
+    return {}
+
+
 @dataclass
 class PairSpecifics:
     """Specifics of both sides of a pair: marks to highlight and readable summaries."""
@@ -132,8 +138,9 @@ def compare_specifics(a_text: str, b_text: str) -> PairSpecifics:
     return out
 
 
-def suggestions(store: Store, pair_ids: Sequence[str]) -> dict[str, Suggestion]:
-    """The suggested relation of each pair that has one."""
+def suggestions(store: Store, pair_ids: Sequence[str] | None = None) -> dict[str, Suggestion]:
+    """The suggested relation of each pair that has one (of every pair when ``pair_ids`` is
+    None)."""
     return {}
 
 

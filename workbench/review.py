@@ -9,11 +9,11 @@ next). The analyst's place is a passage id, so it survives filter and order chan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workbench.evidence import Suggestion
-from workbench.models import Tag
+from workbench.models import Document, DocumentMeta, Tag
 from workbench.store import Store
 
 TAGGED_CHOICES = ("all", "untagged", "tagged")
@@ -24,7 +24,7 @@ ORDERS = ("document", "score", "useful")
 """Document order, best-scoring counterpart first, most useful to tag next."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Counterpart:
     """Passage ``b`` of an aligned pair, seen from the focus passage."""
 
@@ -32,16 +32,17 @@ class Counterpart:
     passage_id: str
     doc: str
     outlet: str
-    section: str
-    text: str
-    start: int
-    end: int
     score: float
     rank: int
     mutual: bool
+    section: str = ""
+    start: int = 0
+    end: int = 0
+    text: str = ""
+    """Section, offsets and text are filled by :func:`with_texts` for the passage on show."""
 
 
-@dataclass
+@dataclass(slots=True)
 class FocusItem:
     """A focus passage and the counterparts that pass the filters, best first."""
 
@@ -49,11 +50,13 @@ class FocusItem:
     doc: str
     outlet: str
     section: str
-    text: str
-    start: int
-    end: int
+    opening: str
     position: int
     counterparts: list[Counterpart] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
+    text: str = ""
+    """Offsets and text are filled by :func:`with_texts` for the passage on show only."""
 
     @property
     def pair_ids(self) -> list[str]:
@@ -90,6 +93,20 @@ class Context:
     priority: Mapping[str, float] | None = None
 
 
+OPENING_CHARS = 160
+
+_PAIRS = """
+    SELECT al.pair_id, al.rank, al.score, al.mutual, al.a_id, pa.doc_id, pa.section, al.b_id,
+           al.b_doc
+    FROM alignments al JOIN passages pa ON pa.id = al.a_id
+    WHERE al.rank <= ? AND al.score >= ?
+"""
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
 def load_pairs(
     store: Store,
     *,
@@ -97,12 +114,104 @@ def load_pairs(
     outlet: str | None = None,
     max_rank: int = 1,
     min_score: float = 0.0,
+    outlets: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Aligned pairs whose passage ``a`` is in the focus document or outlet, in order."""
-    rows = store.aligned_pairs(
-        doc_id=doc, outlet=outlet, max_rank=max_rank, min_score=min_score if min_score > 0 else None
+    """Aligned pairs whose passage ``a`` is in the focus document or outlet, in document
+    order, with only what filtering and ordering need (and the opening of ``a``): a queue
+    of tens of thousands of pairs stays quick to build, and :func:`with_texts` reads the
+    rest for the one passage on show. ``outlets`` limits the counterparts to those sources.
+    """
+    outlet_of = dict(store.conn.execute("SELECT id, outlet FROM documents").fetchall())
+    focus_docs = sorted(
+        d
+        for d, o in outlet_of.items()
+        if (doc is None or d == doc) and (outlet is None or o == outlet)
     )
-    return [dict(row) for row in rows]
+    sql = _PAIRS + f" AND pa.doc_id IN ({_marks(len(focus_docs))})"
+    params: list[Any] = [max_rank, min_score, *focus_docs]
+    if outlets is not None:
+        wanted = set(outlets)
+        others = [d for d, o in outlet_of.items() if o in wanted]
+        sql += f" AND al.b_doc IN ({_marks(len(others))})"
+        params.extend(others)
+    sql += " ORDER BY pa.doc_id, pa.seq, al.b_doc, al.rank"
+    openings = dict(
+        store.conn.execute(
+            f"SELECT id, substr(text, 1, {OPENING_CHARS}) FROM passages"
+            f" WHERE kind = 'text' AND doc_id IN ({_marks(len(focus_docs))})",
+            focus_docs,
+        ).fetchall()
+    )
+    return [
+        {
+            "pair_id": pair,
+            "rank": rank,
+            "score": score,
+            "mutual": mutual,
+            "a_id": a_id,
+            "a_doc": a_doc,
+            "a_outlet": outlet_of[a_doc],
+            "a_section": section,
+            "a_opening": openings.get(a_id, ""),
+            "b_id": b_id,
+            "b_doc": b_doc,
+            "b_outlet": outlet_of[b_doc],
+        }
+        for pair, rank, score, mutual, a_id, a_doc, section, b_id, b_doc in store.conn.execute(
+            sql, params
+        )
+    ]
+
+
+def with_texts(store: Store, item: FocusItem) -> FocusItem:
+    """The item with the texts, sections and offsets of its focus passage and counterparts."""
+    ids = [item.passage_id, *(c.passage_id for c in item.counterparts)]
+    rows = store.conn.execute(
+        f"SELECT id, text, section, start, end FROM passages WHERE id IN ({_marks(len(ids))})",
+        ids,
+    )
+    found = {r[0]: r for r in rows}
+
+    def fields(passage_id: str) -> dict[str, Any]:
+        row = found.get(passage_id)
+        if row is None:
+            return {}
+        return {"text": row[1], "section": row[2], "start": row[3], "end": row[4]}
+
+    return replace(
+        item,
+        **{k: v for k, v in fields(item.passage_id).items() if k != "section"},
+        counterparts=[replace(c, **fields(c.passage_id)) for c in item.counterparts],
+    )
+
+
+def document_catalogue(store: Store) -> dict[str, Document]:
+    """Every document's metadata (its text left out, which pages listing documents never
+    need), by id."""
+    rows = store.conn.execute(
+        "SELECT id, source_path, format, content_hash, outlet, kind, title, author, published,"
+        " date, url, language FROM documents ORDER BY id"
+    )
+    return {
+        r["id"]: Document(
+            id=r["id"],
+            source_path=r["source_path"],
+            format=r["format"],
+            content_hash=r["content_hash"],
+            text="",
+            date=r["date"],
+            meta=DocumentMeta(
+                outlet=r["outlet"],
+                kind=r["kind"],
+                title=r["title"],
+                author=r["author"],
+                published=r["published"],
+                url=r["url"],
+                language=r["language"],
+            ),
+        )
+        for r in rows
+    }
 
 
 def _counterpart(row: Mapping[str, Any]) -> Counterpart:
@@ -111,10 +220,6 @@ def _counterpart(row: Mapping[str, Any]) -> Counterpart:
         passage_id=row["b_id"],
         doc=row["b_doc"],
         outlet=row["b_outlet"],
-        section=row["b_section"],
-        text=row["b_text"],
-        start=row["b_start"],
-        end=row["b_end"],
         score=float(row["score"]),
         rank=int(row["rank"]),
         mutual=bool(row["mutual"]),
@@ -171,9 +276,7 @@ def build_queue(
                 doc=row["a_doc"],
                 outlet=row["a_outlet"],
                 section=row["a_section"],
-                text=row["a_text"],
-                start=row["a_start"],
-                end=row["a_end"],
+                opening=row["a_opening"],
                 position=len(items),
             )
         item.counterparts.append(_counterpart(row))

@@ -95,6 +95,15 @@ def html_block(parts: list[str]) -> None:
     st.markdown("".join(parts), unsafe_allow_html=True)
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:<>])")
+
+
+def plain(text: str) -> str:
+    """Text shown literally by Streamlit's Markdown elements (``st.error``, ``st.success``):
+    every character Markdown would act on is backslash-escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
 def doc_label(doc: Document, width: int = 70) -> str:
     """How a document is named in selectors: outlet, title (cut) and date."""
     title = doc.meta.title or doc.id

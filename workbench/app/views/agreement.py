@@ -88,7 +88,21 @@ st.caption(
     "which stay as they are."
 )
 finals = adjudications(store)
-for item in report.disagreements:
+PAGE = 10
+pending = st.checkbox("Only those without a final label", key="adj_pending")
+shown = [d for d in report.disagreements if not (pending and d.pair_id in finals)]
+pages = max(1, -(-len(shown) // PAGE))
+page = (
+    st.selectbox(
+        "Page",
+        range(pages),
+        key="adj_page",
+        format_func=lambda p: f"{p * PAGE + 1}–{min(len(shown), (p + 1) * PAGE)} of {len(shown)}",
+    )
+    if pages > 1
+    else 0
+)
+for item in shown[page * PAGE : (page + 1) * PAGE]:
     rows = store.aligned_pairs(pair_id=item.pair_id, max_rank=None)
     final = finals.get(item.pair_id)
     with st.container(border=True, key=f"adj_{item.pair_id}"):

@@ -55,7 +55,7 @@ def save_tag(pair_id: str, label: str) -> None:
 
 store = ui.store()
 me = ui.analyst()
-documents = {d.id: d for d in store.documents()}
+documents = review.document_catalogue(store)
 st.title("Compare sources")
 if store.alignment_count() == 0:
     st.info(
@@ -86,10 +86,10 @@ else:
     focus = top[1].selectbox("Focus outlet", outlets, key=f"{KEY}_outlet")
     focus_outlet = focus
 others = [o for o in outlets if o != focus_outlet] or outlets
+st.session_state.setdefault(f"{KEY}_with_{focus}", others)
 compare_with = top[2].multiselect(
     "Compare with",
     outlets,
-    default=others,
     key=f"{KEY}_with_{focus}",
     help="Sources whose passages are shown beside the focus",
 )
@@ -108,7 +108,8 @@ order = row[1].selectbox(
     if caps.ranking
     else "“Most useful to tag next” appears once a suggestion model can rank pairs",
 )
-min_score = row[2].slider("Lowest alignment score", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_score")
+st.session_state.setdefault(f"{KEY}_score", 0.5)
+min_score = row[2].slider("Lowest alignment score", 0.0, 1.0, step=0.05, key=f"{KEY}_score")
 max_rank = row[3].selectbox("Counterparts per document", [1, 2, 3], key=f"{KEY}_rank")
 
 rows = review.load_pairs(
@@ -117,6 +118,7 @@ rows = review.load_pairs(
     outlet=focus if focus_by == "outlet" else None,
     max_rank=max_rank,
     min_score=min_score,
+    outlets=compare_with,
 )
 sections = sorted({r["a_section"] for r in rows if r["a_section"]})
 with st.expander("More filters"):
@@ -140,10 +142,9 @@ with st.expander("More filters"):
     chosen_sections = cols[2].multiselect(
         "Section of the focus passage", sections, key=f"{KEY}_sections_{focus}"
     )
+    st.session_state.setdefault(f"{KEY}_auto", True)
     auto = st.checkbox(
-        "After tagging every counterpart, go to the next untagged passage",
-        value=True,
-        key=f"{KEY}_auto",
+        "After tagging every counterpart, go to the next untagged passage", key=f"{KEY}_auto"
     )
 
 pair_ids = sorted({r["pair_id"] for r in rows})
@@ -151,14 +152,10 @@ all_tags = tags(store, latest=True)
 my_tags = {t.pair_id: t for t in all_tags if t.analyst == me}
 suggested = evidence.suggestions(store, pair_ids)
 disputes: dict[str, bool | None] = {}
-cue_marks: dict[str, tuple[Mark, ...]] = {}
-if caps.framing:
-    for r in rows:
-        for side in ("a", "b"):
-            pid = r[f"{side}_id"]
-            if pid not in disputes:
-                found = evidence.passage_cues(r[f"{side}_text"])
-                disputes[pid], cue_marks[pid] = found.disputes_framing, found.marks
+if caps.framing and framing != "any":
+    disputes.update(
+        evidence.framing_verdicts(store, sorted({r[f"{s}_id"] for r in rows for s in "ab"}))
+    )
 filters = review.Filters(
     tagged=tagged,
     relations=tuple(relations),
@@ -188,7 +185,13 @@ if st.session_state.pop(f"{KEY}_advance", False) and auto and review.is_done(que
     following = review.next_untagged(queue, index, my_tags)
     if following is not None:
         index = following
-item = queue[index]
+item = review.with_texts(store, queue[index])
+cue_marks: dict[str, tuple[Mark, ...]] = {}
+if caps.framing:
+    for pid, text in [(item.passage_id, item.text)] + [
+        (c.passage_id, c.text) for c in item.counterparts
+    ]:
+        cue_marks[pid] = evidence.passage_cues(text).marks
 st.session_state[place] = item.passage_id
 st.session_state[f"{place}_index"] = index
 ids = [i.passage_id for i in queue]
@@ -229,7 +232,7 @@ nav[3].selectbox(
     format_func=lambda i: (
         f"{i + 1} of {len(queue)}"
         + (" ✓" if review.is_done(queue[i], my_tags) else "")
-        + f" — {' '.join(queue[i].text.split()[:12])}…"
+        + f" — {' '.join(queue[i].opening.split()[:12])}…"
     ),
     on_change=jump,
     args=(focus, ids),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench import evidence
+from workbench import evidence, review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.readers import SUPPORTED
@@ -16,7 +16,7 @@ META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "langua
 
 store = ui.store()
 st.title("Corpus")
-documents = store.documents()
+documents = list(review.document_catalogue(store).values())
 counts = store.passage_counts()
 table = pd.DataFrame(
     [
@@ -89,11 +89,13 @@ if files:
             report = ingest_uploads(store, uploads, settings, progress=progress)
             for result in report.results:
                 if result.status == "rejected":
-                    st.error(f"{result.path.name}: {result.reason}")
+                    st.error(ui.plain(f"{result.path.name}: {result.reason}"))
                 else:
                     st.success(
-                        f"{result.path.name}: {result.status} as {result.doc_id}"
-                        + (f" ({result.passages} passages)" if result.passages else "")
+                        ui.plain(
+                            f"{result.path.name}: {result.status} as {result.doc_id}"
+                            + (f" ({result.passages} passages)" if result.passages else "")
+                        )
                     )
             if (
                 any(r.status in {"ingested", "replaced"} for r in report.results)

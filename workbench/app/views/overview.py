@@ -5,20 +5,34 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from workbench import evidence, overview
+from workbench import evidence, overview, review
 from workbench.app import ui
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
 
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def silence(db: str, alignment: str | None) -> object:
+    """The silence matrix; recomputed only when the alignment changes."""
+    return overview.silence_matrix(ui.store())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def gaps_of(db: str, alignment: str | None, silent: str, source: str | None) -> object:
+    """Claims ``silent`` never addresses; recomputed only when the alignment changes."""
+    return overview.unaddressed(ui.store(), silent_doc=silent, source_doc=source)
+
+
 store = ui.store()
 st.title("Overview")
-documents = {d.id: d for d in store.documents()}
-pair_ids = [r[0] for r in store.conn.execute("SELECT DISTINCT pair_id FROM alignments")]
-counts = overview.relation_counts(store, evidence.suggestions(store, pair_ids))
+alignment = store.get_meta("aligned_corpus")
+documents = review.document_catalogue(store)
+counts = overview.relation_counts(store, evidence.suggestions(store))
 
 st.subheader("Agreement and dispute by source and section")
 outlets = sorted({d.meta.outlet for d in documents.values()})
-chosen = st.multiselect("Sources", outlets, default=outlets, key="ov_outlets")
+st.session_state.setdefault("ov_outlets", outlets)
+chosen = st.multiselect("Sources", outlets, key="ov_outlets")
 shown = counts[counts["outlet"].isin(chosen)]
 if shown.empty:
     st.info(
@@ -37,9 +51,7 @@ else:
         alt.Chart(shown)
         .mark_bar()
         .encode(
-            y=alt.Y(
-                "topic:N", title="source · section", sort="ascending", axis=alt.Axis(labelLimit=380)
-            ),
+            y=alt.Y("topic:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=380)),
             x=alt.X("sum(pairs):Q", title="pairs"),
             color=alt.Color(
                 "relation_name:N",
@@ -69,7 +81,7 @@ st.caption(
     "Passages with no counterpart scoring above the alignment threshold in the chosen "
     "document: the same list as `workbench unaddressed`."
 )
-matrix = overview.silence_matrix(store)
+matrix = silence(str(store.path), alignment)
 if not matrix.empty:
     names = {d: f"{documents[d].meta.outlet} ({d})" for d in documents}
     st.dataframe(matrix.rename(index=names, columns=names), key="ov_matrix")
@@ -86,9 +98,7 @@ source = st.selectbox(
     key="ov_source",
     format_func=lambda d: d if d == "(any)" else ui.doc_label(documents[d]),
 )
-gaps = overview.unaddressed(
-    store, silent_doc=silent, source_doc=None if source == "(any)" else source
-)
+gaps = gaps_of(str(store.path), alignment, silent, None if source == "(any)" else source)
 st.write(
     f"**{len(gaps)}** passages that {documents[silent].meta.outlet} "
     f"({documents[silent].meta.title or silent}) never addresses."

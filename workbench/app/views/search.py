@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from workbench import review
 from workbench.app import ui
 from workbench.find import PassageIndex, SearchFilters, keyword_search, semantic_search, terms
 from workbench.highlight import highlight, query_marks
@@ -46,7 +47,7 @@ def open_in_compare(doc: str, passage_id: str) -> None:
 
 store = ui.store()
 st.title("Search passages")
-documents = store.documents()
+documents = list(review.document_catalogue(store).values())
 mode = st.radio(
     "Search by",
     ["keyword", "meaning"],
