@@ -232,6 +232,7 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, float]]:
         "Search: keyword query",
         lambda: at.text_input(key="search_query").input("border guards").run(),
     )
+    at.text_input(key="search_query").input("").run()
     at.radio(key="search_mode").set_value("meaning").run()
     t = time.perf_counter()
     at.text_input(key="search_query").input("people who fled the country").run()
