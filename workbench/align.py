@@ -3,7 +3,8 @@
 For every passage and every other document, the ``candidates`` nearest passages of that
 document (whole-passage cosine, exact blocked search) are rescored with features that look
 inside the passages: best sentence-to-sentence similarity, TF-IDF overlap, shared numbers, dates
-and names, and the similarity of their neighbourhoods. The best ``top_k`` per document are
+and names, and the similarity of their neighbourhoods, with embedding similarities corrected for
+hubness (a generic passage close to everything should not be everyone's best match). The best ``top_k`` per document are
 kept, mutual best matches are marked, and each passage records, per document, whether any
 counterpart scored above the threshold (what that source never addresses).
 
@@ -28,11 +29,12 @@ from workbench.embed import Embedder, embed_store, load_embedder
 from workbench.errors import NothingToDo
 from workbench.models import Alignment, pair_id
 from workbench.progress import SILENT, Reporter
-from workbench.scorer import FEATURES, PairScorer
-from workbench.search import nearest_per_group
+from workbench.scorer import COLUMNS, PairScorer
+from workbench.search import Candidates, nearest_per_group
 from workbench.store import Store
 
 CONTEXT_WINDOW = 2
+HUB_K = 10
 PAIR_CHUNK = 50_000
 HASH_FEATURES = 2**20
 
@@ -54,8 +56,11 @@ class AlignCorpus:
     sentence_ptr: np.ndarray
     lexical: sparse.csr_matrix
     numbers: sparse.csr_matrix
+    number_idf: sparse.csr_matrix
     names: sparse.csr_matrix
     context: np.ndarray
+    hubness: np.ndarray | None = None
+    context_hubness: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.passage_ids)
@@ -70,6 +75,14 @@ def _tfidf(docs: Sequence[str] | Sequence[list[str]], **kwargs: object) -> spars
     counts = HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None,
                                dtype=np.float32, **kwargs).transform(docs)
     return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+
+
+def _idf_presence(keys: Sequence[list[str]]) -> sparse.csr_matrix:
+    """Rows holding the IDF of each key a passage has: a rare figure weighs more than a year."""
+    counts = HashingVectorizer(n_features=HASH_FEATURES, alternate_sign=False, norm=None,
+                               binary=True, dtype=np.float32, analyzer=lambda k: k).transform(keys)
+    idf = TfidfTransformer().fit(counts).idf_.astype(np.float32)
+    return (counts @ sparse.diags(idf)).tocsr()
 
 
 def _context_vectors(vectors: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
@@ -119,6 +132,7 @@ def build_corpus(
         sentence_ptr=ptr,
         lexical=_tfidf(texts, stop_words="english", ngram_range=(1, 2)),
         numbers=_tfidf(number_keys, **identity),
+        number_idf=_idf_presence(number_keys),
         names=_tfidf(name_keys, **identity),
         context=_context_vectors(vectors, doc_index),
     )
@@ -153,24 +167,57 @@ def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> n
     return out
 
 
+def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndarray:
+    """Each passage's hubness: mean cosine of its ``HUB_K`` nearest passages in other documents.
+
+    A passage close to everything (a generic paragraph) is a "hub" that would otherwise be
+    everyone's best match; the hubness-corrected cosine (CSLS, Conneau et al. 2018)
+    ``2 cos(a, b) - hub(a) - hub(b)`` discounts it. ``found`` reuses a search already made
+    (per-document top-k with k >= HUB_K contains the overall top ``HUB_K``).
+    """
+    if found is None:
+        found = nearest_per_group(corpus.vectors, corpus.doc_index, HUB_K)
+    order = np.lexsort((-found.similarity, found.query))
+    query, target, sims = found.query[order], found.target[order], found.similarity[order]
+    first = np.r_[True, query[1:] != query[:-1]]
+    position = np.arange(len(query)) - np.maximum.accumulate(
+        np.where(first, np.arange(len(query)), 0))
+    top = position < HUB_K
+    counts = np.maximum(np.bincount(query[top], minlength=len(corpus)), 1)
+    corpus.hubness = (np.bincount(query[top], weights=sims[top], minlength=len(corpus))
+                      / counts).astype(np.float32)
+    # The same for neighbourhoods: how alike a passage's context is to the contexts of its
+    # nearest passages elsewhere. In a corpus on one topic every context looks alike; this
+    # keeps that from inflating every pair's score.
+    context_sims = np.einsum("ij,ij->i", corpus.context[query[top]], corpus.context[target[top]])
+    corpus.context_hubness = (np.bincount(query[top], weights=context_sims,
+                                          minlength=len(corpus)) / counts).astype(np.float32)
+    return corpus.hubness
+
+
 def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The feature matrix (one row per pair, columns as ``scorer.FEATURES``)."""
+    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``."""
+    if corpus.hubness is None or corpus.context_hubness is None:
+        set_hubness(corpus)
+    hub, context_hub = corpus.hubness, corpus.context_hubness
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
-    out = np.zeros((len(a), len(FEATURES)), dtype=np.float32)
+    out = np.zeros((len(a), len(COLUMNS)), dtype=np.float32)
     for lo in range(0, len(a), PAIR_CHUNK):
         ca, cb = a[lo : lo + PAIR_CHUNK], b[lo : lo + PAIR_CHUNK]
         block = out[lo : lo + PAIR_CHUNK]
+        hubs = hub[ca] + hub[cb]
         block[:, 0] = np.einsum("ij,ij->i", corpus.vectors[ca], corpus.vectors[cb])
         block[:, 1] = _best_sentence_match(corpus, ca, cb)
-        block[:, 2] = _rowwise_dot(corpus.lexical, ca, cb)
-        block[:, 3] = _rowwise_dot(corpus.numbers, ca, cb)
-        block[:, 4] = _rowwise_dot(corpus.names, ca, cb)
-        shared = np.asarray(
-            (corpus.numbers[ca] > 0).multiply(corpus.numbers[cb] > 0).sum(axis=1)
-        ).ravel()
-        block[:, 5] = np.log1p(shared)
-        block[:, 6] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
+        block[:, 2] = 2 * block[:, 0] - hubs
+        block[:, 3] = 2 * block[:, 1] - hubs
+        block[:, 4] = _rowwise_dot(corpus.lexical, ca, cb)
+        block[:, 5] = _rowwise_dot(corpus.numbers, ca, cb)
+        block[:, 6] = _rowwise_dot(corpus.names, ca, cb)
+        # IDF of the shared keys: present on both sides, so the square root of the product
+        block[:, 7] = np.log1p(np.sqrt(_rowwise_dot(corpus.number_idf, ca, cb)))
+        block[:, 8] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
+        block[:, 9] = 2 * block[:, 8] - context_hub[ca] - context_hub[cb]
     return out
 
 
@@ -201,7 +248,7 @@ class AlignmentResult:
     def rows(self) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
         """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)."""
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
-        template = "{" + ", ".join(f'"{name}": %.4f' for name in FEATURES) + "}"
+        template = "{" + ", ".join(f'"{name}": %.4f' for name in COLUMNS) + "}"
         b_doc = self.corpus.doc_index[self.b]
         for x, y, d, r, s, m, f in zip(self.a.tolist(), self.b.tolist(), b_doc.tolist(),
                                        self.rank.tolist(), self.score.tolist(),
@@ -226,6 +273,18 @@ class AlignmentResult:
             yield ids[p], docs[d], round(s, 4), ok
 
 
+def _per_group_top(found: Candidates, doc_index: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` most similar candidates per (query, target document)."""
+    groups = doc_index[found.target]
+    order = np.lexsort((-found.similarity, groups, found.query))
+    q, g = found.query[order], groups[order]
+    first = np.r_[True, (q[1:] != q[:-1]) | (g[1:] != g[:-1])]
+    position = np.arange(len(q)) - np.maximum.accumulate(np.where(first, np.arange(len(q)), 0))
+    mask = np.zeros(len(q), dtype=bool)
+    mask[order[position < k]] = True
+    return mask
+
+
 def _mutual(a: np.ndarray, b: np.ndarray, rank: np.ndarray, doc_of: np.ndarray,
             n_docs: int) -> np.ndarray:
     """Whether each rank-1 pair (a, b) has a as b's own rank-1 match in a's document."""
@@ -248,8 +307,11 @@ def align(
     threshold: float = 0.5,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document."""
-    found = nearest_per_group(corpus.vectors, corpus.doc_index, max(candidates, top_k))
-    a, b = found.query, found.target
+    found = nearest_per_group(corpus.vectors, corpus.doc_index,
+                              max(candidates, top_k, HUB_K))
+    set_hubness(corpus, found)
+    keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
+    a, b = found.query[keep], found.target[keep]
     features = pair_features(corpus, a, b)
     scores = scorer.score_pairs(features)
     b_doc = corpus.doc_index[b]
@@ -294,6 +356,7 @@ class AlignStats:
     pairs: int
     candidates: int
     unaddressed: int
+    warnings: list[str]
 
 
 def align_store(
@@ -326,6 +389,15 @@ def align_store(
         vectors.sentence_vectors,
     )
     scorer = scorer or PairScorer.load()
+    warnings = []
+    fitted_on = scorer.card.get("model")
+    if fitted_on and fitted_on != embedder.model_id:
+        warnings.append(
+            f"the pair scorer was fitted on vectors of {fitted_on}, not {embedder.model_id}: "
+            "rankings hold, but scores and the never-addressed threshold may be off; refit it "
+            "with `workbench eval align --fit-split train --save-scorer FILE` and pass "
+            "`--scorer FILE`"
+        )
     with progress.task("aligning", 1) as task:
         aligned = align(corpus, scorer, top_k=settings.top_k, candidates=settings.candidates,
                         threshold=settings.threshold)
@@ -340,6 +412,7 @@ def align_store(
         pairs=len(aligned),
         candidates=aligned.candidates,
         unaddressed=int((~aligned.addressed).sum()),
+        warnings=warnings,
     )
 
 

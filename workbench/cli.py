@@ -172,6 +172,8 @@ def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
         stats = align_store(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+    for warning in stats.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{stats.passages} passages in {stats.documents} documents "
         f"({stats.embedded} texts embedded); {stats.pairs} pairs kept of "
@@ -201,6 +203,8 @@ def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: 
         for result in report.rejected:
             click.echo(result.line(), err=True)
         stats = align_store(store, settings, progress=progress)
+        for warning in stats.warnings:
+            click.echo(f"warning: {warning}", err=True)
         click.echo(f"{stats.passages} passages in {stats.documents} documents; "
                    f"{stats.pairs} pairs", err=True)
         _print_pairs(store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table")

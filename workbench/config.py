@@ -59,6 +59,12 @@ class Settings:
     parse_timeout: float = _setting(
         60.0, "WORKBENCH_PARSE_TIMEOUT", "seconds one file may take to parse before rejection"
     )
+    parse_memory_mb: int = _setting(
+        2048, "WORKBENCH_PARSE_MEMORY_MB", "memory one file may take to parse before rejection"
+    )
+    max_text_mb: float = _setting(
+        10.0, "WORKBENCH_MAX_TEXT_MB", "documents whose extracted text is larger are rejected"
+    )
     progress: bool = _setting(True, "WORKBENCH_PROGRESS", "show progress bars on stderr")
 
     @classmethod

@@ -17,7 +17,7 @@ import numpy as np
 
 from workbench.align import AlignCorpus, build_corpus, pair_features
 from workbench.errors import WorkbenchError
-from workbench.scorer import FEATURES, PairScorer
+from workbench.scorer import COLUMNS, PairScorer
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -115,7 +115,7 @@ def paragraph_pairs(data: RetrievalData, split: str, size: int = 3) -> tuple[np.
             events.append({e for r in chunk for e in r["event_instances"]})
             topics.append(chunk[0].get("topic"))
     if not ids:
-        return np.zeros((0, len(FEATURES)), np.float32), np.zeros(0, int)
+        return np.zeros((0, len(COLUMNS)), np.float32), np.zeros(0, int)
     corpus = build_corpus(ids, doc_ids, texts, data.encode(texts), counts,
                           data.encode(sentence_texts))
     a, b = [], []
@@ -129,14 +129,20 @@ def paragraph_pairs(data: RetrievalData, split: str, size: int = 3) -> tuple[np.
 
 
 def fit_scorer(data: RetrievalData, split: str, C: float = 1.0) -> PairScorer:
-    """Fit the pair scorer on a split's sentence pairs and pseudo-paragraph pairs."""
+    """Fit the pair scorer on a split's sentence pairs and pseudo-paragraph pairs.
+
+    The two sets weigh the same in total: the product aligns paragraphs, so paragraph pairs
+    must not be outvoted by the more numerous sentence pairs.
+    """
     a, b, gold, _ = _pairs(data, split)
     if not len(a):
         raise WorkbenchError(f"no queries in split {split!r}")
     para_x, para_y = paragraph_pairs(data, split)
     X = np.vstack([pair_features(data.corpus, a, b), para_x])
     y = np.concatenate([gold.astype(int), para_y])
-    return PairScorer(C=C).fit(X, y)
+    weight = np.concatenate([np.full(len(a), len(para_y) / len(a) if len(para_y) else 1.0),
+                             np.ones(len(para_y))])
+    return PairScorer(C=C).fit(X, y, sample_weight=weight)
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,7 @@ def evaluate_alignment(
     features = pair_features(data.corpus, a, b)
     product = retrieval_scores(scorer.score_pairs(features), gold, query)
     baselines = {
-        "embedding cosine": retrieval_scores(features[:, FEATURES.index("cosine")], gold, query),
-        "tf-idf cosine": retrieval_scores(features[:, FEATURES.index("lexical")], gold, query),
+        "embedding cosine": retrieval_scores(features[:, COLUMNS.index("cosine")], gold, query),
+        "tf-idf cosine": retrieval_scores(features[:, COLUMNS.index("lexical")], gold, query),
     }
     return AlignEvaluation(split, product, baselines, scorer)

@@ -20,35 +20,52 @@ from sklearn.utils.validation import check_is_fitted
 
 from workbench.errors import ConfigError
 
-FEATURES = (
-    "cosine",        # whole-passage embedding cosine
-    "sentence_max",  # best sentence-to-sentence cosine
-    "lexical",       # TF-IDF cosine
-    "specifics",     # TF-IDF cosine of numbers and dates
-    "names",         # TF-IDF cosine of names and their words
-    "shared",        # log(1 + shared number and date keys)
-    "context",       # cosine of the two passages' neighbourhoods in their documents
+COLUMNS = (
+    "cosine",         # whole-passage embedding cosine (shown to analysts; not scored)
+    "sentence_max",   # best sentence-to-sentence cosine (shown; not scored)
+    "csls",           # hubness-corrected passage cosine: 2 cos - hub(a) - hub(b)
+    "sentence_csls",  # the same correction applied to the best sentence match
+    "lexical",        # TF-IDF cosine
+    "specifics",      # TF-IDF cosine of numbers and dates (shown)
+    "names",          # TF-IDF cosine of names and their words
+    "shared",         # log(1 + summed IDF of the numbers and dates both passages hold)
+    "context",        # cosine of the two passages' neighbourhoods in their documents (shown)
+    "context_csls",   # the same, corrected for how alike neighbourhoods are in this corpus
 )
+"""The columns of :func:`workbench.align.pair_features`, in order."""
+
+FEATURES = ("csls", "sentence_csls", "lexical", "names", "shared", "context_csls")
+"""The columns the default scorer uses."""
 
 
 class PairScorer(ClassifierMixin, BaseEstimator):
     """P(two passages report the same claim or event) from their pair features.
 
+    ``X`` everywhere is the full matrix of :data:`COLUMNS`; the scorer uses the columns
+    named in ``features``.
+
     Args:
         C: inverse regularisation strength of the logistic regression.
-        features: names of the feature columns, in order.
+        features: names of the columns used, a subset of :data:`COLUMNS`.
     """
 
     def __init__(self, C: float = 1.0, features: tuple[str, ...] = FEATURES) -> None:
         self.C = C
         self.features = features
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> PairScorer:
+    def _select(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
+        if X.shape[1] != len(COLUMNS):
+            raise ValueError(f"expected {len(COLUMNS)} feature columns, got {X.shape[1]}")
+        return X[:, [COLUMNS.index(name) for name in self.features]]
+
+    def fit(self, X: np.ndarray, y: np.ndarray,
+            sample_weight: np.ndarray | None = None) -> PairScorer:
+        X = self._select(X)
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0) + 1e-9
         model = LogisticRegression(C=self.C, max_iter=2000)
-        model.fit((X - self.mean_) / self.scale_, y)
+        model.fit((X - self.mean_) / self.scale_, y, sample_weight=sample_weight)
         self.classes_ = model.classes_
         self.coef_ = model.coef_[0]
         self.intercept_ = float(model.intercept_[0])
@@ -56,7 +73,7 @@ class PairScorer(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        X = np.asarray(X, dtype=np.float64)
+        X = self._select(X)
         return ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -65,6 +82,11 @@ class PairScorer(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.decision_function(X) > 0).astype(int)
+
+    @property
+    def card(self) -> dict[str, Any]:
+        """The model card saved with the parameters (data, model, figures); empty if unfitted."""
+        return getattr(self, "card_", {})
 
     def score_pairs(self, X: np.ndarray) -> np.ndarray:
         """The probability that each pair is aligned, as float32."""
@@ -88,10 +110,11 @@ class PairScorer(ClassifierMixin, BaseEstimator):
         if data.get("format") != "workbench.pair-scorer/1":
             raise ConfigError("not a workbench pair-scorer file (format field missing or unknown)")
         features = tuple(data["features"])
-        if features != FEATURES:
+        unknown = [name for name in features if name not in COLUMNS]
+        if unknown:
             raise ConfigError(
-                f"scorer was fitted on features {features}, this workbench computes {FEATURES}; "
-                "refit it with `workbench eval align --fit-split train --save-scorer FILE`"
+                f"scorer uses features {', '.join(unknown)} that this workbench does not "
+                "compute; refit it with `workbench eval align --fit-split train --save-scorer FILE`"
             )
         scorer = cls(C=data["C"], features=features)
         scorer.mean_ = np.asarray(data["mean"], dtype=np.float64)

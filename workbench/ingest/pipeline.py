@@ -15,9 +15,9 @@ from workbench.config import Settings
 from workbench.errors import ManifestError, RejectedFile
 from workbench.ingest.manifest import MANIFEST_NAME, Manifest, normalise_date, read_manifest
 from workbench.ingest.readers import reader_for
+from workbench.ingest.worker import limits_from, parse_isolated
 from workbench.models import Document, DocumentMeta
 from workbench.progress import SILENT, Reporter
-from workbench.segment import segment
 from workbench.store import Store, now
 
 
@@ -129,7 +129,7 @@ def _ingest_file(
             "give one of them an 'id' in the manifest"
         )
     claimed[doc_id] = file
-    reader = reader_for(file)
+    reader_for(file)  # an unsupported type is rejected before the file is read
     size = file.stat().st_size
     limit = int(settings.max_file_mb * 1024 * 1024)
     if size > limit:
@@ -157,28 +157,23 @@ def _ingest_file(
         store.update_document_meta(doc_id, _merged_meta(meta, existing.meta), source,
                                    normalise_date(meta.published or existing.meta.published))
         return FileResult(file, "updated", doc_id)
-    if reader.__name__ == "read_pdf":
-        extracted = reader(data, max_pages=settings.max_pdf_pages)
-    else:
-        extracted = reader(data)
-    meta = _fill_from_file(meta, extracted.metadata)
-    segmentation = segment(doc_id, extracted.text, max_chars=settings.max_passage_chars,
-                           author=meta.author)
-    if not any(p.kind == "text" for p in segmentation.passages):
+    parsed = parse_isolated(data, file.name, doc_id, meta.author, limits_from(settings))
+    meta = _fill_from_file(meta, parsed.metadata)
+    if not any(p.kind == "text" for p in parsed.passages):
         raise RejectedFile("no paragraphs of text left after removing boilerplate")
     document = Document(
         id=doc_id,
         source_path=source,
-        format=extracted.format,
+        format=parsed.format,
         content_hash=content_hash,
-        text=extracted.text,
+        text=parsed.text,
         meta=meta,
         date=normalise_date(meta.published),
-        encoding=extracted.encoding,
+        encoding=parsed.encoding,
         ingested_at=now(),
     )
-    store.replace_document(document, segmentation.passages, segmentation.sentences)
-    passages = sum(1 for p in segmentation.passages if p.kind == "text")
+    store.replace_document(document, parsed.passages, parsed.sentences)
+    passages = sum(1 for p in parsed.passages if p.kind == "text")
     return FileResult(file, "replaced" if old_hash else "ingested", doc_id, passages=passages)
 
 
