@@ -440,6 +440,7 @@ def app(port: int, host: str, db: Path | None, model: str | None,
     On first use it ingests the bundled corpus and embeds and aligns whatever is missing,
     with a progress bar in the browser.
     """
+    import math
     import os
 
     from workbench.app import APP_SCRIPT
@@ -457,7 +458,8 @@ def app(port: int, host: str, db: Path | None, model: str | None,
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
                "--server.port", str(port), "--server.address", host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
+               "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
     os.execve(sys.executable, command, env)
 
 

@@ -7,6 +7,7 @@ database and model in the sidebar, and runs the page chosen in the navigation.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -14,6 +15,7 @@ import streamlit as st
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.prepare import bring_up_to_date, missing
+from workbench.store import Store
 
 HERE = Path(__file__).parent
 PAGES = [
@@ -57,15 +59,22 @@ def sidebar(settings_db: str, model: str) -> None:
         st.caption(f"Model: `{model}`")
 
 
-def prepare(store: object) -> None:
-    """Ingest, embed and align what is missing, once per session (or after an upload)."""
-    settings = ui.settings()
+@st.cache_resource
+def _preparing() -> threading.Lock:
+    """One preparation at a time in this server: a second session waits for the first."""
+    return threading.Lock()
+
+
+def prepare(store: Store) -> None:
+    """Ingest, embed and align what is missing, once per session."""
     if st.session_state.get("_prepared"):
         return
-    needed = missing(store, settings)  # type: ignore[arg-type]
+    settings = ui.settings()
+    needed = missing(store, settings)
     if needed:
         with st.status(f"Getting ready: {needed.describe()}…", expanded=True) as status:
-            bring_up_to_date(store, settings, progress=ui.StreamlitReporter())  # type: ignore[arg-type]
+            with _preparing():
+                bring_up_to_date(store, settings, progress=ui.StreamlitReporter())
             status.update(label="Ready", state="complete", expanded=False)
     st.session_state["_prepared"] = True
 
