@@ -216,6 +216,55 @@ def test_an_analyst_tags_a_pair_in_the_browser_and_it_is_stored(app) -> None:  #
     assert NEO in focus_docs
 
 
+def test_uploading_in_the_browser_reports_a_bad_file_and_ingests_the_good_one(  # type: ignore[no-untyped-def]
+    app, tmp_path: Path
+) -> None:
+    url, settings = app
+    good = tmp_path / "wire-report.md"
+    good.write_text(
+        "# Border\n\nGuards at the Chinese border were told to shoot anyone "
+        "approaching it, a wire service reported.\n"
+    )
+    bad = tmp_path / "scanned.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really a pdf")
+    driver = _browser()
+    try:
+        _start(driver, url, "Ana")
+        corpus = next(
+            a
+            for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+            if "Corpus" in a.text
+        )
+        corpus.click()
+        field = _wait(
+            lambda: driver.find_element(By.CSS_SELECTOR, "input[type='file']"),
+            what="the upload field",
+        )
+        field.send_keys(f"{good}\n{bad}")
+        ingest = _wait(
+            lambda: next(
+                b
+                for b in driver.find_elements(By.TAG_NAME, "button")
+                if b.text == "Ingest and align"
+            ),
+            what="the ingest button",
+        )
+        ingest.click()
+        main = lambda: driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text  # noqa: E731
+        _wait(lambda: "Aligned:" in main(), 180, "the upload to be ingested and aligned")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "corpus-upload.png"))
+        shown = main()
+    finally:
+        driver.quit()
+    assert "scanned.pdf:" in shown and "wire-report.md: ingested as wire-report" in shown
+    assert "6 documents" in shown  # the table includes the new document
+    with Store(settings.db) as store:
+        assert "wire-report" in {d.id for d in store.documents()}
+        assert "scanned" not in {d.id for d in store.documents()}
+        assert store.aligned_pairs(doc_id="wire-report")
+
+
 def test_two_analysts_tagging_at_the_same_time_lose_no_tags(app) -> None:  # type: ignore[no-untyped-def]
     url, settings = app
     analysts = ["Ana", "Ben"]

@@ -11,33 +11,40 @@ from workbench.errors import WorkbenchError
 from workbench.ingest.readers import SUPPORTED
 from workbench.ingest.uploads import Upload, ingest_uploads
 from workbench.models import DocumentMeta
+from workbench.store import Store
 
 META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
 
+
+def show_documents(store: Store) -> None:
+    """The documents table with counts (drawn last, so it includes this run's uploads)."""
+    documents = list(review.document_catalogue(store).values())
+    counts = store.passage_counts()
+    table = pd.DataFrame(
+        [
+            {
+                "document": d.id,
+                "outlet": d.meta.outlet,
+                "kind": d.meta.kind,
+                "date": d.date,
+                "title": d.meta.title,
+                "passages": counts.get(d.id, 0),
+                "format": d.format,
+            }
+            for d in documents
+        ],
+        columns=["document", "outlet", "kind", "date", "title", "passages", "format"],
+    )
+    st.caption(
+        f"{len(documents)} documents, {sum(counts.values())} passages, "
+        f"{store.alignment_count()} aligned pairs"
+    )
+    st.dataframe(table, hide_index=True, key="corpus_table")
+
+
 store = ui.store()
 st.title("Corpus")
-documents = list(review.document_catalogue(store).values())
-counts = store.passage_counts()
-table = pd.DataFrame(
-    [
-        {
-            "document": d.id,
-            "outlet": d.meta.outlet,
-            "kind": d.meta.kind,
-            "date": d.date,
-            "title": d.meta.title,
-            "passages": counts.get(d.id, 0),
-            "format": d.format,
-        }
-        for d in documents
-    ],
-    columns=["document", "outlet", "kind", "date", "title", "passages", "format"],
-)
-st.caption(
-    f"{len(documents)} documents, {sum(counts.values())} passages, "
-    f"{store.alignment_count()} aligned pairs"
-)
-st.dataframe(table, hide_index=True, key="corpus_table")
+documents_slot = st.container()
 
 st.subheader("Add documents")
 st.write(
@@ -94,7 +101,8 @@ if files:
                     st.success(
                         ui.plain(
                             f"{result.path.name}: {result.status} as {result.doc_id}"
-                            + (f" ({result.passages} passages)" if result.passages else "")
+                            + (f" ({result.passages} passages)" if result.passages > 1 else "")
+                            + (" (1 passage)" if result.passages == 1 else "")
                         )
                     )
             if (
@@ -109,3 +117,6 @@ if files:
                 st.success(f"Aligned: {stats.pairs} pairs across {stats.documents} documents.")
         except WorkbenchError as exc:
             st.error(str(exc))
+
+with documents_slot:
+    show_documents(store)
