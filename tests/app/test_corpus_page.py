@@ -53,8 +53,9 @@ def test_uploading_a_bad_file_shows_its_error_and_keeps_the_good_ones(settings) 
     assert not at.exception, [e.value for e in at.exception]
     errors = [e.value.replace("\\", "") for e in at.error]  # shown literally
     assert len(errors) == 1 and errors[0].startswith("broken.pdf: ")
-    assert any(s.value.replace("\\", "").startswith("agency.txt: ingested as agency")
-               for s in at.success)
+    assert any(
+        s.value.replace("\\", "").startswith("agency.txt: ingested as agency") for s in at.success
+    )
     assert any("Aligned:" in s.value for s in at.success)
     with Store(settings.db) as store:
         assert "agency" in {d.id for d in store.documents()}
