@@ -238,7 +238,7 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, float]]:
     at.text_input(key="search_query").input("people who fled the country").run()
     check()
     results.append(
-        ("Search: first semantic query (loads model and vectors)", time.perf_counter() - t)
+        ("Search: first semantic query (builds the passage index)", time.perf_counter() - t)
     )
     step(
         "Search: semantic query",

@@ -22,6 +22,18 @@ def _embedder(model: str, device: str) -> object:
     return load_embedder(ui.settings())
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_model(model: str, device: str) -> threading.Thread:
+    """Load the model in the background as soon as semantic search is chosen, so it is
+    likely ready by the time the query is typed (loading takes seconds, once per server)."""
+    embedder = _embedder(model, device)
+    thread = threading.Thread(
+        target=embedder.encode, args=(["warm-up"],), name="workbench-model-warm-up", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _index(db: str, alignment: str | None, passages: int, _store: object) -> PassageIndex:
     """Passage vectors, rebuilt when the alignment (and so the passages) change."""
@@ -71,13 +83,16 @@ date_from = cols[2].text_input("From date", key="search_from", placeholder="2020
 date_to = cols[3].text_input("To date", key="search_to", placeholder="2021-12-31")
 filters = SearchFilters(tuple(outlets), tuple(kinds), date_from.strip(), date_to.strip())
 
+settings = ui.settings()
+if mode == "meaning":
+    warming = _warm_model(settings.model, settings.device)
 if query.strip():
-    settings = ui.settings()
     if mode == "keyword":
         hits = keyword_search(store, query, filters)
         words = terms(query)
     else:
         with st.spinner("Loading the model and passage vectors (first search only)…"):
+            warming.join()
             index = _index(
                 str(settings.db),
                 store.get_meta("aligned_corpus"),
