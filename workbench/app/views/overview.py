@@ -79,7 +79,9 @@ else:
 st.subheader("Claims a source never addresses")
 st.caption(
     "Passages with no counterpart scoring above the alignment threshold in the chosen "
-    "document: the same list as `workbench unaddressed`."
+    "document: the same list as `workbench unaddressed`. In the table, each row is a "
+    "document making claims and each column a document, with how many of those claims it "
+    "never addresses."
 )
 matrix = silence(str(store.path), alignment)
 if not matrix.empty:
