@@ -370,6 +370,19 @@ def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
            [6, 14, 16, 16, 29, 40])
 
 
+# -- maintenance ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@store_options
+def backup(target: Path, db: Path | None) -> None:
+    """Copy the database to TARGET while analysts keep working (SQLite online backup)."""
+    with _open_store(_settings(db=db)) as store:
+        pages = store.backup(target)
+    click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
+
+
 # -- evaluation -------------------------------------------------------------------------
 
 

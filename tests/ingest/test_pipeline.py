@@ -13,7 +13,7 @@ GOOD_TEXT = "The border was closed in January.\n\nOnly 195 people crossed in 202
 def _bad_files(folder: Path) -> dict[str, str]:
     """Bad files of every kind the issue names, with the start of the expected reason."""
     files = {
-        "binary.txt": (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8, "binary file"),
+        "binary.txt": (b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 8, "this is a program"),
         "empty.txt": (b"", "empty file"),
         "latin.txt": (b"\xff\xfe\x00\xd8" * 3 + b"\x81\x8d\x8f\x90\x9d" * 40, ""),
         "truncated.html": (b"<html><body><nav>Home</nav><div", "no main text found"),

@@ -1,7 +1,7 @@
 import pytest
 
 from workbench.errors import RejectedFile
-from workbench.ingest.readers import read_html, read_pdf
+from workbench.ingest.readers import read_html, read_markdown, read_pdf, read_text
 
 from conftest import make_pdf
 
@@ -45,7 +45,10 @@ def test_pdf_text_is_extracted_page_by_page() -> None:
         (read_pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog", "the PDF could not be read"),
         (read_pdf, b"hello, I am text", "not a PDF file (no %PDF- header)"),
         (read_html, b"<html><body><nav>Home</nav></body></html>", "no main text found"),
-        (read_html, make_pdf([["text"]]), "this is a PDF file with an HTML name; rename it to .pdf"),
+        (read_html, make_pdf([["text"]]), "this is a PDF file; give it the .pdf extension"),
+        (read_text, make_pdf([["text"]]), "this is a PDF file; give it the .pdf extension"),
+        (read_markdown, b"PK\x03\x04rest of a docx", "this is a ZIP archive (or a .docx"),
+        (read_pdf, b"\x89PNG\r\n\x1a\n...", "this is a PNG image, not text"),
     ],
 )
 def test_unreadable_files_are_rejected(reader, data: bytes, message: str) -> None:  # type: ignore[no-untyped-def]

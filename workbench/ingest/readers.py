@@ -34,12 +34,36 @@ class Extracted:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+_SIGNATURES = [
+    (b"%PDF-", "a PDF file; give it the .pdf extension"),
+    (b"PK\x03\x04", "a ZIP archive (or a .docx/.xlsx/.odt document); save it as PDF or text"),
+    (b"\xd0\xcf\x11\xe0", "a legacy Office document (.doc/.xls); save it as PDF or text"),
+    (b"{\\rtf", "an RTF document; save it as PDF or text"),
+    (b"%!PS", "a PostScript file; convert it to PDF"),
+    (b"\x89PNG", "a PNG image, not text"),
+    (b"GIF8", "a GIF image, not text"),
+    (b"\xff\xd8\xff", "a JPEG image, not text"),
+    (b"\x7fELF", "a program, not text"),
+    (b"\x1f\x8b", "a gzip archive; unpack it first"),
+]
+
+
+def _sniff(data: bytes, allow_pdf: bool = False) -> None:
+    """Reject a file whose first bytes say it is something other than its name claims."""
+    head = data.lstrip()[:8]
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic) and not (allow_pdf and magic == b"%PDF-"):
+            raise RejectedFile(f"this is {what}")
+
+
 def read_text(data: bytes) -> Extracted:
+    _sniff(data)
     text, encoding = decode(data)
     return Extracted(text, "text", encoding)
 
 
 def read_markdown(data: bytes) -> Extracted:
+    _sniff(data)
     text, encoding = decode(data)
     return Extracted(text, "markdown", encoding)
 
@@ -48,8 +72,7 @@ def read_html(data: bytes) -> Extracted:
     import trafilatura
     from lxml import etree
 
-    if data.lstrip()[:5] == b"%PDF-":
-        raise RejectedFile("this is a PDF file with an HTML name; rename it to .pdf")
+    _sniff(data)
     text, encoding = decode(data)
     try:
         xml = trafilatura.extract(text, output_format="xml", include_comments=False,
@@ -84,7 +107,8 @@ def read_html(data: bytes) -> Extracted:
 
 
 def read_pdf(data: bytes, max_pages: int = 2000) -> Extracted:
-    if not data.startswith(b"%PDF-"):
+    if not data.lstrip()[:5] == b"%PDF-":
+        _sniff(data, allow_pdf=True)
         raise RejectedFile("not a PDF file (no %PDF- header)")
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError

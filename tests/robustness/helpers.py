@@ -1,0 +1,35 @@
+"""Shared set-up for the robustness tests: an aligned store without the real model."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from workbench.models import Alignment, Document, DocumentMeta, pair_id
+from workbench.segment import segment
+from workbench.store import Store
+
+
+def store_with_pairs(path: Path, pairs: int = 50) -> list[str]:
+    """A database with two documents and ``pairs`` aligned pairs; returns the pair ids."""
+    with Store(path) as store:
+        passages = {}
+        for doc_id in ("a", "b"):
+            text = "\n\n".join(f"Paragraph {i} of {doc_id} about event {i}." for i in range(pairs))
+            seg = segment(doc_id, text)
+            store.replace_document(
+                Document(doc_id, f"/{doc_id}.txt", "text", doc_id, text, DocumentMeta()),
+                seg.passages, seg.sentences)
+            passages[doc_id] = [p.id for p in seg.passages]
+        alignments = [Alignment(pair_id(x, y), x, y, "b", 1, 0.9, True)
+                      for x, y in zip(passages["a"], passages["b"], strict=True)]
+        store.replace_alignments(alignments, [], "k")
+        return [a.pair_id for a in alignments]
+
+
+def integrity(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
