@@ -11,7 +11,9 @@ from workbench.store import Store
 
 def test_an_empty_database_needs_the_corpus_ingested(settings: Settings) -> None:
     with Store(settings.db) as store:
-        assert missing(store, settings).ingest
+        needed = missing(store, settings)
+        assert needed.ingest and needed.align
+        assert needed.describe() == "ingesting, embedding and aligning the bundled corpus"
         assert not missing(store, settings.replace(corpus_dir=Path("/nonexistent"))).ingest
 
 
@@ -28,7 +30,7 @@ def test_alignment_is_needed_until_done_and_again_when_passages_change(
         )
         needed = missing(store, settings)
         assert needed.align and not needed.ingest
-        assert needed.describe() == "embed and align passages"
+        assert needed.describe() == "embedding and aligning passages"
         align_store(store, settings, embedder=FakeEmbedder())
         assert not missing(store, settings)
         ingest_paths(store, [corpus_copy / "004_a46ea01ca1f6a4b8.txt"], settings=settings)

@@ -27,15 +27,9 @@ class Missing:
         return self.ingest or self.align
 
     def describe(self) -> str:
-        steps = [
-            name
-            for name, needed in (
-                ("ingest the corpus", self.ingest),
-                ("embed and align passages", self.align),
-            )
-            if needed
-        ]
-        return " and ".join(steps)
+        if self.ingest:
+            return "ingesting, embedding and aligning the bundled corpus"
+        return "embedding and aligning passages" if self.align else ""
 
 
 def missing(store: Store, settings: Settings) -> Missing:
@@ -44,7 +38,8 @@ def missing(store: Store, settings: Settings) -> Missing:
 
     counts = store.passage_counts()
     if not counts:
-        return Missing(ingest=_has_corpus(settings.corpus_dir), align=False)
+        corpus = _has_corpus(settings.corpus_dir)
+        return Missing(ingest=corpus, align=corpus)
     if len(counts) < 2:
         return Missing()
     stale = store.get_meta("aligned_corpus") != current_alignment_key(store, settings)

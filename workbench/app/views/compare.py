@@ -196,8 +196,9 @@ st.session_state[place] = item.passage_id
 st.session_state[f"{place}_index"] = index
 ids = [i.passage_id for i in queue]
 
-nav = st.columns([1.1, 0.8, 1.5, 3.6, 2])
-nav[0].button(
+nav = st.columns([3.8, 3, 1.8])
+buttons = nav[0].container(horizontal=True, gap="small")
+buttons.button(
     "Previous",
     icon=":material/chevron_left:",
     key=f"{KEY}_prev",
@@ -205,7 +206,7 @@ nav[0].button(
     on_click=go_to,
     args=(focus, ids[max(0, index - 1)]),
 )
-nav[1].button(
+buttons.button(
     "Next",
     icon=":material/chevron_right:",
     key=f"{KEY}_next",
@@ -214,7 +215,7 @@ nav[1].button(
     args=(focus, ids[min(len(ids) - 1, index + 1)]),
 )
 untagged_next = review.next_untagged(queue, index, my_tags)
-nav[2].button(
+buttons.button(
     "Next untagged",
     icon=":material/skip_next:",
     key=f"{KEY}_next_untagged",
@@ -224,7 +225,7 @@ nav[2].button(
     args=(focus, ids[untagged_next or 0]),
 )
 st.session_state[f"{KEY}_jump"] = index
-nav[3].selectbox(
+nav[1].selectbox(
     "Passage",
     range(len(queue)),
     key=f"{KEY}_jump",
@@ -237,7 +238,7 @@ nav[3].selectbox(
     on_change=jump,
     args=(focus, ids),
 )
-nav[4].progress(done / total if total else 0.0, text=f"You tagged {done} of {total} pairs")
+nav[2].progress(done / total if total else 0.0, text=f"You tagged {done} of {total} pairs")
 
 
 def specifics_marks(item: review.FocusItem) -> tuple[list[Mark], dict[str, evidence.PairSpecifics]]:
