@@ -27,7 +27,7 @@ from workbench import specifics
 from workbench.config import Settings
 from workbench.embed import Embedder, embed_store, load_embedder
 from workbench.errors import NothingToDo
-from workbench.models import Alignment, pair_id
+from workbench.models import ALIGNMENT_META_KEY, Alignment, corpus_key, pair_id
 from workbench.progress import SILENT, Reporter
 from workbench.scorer import COLUMNS, PairScorer
 from workbench.search import Candidates, nearest_per_group
@@ -338,15 +338,6 @@ def align(
     )
 
 
-def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
-    """A fingerprint of what an alignment was computed from, to tell when it is stale."""
-    digest = hashlib.sha256()
-    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    for pid in sorted(passage_ids):
-        digest.update(pid.encode())
-    return digest.hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class AlignStats:
     documents: int
@@ -403,7 +394,9 @@ def align_store(
                         threshold=settings.threshold)
         task.advance()
     key = current_alignment_key(store, settings, embedder, passages=[p.id for p in passages])
-    store.replace_alignments(aligned.rows(), aligned.coverage(), key)
+    with store.write():
+        store.replace_alignments(aligned.rows(), aligned.coverage(), key)
+        store.set_meta(ALIGNMENT_META_KEY, json.dumps(alignment_record(settings, embedder, scorer)))
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -414,6 +407,22 @@ def align_store(
         unaddressed=int((~aligned.addressed).sum()),
         warnings=warnings,
     )
+
+
+def alignment_record(
+    settings: Settings, embedder: Embedder, scorer: PairScorer
+) -> dict[str, object]:
+    """The model, parameters and scorer an alignment was made with, for provenance."""
+    scorer_json = json.dumps(scorer.to_dict(), sort_keys=True)
+    return {
+        "model": embedder.model_id,
+        "backend": embedder.backend,
+        "top_k": settings.top_k,
+        "candidates": settings.candidates,
+        "threshold": settings.threshold,
+        "scorer_sha256": hashlib.sha256(scorer_json.encode()).hexdigest(),
+        "scorer_card": getattr(scorer, "card_", {}),
+    }
 
 
 def current_alignment_key(

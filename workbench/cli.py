@@ -370,6 +370,40 @@ def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
            [6, 14, 16, 16, 29, 40])
 
 
+# -- reports ----------------------------------------------------------------------------
+
+REPORT_FORMATS = click.Choice(["md", "html", "csv", "xlsx", "json", "jsonld"])
+
+
+@main.command()
+@click.option("--format", "fmt", type=REPORT_FORMATS,
+              help="md, html, csv, xlsx, json or jsonld [default: from the --out suffix]")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="file to write (- for standard output)")
+@click.option("--focus", help="an outlet or document id: its claims, with their counterparts")
+@click.option("--relation", help="only pairs tagged, adjudicated or suggested as this label")
+@click.option("--analyst", help="only this analyst's tags")
+@click.option("--tagged-only", is_flag=True, help="only pairs an analyst tagged or adjudicated")
+@store_options
+@click.pass_context
+def report(ctx: click.Context, fmt: str | None, out: Path, focus: str | None,
+           relation: str | None, analyst: str | None, tagged_only: bool,
+           db: Path | None) -> None:
+    """Write a comparison report: summary, claims with counterparts, gaps, methods."""
+    from workbench.report import ReportScope, build_report, format_for_path, write_report
+
+    settings = _settings(db=db)
+    fmt = fmt or format_for_path(out)
+    scope = ReportScope(focus=focus, relation=relation, analyst=analyst,
+                        tagged_only=tagged_only)
+    with _open_store(settings) as store:
+        built = build_report(store, settings, scope, progress=_reporter(ctx, settings))
+        write_report(built, fmt, out)
+    counts = built.counts()
+    click.echo(f"{fmt} report: {counts['claims']} claims, {counts['pairs']} pairs, "
+               f"{counts['unaddressed']} unaddressed -> {out}", err=True)
+
+
 # -- maintenance ------------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -110,6 +112,22 @@ def pair_id(a_id: str, b_id: str) -> str:
     first, second = sorted((a_id, b_id))
     digest = hashlib.sha256(f"{first}\0{second}".encode()).hexdigest()
     return "pr" + digest[:12]
+
+
+ALIGNMENT_META_KEY = "alignment_settings"
+"""Meta key holding what the current alignment was made with (model, parameters, scorer)."""
+
+
+def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
+    """A fingerprint of what an alignment was computed from, to tell when it is stale.
+
+    Kept here, away from the aligner's heavy imports, so reports can check it cheaply.
+    """
+    digest = hashlib.sha256()
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for pid in sorted(passage_ids):
+        digest.update(pid.encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)

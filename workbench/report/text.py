@@ -1,0 +1,78 @@
+"""Plain-text wording shared by the writers: scores, specifics, tags, suggestions, cues.
+
+Everything here returns unescaped text; each writer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw", "cny"})
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def item_label(item: dict[str, Any]) -> str:
+    """``195 (north koreans)``, ``1 km``, ``2020-06``, ``Geneva``."""
+    unit = item.get("unit")
+    if item["kind"] == "number" and unit and unit not in _MEASURES:
+        return f"{item['text']} ({unit})"
+    return item["text"]
+
+
+def specifics_lines(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """``{"shared": [...], "conflicting": [...]}`` as readable phrases."""
+    shared = [item_label(e["a"]) for e in spec.get("shared", [])]
+    conflicting = [
+        f"{item_label(e['a'])} here, {item_label(e['b'])} there"
+        for e in spec.get("conflicting", [])
+    ]
+    return {"shared": list(dict.fromkeys(shared)), "conflicting": list(dict.fromkeys(conflicting))}
+
+
+def tag_line(tag: dict[str, Any]) -> str:
+    note = f": {tag['note']}" if tag.get("note") else ""
+    return f"{tag['label']} ({tag['analyst']}){note}"
+
+
+def adjudication_line(adj: dict[str, Any] | None) -> str:
+    if not adj:
+        return ""
+    note = f": {adj['note']}" if adj.get("note") else ""
+    return f"{adj['label']} (adjudicated by {adj['adjudicator']}){note}"
+
+
+def suggestion_line(suggestion: dict[str, Any] | None) -> str:
+    if not suggestion:
+        return ""
+    confidence = suggestion.get("confidence")
+    sure = f" ({confidence:.0%})" if isinstance(confidence, int | float) else ""
+    return f"{suggestion['relation']}{sure}"
+
+
+def reasons_line(suggestion: dict[str, Any] | None) -> str:
+    if not suggestion:
+        return ""
+    return "; ".join(str(r) for r in suggestion.get("reasons", []))
+
+
+def cues_line(cues: dict[str, Any]) -> str:
+    """The cues of a passage, or why there are none to show."""
+    if not cues.get("available"):
+        return "not computed"
+    found = [f"{c['kind']} “{c['text']}”" for c in cues.get("cues", [])]
+    verdict = " (disputes framing)" if cues.get("disputes_framing") else ""
+    return ("; ".join(found) or "none") + verdict
+
+
+def alignment_line(counterpart: dict[str, Any]) -> str:
+    if counterpart["score"] is None:
+        return "not in the current alignment (kept because it was tagged)"
+    mutual = ", mutual best match" if counterpart["mutual"] else ""
+    return f"score {score(counterpart['score'])}, rank {counterpart['rank']}{mutual}"
