@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: setup run test test-fast lint format bench eval clean
+.PHONY: setup run test test-fast lint format bench eval eval-stance clean
 
 setup: $(STAMP)
 
@@ -44,6 +44,11 @@ bench: setup
 eval: setup
 	$(BIN)/workbench eval align --sentences ../shared/data/ecbplus-dev/sentences.jsonl \
 		--retrieval ../shared/data/ecbplus-dev/retrieval.jsonl --split dev
+
+# Relation suggester on a 20 % Body-ID hold-out of the FNC-1 training set (README figures).
+eval-stance: setup
+	$(BIN)/workbench eval stance --bodies ../shared/data/fnc1-train/train_bodies.csv \
+		--stances ../shared/data/fnc1-train/train_stances.csv --holdout 0.2
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

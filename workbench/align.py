@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -348,6 +349,8 @@ class AlignStats:
     candidates: int
     unaddressed: int
     warnings: list[str]
+    suggestions: Any = None
+    """:class:`workbench.suggest.SuggestStats` of the suggestion stage run after aligning."""
 
 
 def align_store(
@@ -397,6 +400,9 @@ def align_store(
     with store.write():
         store.replace_alignments(aligned.rows(), aligned.coverage(), key)
         store.set_meta(ALIGNMENT_META_KEY, json.dumps(alignment_record(settings, embedder, scorer)))
+    from workbench.suggest import suggest_store
+
+    suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -406,6 +412,7 @@ def align_store(
         candidates=aligned.candidates,
         unaddressed=int((~aligned.addressed).sum()),
         warnings=warnings,
+        suggestions=suggested,
     )
 
 

@@ -179,6 +179,20 @@ def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
         f"({stats.embedded} texts embedded); {stats.pairs} pairs kept of "
         f"{stats.candidates} candidates; {stats.unaddressed} passage-document gaps"
     )
+    _echo_suggestions(stats.suggestions)
+
+
+def _echo_suggestions(stats: Any, err: bool = False) -> None:
+    """One line about the suggestion stage (or why it was skipped)."""
+    if stats is None:
+        return
+    if stats.skipped:
+        click.echo(f"warning: {stats.skipped}", err=True)
+        return
+    relations = ", ".join(f"{n} {r}" for r, n in sorted(stats.relations.items()))
+    click.echo(f"{stats.disputing} of {stats.passages} passages dispute framing; "
+               f"{stats.pairs} pairs suggested ({relations or 'none'}) by {stats.model}",
+               err=err)
 
 
 @main.command()
@@ -207,7 +221,9 @@ def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: 
             click.echo(f"warning: {warning}", err=True)
         click.echo(f"{stats.passages} passages in {stats.documents} documents; "
                    f"{stats.pairs} pairs", err=True)
-        _print_pairs(store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table")
+        _echo_suggestions(stats.suggestions, err=True)
+        _print_pairs(store, store.aligned_pairs(max_rank=top, min_score=settings.threshold),
+                     "table")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -242,9 +258,12 @@ def documents(db: Path | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--doc", "doc_id", help="only this document")
 @click.option("--all-kinds", is_flag=True, help="include headings and boilerplate")
-def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool) -> None:
-    """List passages with their offsets in the document text."""
+@click.option("--disputing", is_flag=True, help="only passages that dispute framing")
+def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
+             disputing: bool) -> None:
+    """List passages with their offsets in the document text and their framing cues."""
     from workbench.models import PassageKind
+    from workbench.suggest import framing_for, framing_record
 
     settings = _settings(db=db)
     kinds = list(PassageKind) if all_kinds else [PassageKind.TEXT]
@@ -253,31 +272,55 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool) -> 
             store.document(doc_id)
         outlets = {d.id: d.meta.outlet for d in store.documents()}
         found = store.passages(doc_id, kinds=kinds)
+        framings = framing_for(store, found)
     from workbench.records import passage_record
 
-    records = [passage_record(p, outlets[p.doc_id]) for p in found]
+    records = [passage_record(p, outlets[p.doc_id]) | framing_record(framings[p.id], p)
+               for p in found]
+    if disputing:
+        records = [r for r in records if r["disputes_framing"]]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["passage_id"], r["doc"], f"{r['start']}-{r['end']}", r["kind"], r["text"]]
-            for r in records], ["passage", "doc", "offsets", "kind", "text"],
-           [13, 24, 11, 11, 70])
+    _table([[r["passage_id"], r["doc"], f"{r['start']}-{r['end']}", r["kind"],
+             f"{r['framing_score']:.1f}" + (" disputes" if r["disputes_framing"] else ""),
+             r["text"]] for r in records],
+           ["passage", "doc", "offsets", "kind", "framing", "text"],
+           [13, 24, 11, 11, 13, 60])
 
 
-def _print_pairs(rows: list[Any], fmt: str) -> None:
+def _pair_records(store: Any, rows: list[Any], relation: str | None = None
+                  ) -> list[dict[str, Any]]:
+    """Pair records with their suggested relation, confidence, reasons and specifics."""
     from workbench.records import pair_record
+    from workbench.suggest import suggestion_record, suggestions_for
 
-    records = (pair_record(row) for row in rows)
+    found = suggestions_for(store, [row["pair_id"] for row in rows])
+    records = [pair_record(row) | suggestion_record(found.get(row["pair_id"]), row["a_id"],
+                                                    row["a_start"], row["b_start"])
+               for row in rows]
+    if relation is not None:
+        records = [r for r in records if r["relation"] == relation]
+    return records
+
+
+def _print_pairs(store: Any, rows: list[Any], fmt: str, relation: str | None = None) -> None:
+    records = _pair_records(store, rows, relation)
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
+    _print_records(records)
+
+
+def _print_records(records: list[dict[str, Any]]) -> None:
     _table(
         [[r["pair_id"], f"{r['score']:.3f}", r["rank"], "yes" if r["mutual"] else "",
+          f"{r['relation'] or '-'} {r['confidence'] or 0:.2f}",
           f"{r['a']['doc']} {r['a']['start']}-{r['a']['end']}", r["a"]["text"],
           f"{r['b']['doc']} {r['b']['start']}-{r['b']['end']}", r["b"]["text"]]
          for r in records],
-        ["pair", "score", "rank", "mutual", "a", "a text", "b", "b text"],
-        [14, 5, 4, 6, 30, 40, 30, 40],
+        ["pair", "score", "rank", "mutual", "relation", "a", "a text", "b", "b text"],
+        [14, 5, 4, 6, 21, 30, 36, 30, 36],
     )
 
 
@@ -289,8 +332,11 @@ def _print_pairs(rows: list[Any], fmt: str) -> None:
 @click.option("--top", type=int, help="only counterparts ranked this high or better")
 @click.option("--min-score", type=float, help="only pairs scoring at least this")
 @click.option("--mutual", is_flag=True, help="only mutual best matches")
+@click.option("--relation", type=click.Choice(["corroborates", "contradicts",
+                                               "disputes_framing", "related", "unrelated"]),
+              help="only pairs with this suggested relation")
 def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top: int | None,
-          min_score: float | None, mutual: bool) -> None:
+          min_score: float | None, mutual: bool, relation: str | None) -> None:
     """List aligned pairs: for each passage a, its counterparts b in other documents."""
     from workbench.align import current_alignment_key
 
@@ -303,9 +349,13 @@ def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top
                        "run `workbench align` to bring it up to date", err=True)
         rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top,
                                    min_score=min_score)
-    if mutual:
-        rows = [r for r in rows if r["mutual"]]
-    _print_pairs(rows, fmt)
+        if mutual:
+            rows = [r for r in rows if r["mutual"]]
+        records = _pair_records(store, rows, relation)
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _print_records(records)
 
 
 @main.command()
@@ -417,6 +467,60 @@ def backup(target: Path, db: Path | None) -> None:
     click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
 
 
+# -- relation suggestions -------------------------------------------------------------
+
+
+@main.command()
+@store_options
+@model_options
+@click.option("--prior-weight", type=float, default=0.2, show_default=True,
+              help="weight of the shipped model's own suggestions on untagged pairs")
+@click.option("--forget", is_flag=True, help="drop the trained model, use the shipped one")
+@click.pass_context
+def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
+          device: str | None, prior_weight: float, forget: bool) -> None:
+    """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
+    from workbench.suggest import forget_training, suggest_store, train_from_tags
+
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    progress = _reporter(ctx, settings)
+    with _open_store(settings) as store:
+        if forget:
+            existed = forget_training(store)
+            _echo_suggestions(suggest_store(store, settings, progress=progress))
+            click.echo("trained model dropped" if existed else "no trained model to drop")
+            return
+        stats = train_from_tags(store, settings, prior_weight=prior_weight, progress=progress)
+        counts = ", ".join(f"{n} {label}" for label, n in sorted(stats.label_counts.items()))
+        click.echo(f"trained on {stats.tags} tagged pairs ({counts}) and {stats.pseudo} "
+                   f"untagged pairs at weight {prior_weight}; accuracy on the tags "
+                   f"{stats.training_accuracy:.3f}; suggestions updated")
+
+
+@main.command()
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--limit", type=int, default=20, show_default=True, help="pairs listed")
+def rank(db: Path | None, fmt: str, limit: int) -> None:
+    """Untagged pairs ordered by how much a tag would teach the suggester (most first)."""
+    from workbench.suggest import rank_for_tagging
+
+    with _open_store(_settings(db=db)) as store:
+        ranked = rank_for_tagging(store, limit)
+        rows = {r["pair_id"]: r for r in store.aligned_pairs() if r["rank"] == 1}
+    records = [{"pair_id": r.pair_id, "uncertainty": r.uncertainty, "relation": r.relation,
+                "confidence": r.confidence, "probabilities": r.probabilities,
+                **({"a_text": rows[r.pair_id]["a_text"], "b_text": rows[r.pair_id]["b_text"]}
+                   if r.pair_id in rows else {})}
+               for r in ranked]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["pair_id"], f"{r['uncertainty']:.3f}", f"{r['relation']} {r['confidence']:.2f}",
+             r.get("a_text", ""), r.get("b_text", "")] for r in records],
+           ["pair", "uncertain", "suggested", "a text", "b text"], [14, 9, 22, 45, 45])
+
+
 # -- evaluation -------------------------------------------------------------------------
 
 
@@ -468,6 +572,108 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
             "r_precision": round(result.product.r_precision, 4),
         })
         click.echo(f"scorer saved to {save_scorer}")
+
+
+@eval_group.command(name="stance")
+@click.option("--bodies", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="FNC-1 bodies CSV (Body ID, articleBody)")
+@click.option("--stances", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="FNC-1 stances CSV (Headline, Body ID, Stance)")
+@click.option("--train-bodies", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="train on these bodies first")
+@click.option("--train-stances", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="train on these stances first")
+@click.option("--holdout", type=float,
+              help="train on the given data except this fraction of its Body IDs, evaluate "
+                   "on that fraction")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the hold-out")
+@click.option("--rounds", type=int, default=300, show_default=True,
+              help="boosting rounds of the stance model when training")
+@click.option("--relation-model", "model_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="relation model to evaluate (default: the shipped one)")
+@click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path),
+              help="write the trained model (.npz, with its card as .json beside it)")
+@model_options
+@click.pass_context
+def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: Path | None,
+                train_stances: Path | None, holdout: float | None, seed: int, rounds: int,
+                model_file: Path | None, save_model: Path | None, model: str | None,
+                embeddings_dir: Path | None, device: str | None) -> None:
+    """FNC score and macro-F1 of the relation suggester on FNC-1-format stance data.
+
+    Relations map to FNC labels: corroborates -> agree, contradicts -> disagree,
+    disputes_framing and related -> discuss, unrelated -> unrelated.
+    """
+    import time
+
+    from workbench.embed import embed_texts, load_embedder, open_cache
+    from workbench.errors import InvalidInput
+    from workbench.fnc import (
+        evaluate_relation_model,
+        load_fnc,
+        split_by_body,
+        train_relation_model,
+    )
+    from workbench.relation import RelationModel
+
+    if (train_bodies is None) != (train_stances is None):
+        raise InvalidInput("give both --train-bodies and --train-stances, or neither")
+    if holdout is not None and not 0 < holdout < 1:
+        raise InvalidInput(f"--holdout must be between 0 and 1, got {holdout}")
+    if holdout is not None and train_bodies is not None:
+        raise InvalidInput("use either --holdout or --train-bodies/--train-stances")
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device)
+    embedder = load_embedder(settings)
+    cache = open_cache(settings, embedder)
+    progress = _reporter(ctx, settings)
+
+    def encode(texts: list[str]) -> Any:
+        return embed_texts(texts, embedder, cache, progress=progress).vectors
+
+    data = load_fnc(bodies, stances)
+    train_data = None
+    described = f"{stances.name}"
+    if holdout is not None:
+        train_rows, test_rows = split_by_body(data, holdout, seed)
+        train_data, data = data.subset(train_rows), data.subset(test_rows)
+        described = f"{stances.name}, held-out {holdout:.0%} of Body IDs (seed {seed})"
+    elif train_bodies is not None and train_stances is not None:
+        train_data = load_fnc(train_bodies, train_stances)
+    if train_data is not None:
+        started = time.perf_counter()
+        relation_model, report = train_relation_model(
+            train_data, encode, progress=progress, tree_params={"max_iter": rounds},
+            card={"data": f"FNC-1 format: {(train_stances or stances).name}"
+                          + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})"
+                             if holdout else ""),
+                  "embedding_model": embedder.model_id})
+        click.echo(f"trained on {report.pairs} pairs, {report.bodies} bodies in "
+                   f"{time.perf_counter() - started:.0f} s (embedding included)")
+    else:
+        relation_model = RelationModel.load(model_file)
+    result = evaluate_relation_model(relation_model, data, encode, progress=progress)
+    click.echo(f"FNC-1 stance: {result.product.pairs} pairs of {described}; "
+               f"model {relation_model.model_id}")
+    click.echo(f"{'classifier':24s} {'FNC %':>6s} {'macro-F1':>8s} "
+               + " ".join(f"{s:>9s}" for s in ("agree", "disagree", "discuss", "unrelated")))
+    for name, scores in (("relation suggester", result.product),
+                         ("stance model alone", result.stance_only)):
+        click.echo(f"{name:24s} {scores.relative_score:6.2f} {scores.macro_f1:8.3f} "
+                   + " ".join(f"{scores.f1[s]:9.3f}"
+                              for s in ("agree", "disagree", "discuss", "unrelated")))
+    click.echo("confusion (rows gold, columns predicted: agree disagree discuss unrelated):")
+    for label, row in zip(("agree", "disagree", "discuss", "unrelated"),
+                          result.product.confusion, strict=True):
+        click.echo(f"  {label:10s} " + " ".join(f"{n:6d}" for n in row))
+    if save_model is not None:
+        relation_model.card.update({
+            "evaluated_on": described,
+            "fnc_score": round(result.product.relative_score, 2),
+            "macro_f1": round(result.product.macro_f1, 4),
+            "f1": {k: round(v, 4) for k, v in result.product.f1.items()},
+        })
+        relation_model.save(save_model)
+        click.echo(f"model saved to {save_model}")
 
 
 # -- the analyst app ---------------------------------------------------------------------

@@ -66,6 +66,9 @@ class Settings:
         10.0, "WORKBENCH_MAX_TEXT_MB", "documents whose extracted text is larger are rejected"
     )
     progress: bool = _setting(True, "WORKBENCH_PROGRESS", "show progress bars on stderr")
+    relation_model: str = _setting(
+        "", "WORKBENCH_RELATION_MODEL", "relation-suggester .npz file (empty: the shipped one)"
+    )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -340,3 +340,84 @@ def match_keys(text: str, kinds: tuple[str, ...] = ("number", "date", "name")) -
         if item.kind == "name":
             keys.extend(f"word:{w}" for w in item.value.split() if w not in _NAME_CONNECTORS)
     return keys
+
+
+# -- what a name names ------------------------------------------------------------------
+
+_ORG_WORDS = frozenset(
+    """ministry council committee commission department office organization organisation
+    agency assembly union party watch international institute institution court bank fund
+    group association center centre foundation nations army navy police government senate
+    house congress parliament times news post ilbo radio press network service university
+    company corporation inc ltd cross bureau secretariat tribunal board league federation
+    forum program programme mission embassy court federation movement front alliance
+    coalition church media journal magazine outlet daily weekly television tv agency
+    authority authorities ministry directorate""".split()
+)
+_PLACE_WORDS = frozenset(
+    """province city sea river island islands peninsula border mountain mountains street
+    square district county region state village town lake bay strait valley desert coast
+    gulf ocean zone camp prefecture oblast""".split()
+)
+_PLACES = frozenset(
+    """afghanistan albania algeria angola argentina armenia australia austria azerbaijan
+    bahrain bangladesh belarus belgium bolivia bosnia brazil bulgaria burma burundi cambodia
+    cameroon canada chad chile china colombia congo croatia cuba cyprus czechia denmark
+    djibouti ecuador egypt eritrea estonia ethiopia finland france gabon gambia georgia
+    germany ghana greece guatemala guinea haiti honduras hungary iceland india indonesia iran
+    iraq ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo kuwait
+    kyrgyzstan laos latvia lebanon liberia libya lithuania luxembourg madagascar malawi
+    malaysia mali mauritania mexico moldova mongolia montenegro morocco mozambique myanmar
+    namibia nepal netherlands nicaragua niger nigeria norway oman pakistan palestine panama
+    paraguay peru philippines poland portugal qatar romania russia rwanda senegal serbia
+    singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan
+    tajikistan tanzania thailand togo tunisia turkey turkmenistan uganda ukraine uruguay
+    uzbekistan venezuela vietnam yemen zambia zimbabwe america europe asia africa
+    pyongyang seoul beijing tokyo moscow washington london paris geneva brussels berlin
+    kaesong sinuiju hyesan dandong shenyang vatican crimea gaza kabul kyiv kiev hanoi
+    bangkok delhi manila jakarta tehran baghdad damascus cairo istanbul ankara""".split()
+)
+_MULTIWORD_PLACES = ("north korea", "south korea", "united states", "united kingdom",
+                     "hong kong", "new york", "dprk", "rok", "us", "usa", "uk", "eu",
+                     "sri lanka", "saudi arabia", "south africa", "new zealand")
+_DOCUMENT_WORDS = frozenset(
+    """convention treaty act law report covenant protocol resolution declaration charter
+    paper review index survey plan strategy program initiative campaign award prize
+    day week year olympics games summit conference session""".split()
+)
+_PERSON_TITLES = re.compile(
+    r"(?:President|Mr|Mrs|Ms|Dr|Prof|Professor|Ambassador|Minister|Secretary|Chairman|Leader|"
+    r"leader|director|Director|rapporteur|Rapporteur|General|Gen|Colonel|Lt|Lieutenant|"
+    r"lieutenant|Senator|Rep|Judge|Justice|Pastor|Father|Sister|King|Queen|Prince|Premier|"
+    r"Chancellor|spokesman|spokeswoman|spokesperson|official|envoy|Envoy|diplomat|author|"
+    r"Author|named|certain)\.?\s+$"
+)
+
+
+def name_kind(text: str, item: Specific) -> str:
+    """``"organisation"``, ``"place"``, ``"person"`` or ``"name"`` for a name specific.
+
+    A light guess from the words of the name and the word before it (a title such as
+    "President" or "Ambassador" marks a person); unknown one-word names stay ``"name"``.
+    """
+    words = item.value.replace(".", "").split()
+    if not words:
+        return "name"
+    raw = item.text.replace(".", "")
+    if any(w in _ORG_WORDS for w in words) or (raw.isupper() and 2 <= len(raw) <= 7
+                                                and raw.lower() not in _MULTIWORD_PLACES):
+        return "organisation"
+    if any(w in _DOCUMENT_WORDS for w in words):
+        return "name"  # a treaty, law or report: "Refugee Convention"
+    if item.value in _MULTIWORD_PLACES or item.value in _PLACES or any(
+            w in _PLACE_WORDS for w in words[1:]):
+        return "place"
+    before = text[max(0, item.start - 30) : item.start]
+    if _PERSON_TITLES.search(before):
+        return "person"
+    if words[-1].endswith(("ans", "ese", "ish", "ians")) or item.value.endswith("korean"):
+        return "name"  # a demonym: "North Koreans"
+    if 2 <= len(words) <= 4 and all(w.isalpha() or "'" in w for w in words) and not any(
+            w in _PLACES for w in words):
+        return "person"
+    return "name"

@@ -138,7 +138,39 @@ def m002_tags(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_create_tables, m002_tags]
+def m003_suggestions(conn: sqlite3.Connection) -> None:
+    """Framing cues per passage and relation suggestions per aligned pair (issue 3)."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE passage_framing (
+            passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            cues TEXT NOT NULL DEFAULT '[]',
+            score REAL NOT NULL,
+            disputes INTEGER NOT NULL,
+            version TEXT NOT NULL
+        );
+        CREATE TABLE suggestions (
+            pair_id TEXT PRIMARY KEY,
+            a_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            b_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            relation TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            probabilities TEXT NOT NULL DEFAULT '{}',
+            reasons TEXT NOT NULL DEFAULT '[]',
+            specifics TEXT NOT NULL DEFAULT '{}',
+            features TEXT NOT NULL DEFAULT '[]',
+            model TEXT NOT NULL,
+            computed_at TEXT NOT NULL
+        );
+        CREATE INDEX suggestions_relation ON suggestions(relation)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_create_tables, m002_tags, m003_suggestions,
+]
 
 
 def now() -> str:
