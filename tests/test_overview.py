@@ -4,7 +4,6 @@ import pytest
 from aligned_store import THRESHOLD, aligned_store, pair_between
 
 from workbench.config import Settings
-from workbench.evidence import Suggestion
 from workbench.overview import pair_labels, relation_counts, silence_matrix, unaddressed
 from workbench.store import add_adjudication, add_tag
 
@@ -30,7 +29,7 @@ def test_counts_each_pair_under_both_sources_tagged_and_suggested_apart(store) -
     guards = pair_between(store, "ngo", "guards", "agency")
     add_tag(store, figure, "corroborates", "ana")
     add_tag(store, guards, "related", "ana")  # not a counted relation
-    counts = relation_counts(store, {guards: Suggestion("contradicts", 0.8)})
+    counts = relation_counts(store, {guards: "contradicts"})
     rows = {(r.outlet, r.relation, r.basis): r.pairs for r in counts.itertuples()}
     assert rows == {
         ("Rights Group", "corroborates", "tagged"): 1,

@@ -4,7 +4,6 @@ import pytest
 from aligned_store import aligned_store, pair_between
 
 from workbench.config import Settings
-from workbench.evidence import Suggestion
 from workbench.review import (
     Context,
     Filters,
@@ -67,9 +66,7 @@ def test_suggested_relation_filter_and_useful_order(store) -> None:  # type: ign
     ids = sorted({r["pair_id"] for r in rows})
     guards = pair_between(store, "ngo", "guards", "agency")
     context = Context(
-        suggestions={
-            pid: Suggestion("contradicts" if pid == guards else "related", 0.7) for pid in ids
-        },
+        relations={pid: "contradicts" if pid == guards else "related" for pid in ids},
         priority={pid: (1.0 if pid == guards else 0.0) for pid in ids},
     )
     contradictions = build_queue(rows, Filters(relations=("contradicts",)), context)

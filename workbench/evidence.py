@@ -1,45 +1,51 @@
 """What the app shows about a pair beyond its alignment score, behind small functions.
 
-Framing cues, the comparison of specifics inside a pair, relation suggestions and the
-"most useful to tag next" ranking come from their own stages (``framing``, ``compare``,
-``suggest``). The app asks for them only through this module, so the pages never depend on
-how those stages compute or store their results, and a stage that is absent shows as such
-(``capabilities()``) instead of breaking a page.
+Framing cues (:mod:`workbench.framing`), the comparison of specifics inside a pair
+(:mod:`workbench.compare`), relation suggestions and the "most useful to tag next" ranking
+(:mod:`workbench.suggest`, stored by the alignment stage) reach the app only through this
+module, so pages never depend on how those stages compute or store their results. A database
+whose pairs have no stored suggestions yet (aligned by an older workbench) shows that through
+:func:`capabilities` instead of breaking a page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from workbench import specifics
-from workbench.config import Settings
+from workbench import compare, framing
 from workbench.highlight import Mark
-from workbench.progress import SILENT, Reporter
 from workbench.store import Store
+
+CHUNK = 900
+"""Ids per ``IN (...)`` query, under SQLite's variable limit."""
 
 
 @dataclass(frozen=True)
 class Capabilities:
-    """Which optional stages are installed: the app hides or explains what is missing."""
+    """What this database can show beyond alignments: the app hides or explains the rest."""
 
     framing: bool
     suggestions: bool
     ranking: bool
 
 
-def capabilities() -> Capabilities:
-    """What this workbench can show beyond alignments."""
-    return Capabilities(framing=False, suggestions=False, ranking=False)
+def capabilities(store: Store) -> Capabilities:
+    """Framing cues are computed from the text, so always there; suggestions and the ranking
+    exist once the alignment stage has stored suggestions for this database's pairs."""
+    stored = store.conn.execute("SELECT 1 FROM suggestions LIMIT 1").fetchone() is not None
+    return Capabilities(framing=True, suggestions=stored, ranking=stored)
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    """The suggested relation of a pair, how sure the model is, and why."""
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    for lo in range(0, len(unique), CHUNK):
+        yield unique[lo : lo + CHUNK]
 
-    relation: str
-    confidence: float
-    reasons: tuple[str, ...] = ()
+
+# -- framing ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -48,18 +54,39 @@ class Cues:
 
     marks: tuple[Mark, ...] = ()
     disputes_framing: bool | None = None
-    """None when no framing stage is installed: unknown, not "no"."""
 
 
 def passage_cues(text: str) -> Cues:
-    """Framing cues (hedges, dismissals, scare quotes, attacks on a source) in ``text``."""
-    return Cues()
+    """Framing cues (hedges, dismissals, sarcasm, scare quotes, attacks on a source, and
+    neutral attribution, marked apart) in ``text``, with the passage's verdict."""
+    found = framing.analyse(text)
+    marks = tuple(
+        Mark(
+            cue.start,
+            cue.end,
+            "attribution" if cue.kind == "attribution" else "cue",
+            cue.kind.replace("_", " "),
+        )
+        for cue in found.cues
+    )
+    return Cues(marks, found.disputes)
 
 
 def framing_verdicts(store: Store, passage_ids: Sequence[str]) -> dict[str, bool]:
-    """Whether each passage disputes another source's framing, for filtering many at once
-    (absent: unknown)."""
-    return {}
+    """Whether each passage disputes another source's framing, as the alignment stage stored
+    it (a passage without a stored verdict is absent: unknown), for filtering many at once."""
+    out: dict[str, bool] = {}
+    for chunk in _chunks(passage_ids):
+        rows = store.conn.execute(
+            "SELECT passage_id, disputes FROM passage_framing WHERE version = ?"
+            f" AND passage_id IN ({','.join('?' * len(chunk))})",
+            [framing.VERSION, *chunk],
+        )
+        out.update({pid: bool(disputes) for pid, disputes in rows})
+    return out
+
+
+# -- specifics ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -74,83 +101,110 @@ class PairSpecifics:
     b_only: list[str] = field(default_factory=list)
 
 
-_COMPARED = ("number", "date", "name")
-
-
-def _comparable(text: str) -> list[specifics.Specific]:
-    """Specifics worth comparing: a number written as a word with nothing counted ("one
-    of the most...") is an idiom more often than a figure, so it is left out."""
-    return [
-        s
-        for s in specifics.extract(text)
-        if s.kind in (*_COMPARED, "negation")
-        and not (s.kind == "number" and not s.unit and s.text.strip().isalpha())
-    ]
-
-
-def _keys(item: specifics.Specific) -> list[str]:
-    return item.keys()
-
-
 def compare_specifics(a_text: str, b_text: str) -> PairSpecifics:
-    """Numbers, dates and names on each side: shared, conflicting or one-sided.
-
-    A number conflicts when the other side gives a different value for the same thing
-    counted (same unit or noun); a specific whose match key appears on both sides is shared.
-    Negations are marked but not compared.
-    """
-    a_items = _comparable(a_text)
-    b_items = _comparable(b_text)
+    """Numbers (with what they count), dates, names and negations on each side of a pair:
+    shared, conflicting (the same quantity with different values) or on one side only."""
+    found = compare.compare_pair(a_text, b_text)
     out = PairSpecifics()
-    a_keys = {k for s in a_items if s.kind != "negation" for k in _keys(s)}
-    b_keys = {k for s in b_items if s.kind != "negation" for k in _keys(s)}
-
-    def numbers_by_unit(items: Sequence[specifics.Specific]) -> dict[str, set[str]]:
-        units: dict[str, set[str]] = {}
-        for s in items:
-            if s.kind == "number" and s.unit:
-                units.setdefault(s.unit, set()).add(s.value)
-        return units
-
-    a_units, b_units = numbers_by_unit(a_items), numbers_by_unit(b_items)
-    for items, own, other_keys, other_units, only, marks in (
-        (a_items, "a", b_keys, b_units, out.a_only, out.a_marks),
-        (b_items, "b", a_keys, a_units, out.b_only, out.b_marks),
+    for a, b in found.shared:
+        out.a_marks.append(Mark(a.start, a.end, "shared", f"shared {a.kind}"))
+        out.b_marks.append(Mark(b.start, b.end, "shared", f"shared {b.kind}"))
+        if a.label() not in out.shared:
+            out.shared.append(a.label())
+    for a, b in found.conflicting:
+        out.a_marks.append(Mark(a.start, a.end, "conflict", f"the other side says {b.label()}"))
+        out.b_marks.append(Mark(b.start, b.end, "conflict", f"the other side says {a.label()}"))
+        out.conflicting.append(f"{a.label()} against {b.label()}")
+    for items, marks, only in (
+        (found.a_only, out.a_marks, out.a_only),
+        (found.b_only, out.b_marks, out.b_only),
     ):
-        for s in items:
-            label = f"{s.text} ({s.unit})" if s.kind == "number" and s.unit else s.text
-            if s.kind == "negation":
-                marks.append(Mark(s.start, s.end, "negation", "negation"))
-            elif any(k in other_keys for k in _keys(s)):
-                marks.append(Mark(s.start, s.end, "shared", f"shared {s.kind}"))
-                if own == "a" and label not in out.shared:
-                    out.shared.append(label)
-            elif s.kind == "number" and s.unit in other_units:
-                others = ", ".join(sorted(other_units[s.unit]))
-                marks.append(
-                    Mark(s.start, s.end, "conflict", f"the other side gives {others} for {s.unit}")
-                )
-                if own == "a":
-                    out.conflicting.append(f"{label} against {others}")
+        for item in items:
+            if item.kind == "negation":
+                marks.append(Mark(item.start, item.end, "negation", "negation on this side only"))
             else:
-                marks.append(Mark(s.start, s.end, "only", f"{s.kind} on this side only"))
-                only.append(label)
+                marks.append(Mark(item.start, item.end, "only", f"{item.kind} on this side only"))
+                only.append(item.label())
     return out
 
 
-def suggestions(store: Store, pair_ids: Sequence[str] | None = None) -> dict[str, Suggestion]:
-    """The suggested relation of each pair that has one (of every pair when ``pair_ids`` is
-    None)."""
-    return {}
+# -- suggestions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The suggested relation of a pair, how sure the model is, and why.
+
+    In ``reasons``, "a" is the passage the pair is seen from (the focus) and "b" the other.
+    """
+
+    relation: str
+    confidence: float
+    reasons: tuple[str, ...] = ()
+
+
+def suggestions(
+    store: Store, pair_ids: Sequence[str], seen_from: Mapping[str, str] | None = None
+) -> dict[str, Suggestion]:
+    """Stored suggestions with their reasons, for the few pairs on show.
+
+    ``seen_from`` maps a pair id to the passage it is seen from, so that the reasons' "a"
+    is that passage; without it, "a" is the passage with the smaller id.
+    """
+    from workbench.suggest import suggestion_record, suggestions_for
+
+    out = {}
+    for pid, stored in suggestions_for(store, list(pair_ids)).items():
+        a_id = (seen_from or {}).get(pid, stored.a_id)
+        record = suggestion_record(stored, a_id, 0, 0)
+        reasons = tuple(r["text"] for r in record["reasons"])
+        out[pid] = Suggestion(stored.relation, stored.confidence, reasons)
+    return out
+
+
+def suggested_relations(store: Store, pair_ids: Sequence[str] | None = None) -> dict[str, str]:
+    """Just the suggested relation of each pair (of every pair when ``pair_ids`` is None):
+    cheap enough to filter and count tens of thousands of pairs."""
+    if pair_ids is None:
+        return dict(store.conn.execute("SELECT pair_id, relation FROM suggestions").fetchall())
+    out: dict[str, str] = {}
+    for chunk in _chunks(pair_ids):
+        rows = store.conn.execute(
+            "SELECT pair_id, relation FROM suggestions"
+            f" WHERE pair_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        out.update(dict(rows.fetchall()))
+    return out
+
+
+def _uncertainty(probabilities: Mapping[str, float]) -> float:
+    """Normalised entropy of the suggested probabilities, the measure of
+    :func:`workbench.suggest.rank_for_tagging` (1: the model cannot tell relations apart)."""
+    values = [p for p in probabilities.values() if p > 0]
+    entropy = -sum(p * math.log(p) for p in values)
+    norm = math.log(len(probabilities)) if len(probabilities) > 1 else 1.0
+    return round(entropy / norm, 4)
 
 
 def tagging_priority(store: Store, pair_ids: Sequence[str]) -> dict[str, float] | None:
-    """How much a tag on each pair would teach the suggestion model (higher first).
+    """How much a tag on each pair would teach the suggestion model, higher first.
 
-    None when no model can rank pairs yet.
+    Uncertainty sampling as in ``workbench rank``, computed for the pairs asked about only;
+    pairs someone has tagged already are left out (they teach the model nothing new). None
+    when this database has no suggestions to rank by.
     """
-    return None
-
-
-def refresh(store: Store, settings: Settings, *, progress: Reporter = SILENT) -> None:
-    """Recompute cues and suggestions after the passages or alignments changed."""
+    if not capabilities(store).ranking:
+        return None
+    tagged = {row[0] for row in store.conn.execute("SELECT DISTINCT pair_id FROM tags")}
+    out: dict[str, float] = {}
+    for chunk in _chunks(pair_ids):
+        rows = store.conn.execute(
+            "SELECT pair_id, probabilities FROM suggestions"
+            f" WHERE pair_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        for pid, probabilities in rows:
+            if pid not in tagged:
+                out[pid] = _uncertainty(json.loads(probabilities))
+    return out

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 import pandas as pd
 
 from workbench.agreement import latest_labels
-from workbench.evidence import Suggestion
 from workbench.models import Relation
 from workbench.store import Store, adjudications, tags
 
@@ -67,14 +66,14 @@ def _sides(store: Store, pair_ids: set[str]) -> dict[str, list[tuple[str, str, s
     return {pid: [info[p] for p in ends if p in info] for pid, ends in sides.items()}
 
 
-def relation_counts(store: Store, suggested: Mapping[str, Suggestion]) -> pd.DataFrame:
+def relation_counts(store: Store, suggested: Mapping[str, str]) -> pd.DataFrame:
     """Pairs per source, section and relation, tagged and suggested counted apart.
 
     Each pair counts once for each of its two passages, under that passage's source and
     section. Only corroboration, contradiction and framing dispute are counted.
     """
     tagged = {pid: label for pid, label in pair_labels(store).items() if label in SHOWN_RELATIONS}
-    guessed = {pid: s.relation for pid, s in suggested.items() if s.relation in SHOWN_RELATIONS}
+    guessed = {pid: rel for pid, rel in suggested.items() if rel in SHOWN_RELATIONS}
     sides = _sides(store, set(tagged) | set(guessed))
     counts: Counter[tuple[str, str, str, str, str]] = Counter()
     for basis, labels in (("tagged", tagged), ("suggested", guessed)):

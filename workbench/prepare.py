@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench import evidence
 from workbench.config import Settings
 from workbench.ingest.pipeline import IngestReport
 from workbench.progress import SILENT, Reporter
@@ -70,5 +69,4 @@ def bring_up_to_date(store: Store, settings: Settings, *, progress: Reporter = S
         )
     if missing(store, settings).align:
         done.aligned_pairs = align_store(store, settings, progress=progress).pairs
-        evidence.refresh(store, settings, progress=progress)
     return done

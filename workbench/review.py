@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workbench.evidence import Suggestion
 from workbench.models import Document, DocumentMeta, Tag
 from workbench.store import Store
 
@@ -87,7 +86,8 @@ class Context:
     """What the filters and the order look at besides the pairs themselves."""
 
     my_tags: Mapping[str, Tag] = field(default_factory=dict)
-    suggestions: Mapping[str, Suggestion] = field(default_factory=dict)
+    relations: Mapping[str, str] = field(default_factory=dict)
+    """Pair id -> suggested relation (absent: no suggestion)."""
     disputes: Mapping[str, bool | None] = field(default_factory=dict)
     """Passage id -> whether its framing cues dispute framing (None or absent: unknown)."""
     priority: Mapping[str, float] | None = None
@@ -236,10 +236,8 @@ def _passes(row: Mapping[str, Any], filters: Filters, context: Context) -> bool:
     mine = row["pair_id"] in context.my_tags
     if (filters.tagged == "untagged" and mine) or (filters.tagged == "tagged" and not mine):
         return False
-    if filters.relations:
-        suggestion = context.suggestions.get(row["pair_id"])
-        if suggestion is None or suggestion.relation not in filters.relations:
-            return False
+    if filters.relations and context.relations.get(row["pair_id"]) not in filters.relations:
+        return False
     if filters.framing != "any":
         focus = bool(context.disputes.get(row["a_id"]))
         other = bool(context.disputes.get(row["b_id"]))

@@ -112,3 +112,46 @@ def test_focus_on_an_outlet_walks_all_its_documents(settings) -> None:  # type: 
         "Amnesty International",
         "New Eastern Outlook",
     ]
+
+
+def test_suggested_relation_shows_with_reasons_and_filters_the_queue(settings) -> None:  # type: ignore[no-untyped-def]
+    from workbench.evidence import suggested_relations
+
+    at = _neo(session(page="compare"))
+    cards = [str(m.value) for m in at.markdown if "score " in str(m.value)]
+    assert any("Suggested:" in c and "<li>" in c for c in cards)
+    at.multiselect(key="cmp_relations").set_value(["disputes_framing"]).run()
+    shown = _pairs_shown(at)
+    with Store(settings.db) as store:
+        relations = suggested_relations(store, shown)
+    assert shown and set(relations.values()) == {"disputes_framing"}
+    # the suggested label is the highlighted button until the analyst tags
+    assert at.button(key=f"cmp_tag_{shown[0]}_disputes_framing").proto.type == "primary"
+
+
+def test_most_useful_to_tag_next_puts_the_most_uncertain_pair_first(settings) -> None:  # type: ignore[no-untyped-def]
+    from workbench.evidence import tagging_priority
+    from workbench.review import load_pairs
+
+    at = _neo(session(page="compare"))
+    assert "useful" in at.selectbox(key="cmp_order").options or any(
+        "Most useful" in o for o in at.selectbox(key="cmp_order").options
+    )
+    at.selectbox(key="cmp_order").set_value("useful").run()
+    at.selectbox(key="cmp_jump").set_value(0).run()
+    with Store(settings.db) as store:
+        rows = load_pairs(
+            store, doc=NEO, min_score=0.5, outlets=["Amnesty International", "Human Rights Watch"]
+        )
+        priority = tagging_priority(store, [r["pair_id"] for r in rows])
+    assert priority
+    assert max(priority[p] for p in _pairs_shown(at) if p in priority) == max(priority.values())
+
+
+def test_framing_cues_are_highlighted_and_filter_the_focus_passages(settings) -> None:  # type: ignore[no-untyped-def]
+    at = _neo(session(page="compare"))
+    at.selectbox(key="cmp_framing").set_value("focus").run()
+    assert not at.exception
+    focus_html = next(str(m.value) for m in at.markdown if "wb-passage" in str(m.value))
+    assert "wb-cue" in focus_html
+    assert "amber a framing cue" in texts(at)

@@ -35,9 +35,35 @@ def test_tagged_relations_are_charted_by_source_and_section(settings) -> None:  
     assert neo["tagged: Corroborates"].sum() == 1
 
 
-def test_without_tags_the_page_says_how_to_fill_the_chart(settings) -> None:  # type: ignore[no-untyped-def]
+def test_suggested_relations_are_counted_apart_from_tagged_ones(settings) -> None:  # type: ignore[no-untyped-def]
+    from workbench.evidence import suggested_relations
+
+    with Store(settings.db) as store:
+        suggested = suggested_relations(store)
+        pair = next(pid for pid, rel in suggested.items() if rel == "corroborates")
+        add_tag(store, pair, "contradicts", "Ana")
     at = session(page="overview")
-    assert any("Tag pairs on the Compare page" in i.value for i in at.info)
+    counts = at.dataframe[0].value
+    assert "tagged: Contradicts" in counts.columns
+    assert counts["tagged: Contradicts"].sum() == 2  # one pair, counted for both its sources
+    shown = {
+        rel
+        for rel in suggested.values()
+        if rel in ("corroborates", "contradicts", "disputes_framing")
+    }
+    assert {c for c in counts.columns if c.startswith("suggested: ")} == {
+        f"suggested: {ui_label}"
+        for ui_label in [
+            {
+                "corroborates": "Corroborates",
+                "contradicts": "Contradicts",
+                "disputes_framing": "Disputes framing",
+            }[r]
+            for r in shown
+        ]
+    }
+    expected = sum(1 for rel in suggested.values() if rel == "corroborates")
+    assert counts["suggested: Corroborates"].sum() == 2 * expected
 
 
 def test_claims_a_source_never_addresses_are_listed(settings) -> None:  # type: ignore[no-untyped-def]

@@ -63,7 +63,7 @@ if store.alignment_count() == 0:
         "page; they are aligned as they are ingested."
     )
     st.stop()
-caps = evidence.capabilities()
+caps = evidence.capabilities(store)
 outlets = sorted({d.meta.outlet for d in documents.values()})
 
 top = st.columns([1.1, 2.4, 3])
@@ -106,7 +106,7 @@ order = row[1].selectbox(
     key=f"{KEY}_order",
     help=None
     if caps.ranking
-    else "“Most useful to tag next” appears once a suggestion model can rank pairs",
+    else "“Most useful to tag next” appears once relations are suggested (`workbench align`)",
 )
 st.session_state.setdefault(f"{KEY}_score", 0.5)
 min_score = row[2].slider("Lowest alignment score", 0.0, 1.0, step=0.05, key=f"{KEY}_score")
@@ -129,7 +129,7 @@ with st.expander("More filters"):
         format_func=ui.LABELS.get,
         key=f"{KEY}_relations",
         disabled=not caps.suggestions,
-        help=None if caps.suggestions else "No relation suggestions are available yet",
+        help=None if caps.suggestions else "No relation is suggested yet (`workbench align`)",
     )
     framing = cols[1].selectbox(
         "Framing",
@@ -150,7 +150,7 @@ with st.expander("More filters"):
 pair_ids = sorted({r["pair_id"] for r in rows})
 all_tags = tags(store, latest=True)
 my_tags = {t.pair_id: t for t in all_tags if t.analyst == me}
-suggested = evidence.suggestions(store, pair_ids)
+relations_of = evidence.suggested_relations(store, pair_ids) if relations else {}
 disputes: dict[str, bool | None] = {}
 if caps.framing and framing != "any":
     disputes.update(
@@ -167,7 +167,7 @@ filters = review.Filters(
 )
 context = review.Context(
     my_tags=my_tags,
-    suggestions=suggested,
+    relations=relations_of,
     disputes=disputes,
     priority=evidence.tagging_priority(store, pair_ids) if order == "useful" else None,
 )
@@ -186,6 +186,9 @@ if st.session_state.pop(f"{KEY}_advance", False) and auto and review.is_done(que
     if following is not None:
         index = following
 item = review.with_texts(store, queue[index])
+suggested = evidence.suggestions(
+    store, item.pair_ids, {pid: item.passage_id for pid in item.pair_ids}
+)
 cue_marks: dict[str, tuple[Mark, ...]] = {}
 if caps.framing:
     for pid, text in [(item.passage_id, item.text)] + [
@@ -300,12 +303,18 @@ with right:
             if summary:
                 parts.append('<div style="font-size:0.85rem">' + " · ".join(summary) + "</div>")
             if suggestion is not None:
-                reasons = "; ".join(suggestion.reasons)
+                reasons = "".join(f"<li>{escape(r)}</li>" for r in suggestion.reasons)
                 parts.append(
-                    f'<div style="font-size:0.85rem"><b>Suggested:</b> '
+                    f'<div style="font-size:0.85rem;margin-top:0.3rem"><b>Suggested:</b> '
                     f"{escape(ui.LABELS.get(suggestion.relation, suggestion.relation))} "
-                    f"({suggestion.confidence:.0%})"
-                    + (f" — {escape(reasons)}" if reasons else "")
+                    f"({suggestion.confidence:.0%} sure)"
+                    + (
+                        ' <span style="color:#666">because (a: the focus passage, b: this '
+                        'one)</span><ul style="margin:0 0 0.2rem 1rem;padding:0">'
+                        f"{reasons}</ul>"
+                        if reasons
+                        else ""
+                    )
                     + "</div>"
                 )
             mine = my_tags.get(c.pair_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench import evidence, review
+from workbench import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.readers import SUPPORTED
@@ -113,7 +113,6 @@ if files:
 
                 with st.spinner("Embedding and aligning…"):
                     stats = align_store(store, settings, progress=progress)
-                    evidence.refresh(store, settings, progress=progress)
                 st.success(f"Aligned: {stats.pairs} pairs across {stats.documents} documents.")
         except WorkbenchError as exc:
             st.error(str(exc))

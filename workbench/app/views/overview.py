@@ -27,7 +27,8 @@ store = ui.store()
 st.title("Overview")
 alignment = store.get_meta("aligned_corpus")
 documents = review.document_catalogue(store)
-counts = overview.relation_counts(store, evidence.suggestions(store))
+caps = evidence.capabilities(store)
+counts = overview.relation_counts(store, evidence.suggested_relations(store))
 
 st.subheader("Agreement and dispute by source and section")
 outlets = sorted({d.meta.outlet for d in documents.values()})
@@ -37,7 +38,11 @@ shown = counts[counts["outlet"].isin(chosen)]
 if shown.empty:
     st.info(
         "No pair is tagged as corroborating, contradicting or disputing framing yet"
-        + ("" if evidence.capabilities().suggestions else ", and no suggestion model is installed")
+        + (
+            ""
+            if caps.suggestions
+            else ", and no relation is suggested (`workbench align` does that)"
+        )
         + ". Tag pairs on the Compare page to fill this chart."
     )
 else:
