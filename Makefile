@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The analyst app on http://localhost:8501 (PORT=N to change); prepares the bundled corpus.
+PORT ?= 8501
 run: setup
-	$(BIN)/workbench run
+	$(BIN)/workbench app --port $(PORT)
 
 test: setup
 	$(BIN)/pytest -q
@@ -37,6 +39,7 @@ format: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_pipeline.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_app.py
 
 bench-speed: setup
 	$(BIN)/python benchmarks/bench_speed.py

@@ -705,5 +705,45 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
         click.echo(f"model saved to {save_model}")
 
 
+# -- the analyst app ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+              help="port to listen on")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to listen on; the default keeps the app on this machine")
+@store_options
+@model_options
+def app(port: int, host: str, db: Path | None, model: str | None,
+        embeddings_dir: Path | None, device: str | None) -> None:
+    """Open the analyst app (Streamlit) on http://localhost:PORT.
+
+    On first use it ingests the bundled corpus and embeds and aligns whatever is missing,
+    with a progress bar in the browser.
+    """
+    import math
+    import os
+
+    from workbench.app import APP_SCRIPT
+
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    env = dict(os.environ)
+    for name, var in (("db", "WORKBENCH_DB"), ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
+                      ("corpus_dir", "WORKBENCH_CORPUS"), ("uploads_dir", "WORKBENCH_UPLOADS")):
+        env[var] = str(Path(getattr(settings, name)).resolve())
+    env["WORKBENCH_MODEL"] = settings.model
+    env["WORKBENCH_DEVICE"] = settings.device
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    click.echo(f"workbench app: open http://localhost:{port} in your browser "
+               f"(database {settings.db})", err=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
+               "--server.port", str(port), "--server.address", host,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
+               "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
+    os.execve(sys.executable, command, env)
+
+
 if __name__ == "__main__":
     main()

@@ -36,6 +36,9 @@ class Settings:
         Path("embeddings"), "WORKBENCH_EMBEDDINGS", "folder of the vector cache"
     )
     corpus_dir: Path = _setting(Path("corpus"), "WORKBENCH_CORPUS", "the bundled corpus folder")
+    uploads_dir: Path = _setting(
+        Path("data/uploads"), "WORKBENCH_UPLOADS", "where the app keeps uploaded documents"
+    )
     model: str = _setting(
         DEFAULT_MODEL, "WORKBENCH_MODEL", "sentence-transformers model name or local path"
     )

@@ -1,0 +1,304 @@
+"""The app in a real browser: `workbench app` on a free port, driven by headless Debian chromium.
+
+Screenshots go to tests/artifacts/ (git-ignored) so a person can look at what the analyst saw.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from apphelpers import NEO, ROOT, app_settings
+
+from workbench.config import Settings
+from workbench.store import Store, tags
+
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+webdriver = pytest.importorskip("selenium.webdriver")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip(
+        "Debian chromium and chromium-driver are not installed "
+        "(apt-get install -y chromium chromium-driver)",
+        allow_module_level=True,
+    )
+
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(condition: Callable[[], object], timeout: float = 60, what: str = "") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = condition()
+        except (StaleElementReferenceException, WebDriverException, IndexError, StopIteration):
+            found = None
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Settings]]:
+    """`workbench app` serving a copy of the aligned corpus; stopped after the test."""
+    settings = app_settings(tmp_path, tmp_path_factory, monkeypatch)
+    port = _free_port()
+    log = open(tmp_path / "app.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "app", "--port", str(port)],
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    try:
+        _wait(healthy, 60, "the app to answer")
+        yield url, settings
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1500,1300",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='wb-chromium-')}",
+    ):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    return webdriver.Chrome(service=service, options=options)
+
+
+def _start(driver: webdriver.Chrome, url: str, name: str) -> None:
+    """Open the app, give the analyst's name, go to Compare and focus on the Russian outlet."""
+    driver.get(url)
+    field = _wait(
+        lambda: driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Your name']"),
+        what="the name form",
+    )
+    field.send_keys(name, Keys.ENTER)
+    _wait(
+        lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a"),
+        what="the page navigation",
+    )
+    compare = next(
+        a
+        for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+        if "Compare" in a.text
+    )
+    compare.click()
+    focus = _wait(
+        lambda: driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus document']"),
+        what="the Compare page",
+    )
+    focus.click()
+    focus.send_keys("New Eastern Outlook", Keys.ENTER)
+    _wait(
+        lambda: (
+            "New Eastern Outlook"
+            in driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+            and _tag_buttons(driver, "related")
+        ),
+        what="New Eastern Outlook passages with tagging buttons",
+    )
+    time.sleep(1)
+
+
+def _tag_buttons(driver: webdriver.Chrome, label: str) -> list[tuple[str, object]]:
+    """(pair id, button) of every counterpart's button for ``label``, top to bottom."""
+    found = []
+    for holder in driver.find_elements(
+        By.CSS_SELECTOR, f"[class*='st-key-cmp_tag_'][class*='_{label}']"
+    ):
+        key = next(
+            c for c in holder.get_attribute("class").split() if c.startswith("st-key-cmp_tag_")
+        )
+        pair = key.removeprefix("st-key-cmp_tag_").removesuffix(f"_{label}")
+        found.append((pair, holder.find_element(By.TAG_NAME, "button")))
+    return found
+
+
+def _tag_count(settings: Settings, analyst: str) -> int:
+    with Store(settings.db) as store:
+        return len(tags(store, analyst=analyst))
+
+
+def _click_tag(
+    driver: webdriver.Chrome, settings: Settings, analyst: str, index: int, label: str
+) -> str:
+    """Click ``label`` on the ``index``-th counterpart; wait until the tag is stored."""
+    before = _tag_count(settings, analyst)
+    pair, button = _wait(lambda: _tag_buttons(driver, label)[index], what="a tagging button")
+    button.click()
+    _wait(lambda: _tag_count(settings, analyst) > before, 30, f"{analyst}'s tag to be saved")
+    _wait(
+        lambda: not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"),
+        30,
+        "the page to finish updating",
+    )
+    time.sleep(0.3)
+    return pair
+
+
+def test_an_analyst_tags_a_pair_in_the_browser_and_it_is_stored(app) -> None:  # type: ignore[no-untyped-def]
+    url, settings = app
+    driver = _browser()
+    try:
+        _start(driver, url, "Ana")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "compare.png"))
+        pair = _click_tag(driver, settings, "Ana", 0, "disputes_framing")
+        _wait(
+            lambda: (
+                "your tag: Disputes framing"
+                in driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
+            ),
+            what="the saved tag on the card",
+        )
+        driver.save_screenshot(str(ARTIFACTS / "compare-tagged.png"))
+    finally:
+        driver.quit()
+    with Store(settings.db) as store:
+        (saved,) = tags(store)
+        focus_docs = {r["a_doc"] for r in store.aligned_pairs(pair_id=pair)}
+    assert (saved.pair_id, saved.label.value, saved.analyst) == (pair, "disputes_framing", "Ana")
+    assert NEO in focus_docs
+
+
+def test_uploading_in_the_browser_reports_a_bad_file_and_ingests_the_good_one(  # type: ignore[no-untyped-def]
+    app, tmp_path: Path
+) -> None:
+    url, settings = app
+    good = tmp_path / "wire-report.md"
+    good.write_text(
+        "# Border\n\nGuards at the Chinese border were told to shoot anyone "
+        "approaching it, a wire service reported.\n"
+    )
+    bad = tmp_path / "scanned.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really a pdf")
+    driver = _browser()
+    try:
+        _start(driver, url, "Ana")
+        corpus = next(
+            a
+            for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+            if "Corpus" in a.text
+        )
+        corpus.click()
+        field = _wait(
+            lambda: driver.find_element(By.CSS_SELECTOR, "input[type='file']"),
+            what="the upload field",
+        )
+        field.send_keys(f"{good}\n{bad}")
+        ingest = _wait(
+            lambda: next(
+                b
+                for b in driver.find_elements(By.TAG_NAME, "button")
+                if b.text == "Ingest and align"
+            ),
+            what="the ingest button",
+        )
+        ingest.click()
+        main = lambda: driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text  # noqa: E731
+        _wait(lambda: "Aligned:" in main(), 180, "the upload to be ingested and aligned")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "corpus-upload.png"))
+        shown = main()
+    finally:
+        driver.quit()
+    assert "scanned.pdf:" in shown and "wire-report.md: ingested as wire-report" in shown
+    assert "6 documents" in shown  # the table includes the new document
+    with Store(settings.db) as store:
+        assert "wire-report" in {d.id for d in store.documents()}
+        assert "scanned" not in {d.id for d in store.documents()}
+        assert store.aligned_pairs(doc_id="wire-report")
+
+
+def test_two_analysts_tagging_at_the_same_time_lose_no_tags(app) -> None:  # type: ignore[no-untyped-def]
+    url, settings = app
+    analysts = ["Ana", "Ben"]
+    drivers = [_browser() for _ in analysts]
+    rounds = 3
+    barrier = threading.Barrier(len(analysts))
+    saved: dict[str, list[str]] = {name: [] for name in analysts}
+    failures: list[BaseException] = []
+
+    def work(driver: webdriver.Chrome, name: str) -> None:
+        try:
+            _start(driver, url, name)
+            for i in range(rounds):
+                barrier.wait(timeout=120)  # both click in the same instant
+                saved[name].append(_click_tag(driver, settings, name, i % 2, "corroborates"))
+        except BaseException as exc:  # reported in the main thread
+            failures.append(exc)
+            barrier.abort()
+
+    threads = [
+        threading.Thread(target=work, args=(d, n)) for d, n in zip(drivers, analysts, strict=True)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        ARTIFACTS.mkdir(exist_ok=True)
+        drivers[1].save_screenshot(str(ARTIFACTS / "compare-second-analyst.png"))
+    finally:
+        for driver in drivers:
+            driver.quit()
+    assert not failures, failures
+    with Store(settings.db) as store:
+        stored = {name: [t.pair_id for t in tags(store, analyst=name)] for name in analysts}
+    assert stored == saved
+    assert all(len(pairs) == rounds for pairs in stored.values())

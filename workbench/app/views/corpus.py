@@ -1,0 +1,121 @@
+"""Corpus: the documents, and uploading new ones with their metadata."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from workbench import review
+from workbench.app import ui
+from workbench.errors import WorkbenchError
+from workbench.ingest.readers import SUPPORTED
+from workbench.ingest.uploads import Upload, ingest_uploads
+from workbench.models import DocumentMeta
+from workbench.store import Store
+
+META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
+
+
+def show_documents(store: Store) -> None:
+    """The documents table with counts (drawn last, so it includes this run's uploads)."""
+    documents = list(review.document_catalogue(store).values())
+    counts = store.passage_counts()
+    table = pd.DataFrame(
+        [
+            {
+                "document": d.id,
+                "outlet": d.meta.outlet,
+                "kind": d.meta.kind,
+                "date": d.date,
+                "title": d.meta.title,
+                "passages": counts.get(d.id, 0),
+                "format": d.format,
+            }
+            for d in documents
+        ],
+        columns=["document", "outlet", "kind", "date", "title", "passages", "format"],
+    )
+    st.caption(
+        f"{len(documents)} documents, {sum(counts.values())} passages, "
+        f"{store.alignment_count()} aligned pairs"
+    )
+    st.dataframe(table, hide_index=True, key="corpus_table")
+
+
+store = ui.store()
+st.title("Corpus")
+documents_slot = st.container()
+
+st.subheader("Add documents")
+st.write(
+    "Plain text, Markdown, HTML or PDF. Give each file its source's metadata; the files "
+    "are ingested, embedded and aligned with everything already here. A file that cannot "
+    "be read is reported and the others go on."
+)
+files = st.file_uploader(
+    "Documents",
+    type=[s.lstrip(".") for s in SUPPORTED],
+    accept_multiple_files=True,
+    key="corpus_upload",
+)
+if files:
+    defaults = pd.DataFrame(
+        [{"file": f.name, **{c: "" for c in META_COLUMNS}} for f in files],
+        columns=["file", *META_COLUMNS],
+    )
+    edited = st.data_editor(
+        defaults,
+        hide_index=True,
+        disabled=["file"],
+        key="corpus_meta",
+        column_config={
+            "published": st.column_config.TextColumn(
+                "published", help="A date such as 2021-01-08 or 8 January 2021"
+            )
+        },
+    )
+    if st.button("Ingest and align", type="primary", key="corpus_ingest"):
+        by_name = {row["file"]: row for row in edited.to_dict("records")}
+        uploads = [
+            Upload(
+                f.name,
+                f.getvalue(),
+                DocumentMeta(
+                    **{
+                        c: str(by_name.get(f.name, {}).get(c) or "").strip()
+                        or ("unknown" if c == "outlet" else "")
+                        for c in META_COLUMNS
+                    }
+                ),
+            )
+            for f in files
+        ]
+        settings = ui.settings()
+        progress = ui.StreamlitReporter()
+        try:
+            report = ingest_uploads(store, uploads, settings, progress=progress)
+            for result in report.results:
+                if result.status == "rejected":
+                    st.error(ui.plain(f"{result.path.name}: {result.reason}"))
+                else:
+                    st.success(
+                        ui.plain(
+                            f"{result.path.name}: {result.status} as {result.doc_id}"
+                            + (f" ({result.passages} passages)" if result.passages > 1 else "")
+                            + (" (1 passage)" if result.passages == 1 else "")
+                        )
+                    )
+            if (
+                any(r.status in {"ingested", "replaced"} for r in report.results)
+                and len(store.passage_counts()) >= 2
+            ):
+                from workbench.align import align_store
+
+                with st.spinner("Embedding and aligning…"):
+                    stats = align_store(store, settings, progress=progress)
+                st.success(f"Aligned: {stats.pairs} pairs across {stats.documents} documents.")
+        except WorkbenchError as exc:
+            st.error(str(exc))
+
+with documents_slot:
+    show_documents(store)

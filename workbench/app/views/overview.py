@@ -1,0 +1,121 @@
+"""Overview: where sources corroborate, contradict or dispute framing, and where one is silent."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from workbench import evidence, overview, review
+from workbench.app import ui
+
+COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def silence(db: str, alignment: str | None) -> object:
+    """The silence matrix; recomputed only when the alignment changes."""
+    return overview.silence_matrix(ui.store())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def gaps_of(db: str, alignment: str | None, silent: str, source: str | None) -> object:
+    """Claims ``silent`` never addresses; recomputed only when the alignment changes."""
+    return overview.unaddressed(ui.store(), silent_doc=silent, source_doc=source)
+
+
+store = ui.store()
+st.title("Overview")
+alignment = store.get_meta("aligned_corpus")
+documents = review.document_catalogue(store)
+caps = evidence.capabilities(store)
+counts = overview.relation_counts(store, evidence.suggested_relations(store))
+
+st.subheader("Agreement and dispute by source and section")
+outlets = sorted({d.meta.outlet for d in documents.values()})
+st.session_state.setdefault("ov_outlets", outlets)
+chosen = st.multiselect("Sources", outlets, key="ov_outlets")
+shown = counts[counts["outlet"].isin(chosen)]
+if shown.empty:
+    st.info(
+        "No pair is tagged as corroborating, contradicting or disputing framing yet"
+        + (
+            ""
+            if caps.suggestions
+            else ", and no relation is suggested (`workbench align` does that)"
+        )
+        + ". Tag pairs on the Compare page to fill this chart."
+    )
+else:
+    shown = shown.assign(
+        topic=shown["outlet"]
+        + " · "
+        + shown["section"].where(shown["section"] != "", "(no section)"),
+        relation_name=shown["relation"].map(ui.LABELS),
+    )
+    chart = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y=alt.Y("topic:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=380)),
+            x=alt.X("sum(pairs):Q", title="pairs"),
+            color=alt.Color(
+                "relation_name:N",
+                title="relation",
+                scale=alt.Scale(
+                    domain=[ui.LABELS[k] for k in COLOURS], range=list(COLOURS.values())
+                ),
+            ),
+            column=alt.Column("basis:N", title=None, sort=["tagged", "suggested"]),
+            tooltip=["outlet", "section", "relation_name", "basis", "sum(pairs)"],
+        )
+        .properties(width=320)
+    )
+    st.altair_chart(chart, key="ov_chart")
+    table = shown.pivot_table(
+        index=["outlet", "section"],
+        columns=["basis", "relation"],
+        values="pairs",
+        aggfunc="sum",
+        fill_value=0,
+    )
+    table.columns = [f"{basis}: {ui.LABELS[rel]}" for basis, rel in table.columns]
+    st.dataframe(table, key="ov_counts")
+
+st.subheader("Claims a source never addresses")
+st.caption(
+    "Passages with no counterpart scoring above the alignment threshold in the chosen "
+    "document: the same list as `workbench unaddressed`. In the table, each row is a "
+    "document making claims and each column a document, with how many of those claims it "
+    "never addresses."
+)
+matrix = silence(str(store.path), alignment)
+if not matrix.empty:
+    names = {d: f"{documents[d].meta.outlet} ({d})" for d in documents}
+    st.dataframe(matrix.rename(index=names, columns=names), key="ov_matrix")
+silent = st.selectbox(
+    "Silent document",
+    list(documents),
+    key="ov_silent",
+    format_func=lambda d: ui.doc_label(documents[d]),
+)
+sources = ["(any)", *[d for d in documents if d != silent]]
+source = st.selectbox(
+    "Claims from",
+    sources,
+    key="ov_source",
+    format_func=lambda d: d if d == "(any)" else ui.doc_label(documents[d]),
+)
+gaps = gaps_of(str(store.path), alignment, silent, None if source == "(any)" else source)
+st.write(
+    f"**{len(gaps)}** passages that {documents[silent].meta.outlet} "
+    f"({documents[silent].meta.title or silent}) never addresses."
+)
+st.dataframe(
+    gaps[["outlet", "doc", "section", "best_score", "text"]].head(500),
+    hide_index=True,
+    key="ov_gaps",
+    column_config={
+        "best_score": st.column_config.NumberColumn("best score", format="%.2f"),
+        "text": st.column_config.TextColumn("claim", width="large"),
+    },
+)

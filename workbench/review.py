@@ -1,0 +1,327 @@
+"""The analyst's review queue: focus passages, each with its counterparts in other sources.
+
+The Compare page walks this queue. It is built from the aligned pairs of a focus document
+or outlet, narrowed by filters (tagged or not, suggested relation, framing, score, section,
+sources) and put in an order (document order, best match first, or most useful to tag
+next). The analyst's place is a passage id, so it survives filter and order changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from workbench.models import Document, DocumentMeta, Tag
+from workbench.store import Store
+
+TAGGED_CHOICES = ("all", "untagged", "tagged")
+"""Whether the analyst has tagged a pair: any, not yet, already."""
+FRAMING_CHOICES = ("any", "focus", "counterpart", "either", "neither")
+"""Which side's framing cues must dispute framing."""
+ORDERS = ("document", "score", "useful")
+"""Document order, best-scoring counterpart first, most useful to tag next."""
+
+
+@dataclass(slots=True)
+class Counterpart:
+    """Passage ``b`` of an aligned pair, seen from the focus passage."""
+
+    pair_id: str
+    passage_id: str
+    doc: str
+    outlet: str
+    score: float
+    rank: int
+    mutual: bool
+    section: str = ""
+    start: int = 0
+    end: int = 0
+    text: str = ""
+    """Section, offsets and text are filled by :func:`with_texts` for the passage on show."""
+
+
+@dataclass(slots=True)
+class FocusItem:
+    """A focus passage and the counterparts that pass the filters, best first."""
+
+    passage_id: str
+    doc: str
+    outlet: str
+    section: str
+    opening: str
+    position: int
+    counterparts: list[Counterpart] = field(default_factory=list)
+    start: int = 0
+    end: int = 0
+    text: str = ""
+    """Offsets and text are filled by :func:`with_texts` for the passage on show only."""
+
+    @property
+    def pair_ids(self) -> list[str]:
+        return [c.pair_id for c in self.counterparts]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the analyst wants to see. Empty tuples mean "any"."""
+
+    tagged: str = "all"
+    relations: tuple[str, ...] = ()
+    framing: str = "any"
+    min_score: float = 0.0
+    sections: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    max_rank: int = 1
+
+    def __post_init__(self) -> None:
+        if self.tagged not in TAGGED_CHOICES:
+            raise ValueError(f"tagged must be one of {TAGGED_CHOICES}, not {self.tagged!r}")
+        if self.framing not in FRAMING_CHOICES:
+            raise ValueError(f"framing must be one of {FRAMING_CHOICES}, not {self.framing!r}")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the filters and the order look at besides the pairs themselves."""
+
+    my_tags: Mapping[str, Tag] = field(default_factory=dict)
+    relations: Mapping[str, str] = field(default_factory=dict)
+    """Pair id -> suggested relation (absent: no suggestion)."""
+    disputes: Mapping[str, bool | None] = field(default_factory=dict)
+    """Passage id -> whether its framing cues dispute framing (None or absent: unknown)."""
+    priority: Mapping[str, float] | None = None
+
+
+OPENING_CHARS = 160
+
+_PAIRS = """
+    SELECT al.pair_id, al.rank, al.score, al.mutual, al.a_id, pa.doc_id, pa.section, al.b_id,
+           al.b_doc
+    FROM alignments al JOIN passages pa ON pa.id = al.a_id
+    WHERE al.rank <= ? AND al.score >= ?
+"""
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def load_pairs(
+    store: Store,
+    *,
+    doc: str | None = None,
+    outlet: str | None = None,
+    max_rank: int = 1,
+    min_score: float = 0.0,
+    outlets: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Aligned pairs whose passage ``a`` is in the focus document or outlet, in document
+    order, with only what filtering and ordering need (and the opening of ``a``): a queue
+    of tens of thousands of pairs stays quick to build, and :func:`with_texts` reads the
+    rest for the one passage on show. ``outlets`` limits the counterparts to those sources.
+    """
+    outlet_of = dict(store.conn.execute("SELECT id, outlet FROM documents").fetchall())
+    focus_docs = sorted(
+        d
+        for d, o in outlet_of.items()
+        if (doc is None or d == doc) and (outlet is None or o == outlet)
+    )
+    sql = _PAIRS + f" AND pa.doc_id IN ({_marks(len(focus_docs))})"
+    params: list[Any] = [max_rank, min_score, *focus_docs]
+    if outlets is not None:
+        wanted = set(outlets)
+        others = [d for d, o in outlet_of.items() if o in wanted]
+        sql += f" AND al.b_doc IN ({_marks(len(others))})"
+        params.extend(others)
+    sql += " ORDER BY pa.doc_id, pa.seq, al.b_doc, al.rank"
+    openings = dict(
+        store.conn.execute(
+            f"SELECT id, substr(text, 1, {OPENING_CHARS}) FROM passages"
+            f" WHERE kind = 'text' AND doc_id IN ({_marks(len(focus_docs))})",
+            focus_docs,
+        ).fetchall()
+    )
+    return [
+        {
+            "pair_id": pair,
+            "rank": rank,
+            "score": score,
+            "mutual": mutual,
+            "a_id": a_id,
+            "a_doc": a_doc,
+            "a_outlet": outlet_of[a_doc],
+            "a_section": section,
+            "a_opening": openings.get(a_id, ""),
+            "b_id": b_id,
+            "b_doc": b_doc,
+            "b_outlet": outlet_of[b_doc],
+        }
+        for pair, rank, score, mutual, a_id, a_doc, section, b_id, b_doc in store.conn.execute(
+            sql, params
+        )
+    ]
+
+
+def with_texts(store: Store, item: FocusItem) -> FocusItem:
+    """The item with the texts, sections and offsets of its focus passage and counterparts."""
+    ids = [item.passage_id, *(c.passage_id for c in item.counterparts)]
+    rows = store.conn.execute(
+        f"SELECT id, text, section, start, end FROM passages WHERE id IN ({_marks(len(ids))})",
+        ids,
+    )
+    found = {r[0]: r for r in rows}
+
+    def fields(passage_id: str) -> dict[str, Any]:
+        row = found.get(passage_id)
+        if row is None:
+            return {}
+        return {"text": row[1], "section": row[2], "start": row[3], "end": row[4]}
+
+    return replace(
+        item,
+        **{k: v for k, v in fields(item.passage_id).items() if k != "section"},
+        counterparts=[replace(c, **fields(c.passage_id)) for c in item.counterparts],
+    )
+
+
+def document_catalogue(store: Store) -> dict[str, Document]:
+    """Every document's metadata (its text left out, which pages listing documents never
+    need), by id."""
+    rows = store.conn.execute(
+        "SELECT id, source_path, format, content_hash, outlet, kind, title, author, published,"
+        " date, url, language FROM documents ORDER BY id"
+    )
+    return {
+        r["id"]: Document(
+            id=r["id"],
+            source_path=r["source_path"],
+            format=r["format"],
+            content_hash=r["content_hash"],
+            text="",
+            date=r["date"],
+            meta=DocumentMeta(
+                outlet=r["outlet"],
+                kind=r["kind"],
+                title=r["title"],
+                author=r["author"],
+                published=r["published"],
+                url=r["url"],
+                language=r["language"],
+            ),
+        )
+        for r in rows
+    }
+
+
+def _counterpart(row: Mapping[str, Any]) -> Counterpart:
+    return Counterpart(
+        pair_id=row["pair_id"],
+        passage_id=row["b_id"],
+        doc=row["b_doc"],
+        outlet=row["b_outlet"],
+        score=float(row["score"]),
+        rank=int(row["rank"]),
+        mutual=bool(row["mutual"]),
+    )
+
+
+def _passes(row: Mapping[str, Any], filters: Filters, context: Context) -> bool:
+    if row["rank"] > filters.max_rank or row["score"] < filters.min_score:
+        return False
+    if filters.outlets and row["b_outlet"] not in filters.outlets:
+        return False
+    if filters.sections and row["a_section"] not in filters.sections:
+        return False
+    mine = row["pair_id"] in context.my_tags
+    if (filters.tagged == "untagged" and mine) or (filters.tagged == "tagged" and not mine):
+        return False
+    if filters.relations and context.relations.get(row["pair_id"]) not in filters.relations:
+        return False
+    if filters.framing != "any":
+        focus = bool(context.disputes.get(row["a_id"]))
+        other = bool(context.disputes.get(row["b_id"]))
+        wanted = {
+            "focus": focus,
+            "counterpart": other,
+            "either": focus or other,
+            "neither": not (focus or other),
+        }[filters.framing]
+        if not wanted:
+            return False
+    return True
+
+
+def build_queue(
+    rows: Iterable[Mapping[str, Any]], filters: Filters, context: Context, order: str = "document"
+) -> list[FocusItem]:
+    """Focus passages with at least one counterpart passing ``filters``, in ``order``.
+
+    ``rows`` are aligned pairs as :func:`load_pairs` returns them (focus passages in
+    document order). Order ``useful`` needs ``context.priority`` and falls back to
+    document order without it.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
+    items: dict[str, FocusItem] = {}
+    for row in rows:
+        if not _passes(row, filters, context):
+            continue
+        item = items.get(row["a_id"])
+        if item is None:
+            item = items[row["a_id"]] = FocusItem(
+                passage_id=row["a_id"],
+                doc=row["a_doc"],
+                outlet=row["a_outlet"],
+                section=row["a_section"],
+                opening=row["a_opening"],
+                position=len(items),
+            )
+        item.counterparts.append(_counterpart(row))
+    queue = list(items.values())
+    for item in queue:
+        item.counterparts.sort(key=lambda c: (c.outlet, c.doc, c.rank))
+    if order == "score":
+        queue.sort(key=lambda i: (-max(c.score for c in i.counterparts), i.position))
+    elif order == "useful" and context.priority is not None:
+        priority = context.priority
+
+        def usefulness(item: FocusItem) -> float:
+            return max(priority.get(pid, float("-inf")) for pid in item.pair_ids)
+
+        queue.sort(key=lambda i: (-usefulness(i), i.position))
+    return queue
+
+
+def index_of(queue: Sequence[FocusItem], passage_id: str | None, fallback: int = 0) -> int:
+    """Where the analyst's passage is in the queue; ``fallback`` (clamped) if it left it."""
+    if not queue:
+        return 0
+    for i, item in enumerate(queue):
+        if item.passage_id == passage_id:
+            return i
+    return min(max(fallback, 0), len(queue) - 1)
+
+
+def is_done(item: FocusItem, my_tags: Mapping[str, Tag]) -> bool:
+    """Whether the analyst has tagged every counterpart of this focus passage."""
+    return all(pid in my_tags for pid in item.pair_ids)
+
+
+def next_untagged(
+    queue: Sequence[FocusItem], current: int, my_tags: Mapping[str, Tag]
+) -> int | None:
+    """The next focus passage after ``current`` with a counterpart the analyst has not
+    tagged, wrapping round to the start; None when everything in the queue is tagged."""
+    n = len(queue)
+    for step in range(1, n + 1):
+        i = (current + step) % n
+        if not is_done(queue[i], my_tags):
+            return i
+    return None
+
+
+def progress_counts(queue: Sequence[FocusItem], my_tags: Mapping[str, Tag]) -> tuple[int, int]:
+    """(pairs tagged by the analyst, pairs in the queue)."""
+    pairs = {pid for item in queue for pid in item.pair_ids}
+    return sum(1 for pid in pairs if pid in my_tags), len(pairs)
