@@ -52,6 +52,31 @@ def test_help_lists_every_stage() -> None:
         assert f"  {command} " in out or f"  {command}\n" in out
 
 
+def _leaf_commands(group: object, prefix: str = "") -> list[tuple[str, object]]:
+    found = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            found += _leaf_commands(command, f"{prefix}{name} ")
+        else:
+            found.append((prefix + name, command))
+    return found
+
+
+def test_every_option_reaches_its_command() -> None:
+    """Shared option decorators (store, model) must match each command's parameters: a
+    missing one only shows as a TypeError when the command runs."""
+    import inspect
+
+    from workbench.cli import main
+
+    commands = _leaf_commands(main)
+    assert len(commands) > 10
+    for name, command in commands:
+        accepted = set(inspect.signature(inspect.unwrap(command.callback)).parameters)
+        declared = {p.name for p in command.params}
+        assert declared <= accepted, f"{name}: options {declared - accepted} not accepted"
+
+
 @pytest.mark.model
 def test_pairs_jsonl_has_the_documented_shape(aligned: dict[str, str]) -> None:
     pairs = _pairs(aligned)

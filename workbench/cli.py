@@ -716,7 +716,7 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
 @store_options
 @model_options
 def app(port: int, host: str, db: Path | None, model: str | None,
-        embeddings_dir: Path | None, device: str | None) -> None:
+        embeddings_dir: Path | None, device: str | None, backend: str | None) -> None:
     """Open the analyst app (Streamlit) on http://localhost:PORT.
 
     On first use it ingests the bundled corpus and embeds and aligns whatever is missing,
@@ -727,13 +727,15 @@ def app(port: int, host: str, db: Path | None, model: str | None,
 
     from workbench.app import APP_SCRIPT
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device)
+    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
+                         backend=backend)
     env = dict(os.environ)
     for name, var in (("db", "WORKBENCH_DB"), ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
                       ("corpus_dir", "WORKBENCH_CORPUS"), ("uploads_dir", "WORKBENCH_UPLOADS")):
         env[var] = str(Path(getattr(settings, name)).resolve())
     env["WORKBENCH_MODEL"] = settings.model
     env["WORKBENCH_DEVICE"] = settings.device
+    env["WORKBENCH_BACKEND"] = settings.backend
     env.setdefault("HF_HUB_OFFLINE", "1")
     click.echo(f"workbench app: open http://localhost:{port} in your browser "
                f"(database {settings.db})", err=True)

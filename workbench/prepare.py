@@ -33,7 +33,7 @@ class Missing:
 
 def missing(store: Store, settings: Settings) -> Missing:
     """Whether the corpus must be ingested and whether the alignment is missing or stale."""
-    from workbench.align import current_alignment_key
+    from workbench.staleness import is_stale
 
     counts = store.passage_counts()
     if not counts:
@@ -41,8 +41,7 @@ def missing(store: Store, settings: Settings) -> Missing:
         return Missing(ingest=corpus, align=corpus)
     if len(counts) < 2:
         return Missing()
-    stale = store.get_meta("aligned_corpus") != current_alignment_key(store, settings)
-    return Missing(align=stale or store.alignment_count() == 0)
+    return Missing(align=is_stale(store, settings) or store.alignment_count() == 0)
 
 
 def _has_corpus(folder: Path) -> bool:

@@ -49,14 +49,15 @@ def ask_name() -> None:
             st.error("Give a name so your tags can be told apart from other analysts'.")
 
 
-def sidebar(settings_db: str, model: str) -> None:
+def sidebar(settings_db: str, model: str, backend: object = None) -> None:
     with st.sidebar:
         st.markdown(f"**Analyst:** {ui.escape(ui.analyst())}", unsafe_allow_html=True)
         if st.button("Change name", key="change_name", type="tertiary"):
             st.session_state.pop(ui.ANALYST, None)
             st.rerun()
         st.caption(f"Database: `{settings_db}`")
-        st.caption(f"Model: `{model}`")
+        st.caption(f"Model: `{model}`" + (f" (aligned with the {backend} backend)"
+                                            if backend else ""))
 
 
 @st.cache_resource
@@ -86,9 +87,11 @@ def main() -> None:
         return
     try:
         with ui.session_store() as store:
-            from workbench.embed import resolve_model
+            from workbench.modelref import resolve_model
+            from workbench.staleness import alignment_provenance
 
-            sidebar(str(settings.db), resolve_model(settings.model)[1])
+            backend = alignment_provenance(store).get("backend")
+            sidebar(str(settings.db), resolve_model(settings.model)[1], backend)
             page = st.navigation(PAGES)
             ui.style()
             prepare(store)
