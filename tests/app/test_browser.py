@@ -255,14 +255,35 @@ def test_uploading_in_the_browser_reports_a_bad_file_and_ingests_the_good_one(  
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "corpus-upload.png"))
         shown = main()
+        toolbar = _table_toolbar(driver)
     finally:
         driver.quit()
     assert "scanned.pdf:" in shown and "wire-report.md: ingested as wire-report" in shown
+    # the table's own CSV export would write hostile cells raw: the app turns it off
+    assert toolbar and not any("download" in label.lower() for label in toolbar), toolbar
     assert "6 documents" in shown  # the table includes the new document
     with Store(settings.db) as store:
         assert "wire-report" in {d.id for d in store.documents()}
         assert "scanned" not in {d.id for d in store.documents()}
         assert store.aligned_pairs(doc_id="wire-report")
+
+
+def _table_toolbar(driver: webdriver.Chrome) -> list[str]:
+    """The labels of the buttons a table shows when the pointer is over it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    table = driver.find_element(By.CSS_SELECTOR, "[data-testid='stDataFrame']")
+    ActionChains(driver).move_to_element(table).perform()
+    return _wait(  # type: ignore[return-value]
+        lambda: [
+            b.get_attribute("aria-label") or b.text
+            for b in driver.find_elements(
+                By.CSS_SELECTOR, "[data-testid='stElementToolbar'] button"
+            )
+        ],
+        10,
+        "the table's toolbar",
+    )
 
 
 def test_two_analysts_tagging_at_the_same_time_lose_no_tags(app) -> None:  # type: ignore[no-untyped-def]
