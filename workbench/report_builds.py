@@ -108,14 +108,16 @@ class BuiltReport:
 
 
 class RecentReports:
-    """The last ``keep`` reports a session built, by scope (one per scope, newest last).
+    """The last ``keep`` reports a session built, by scope (one per scope, newest last),
+    each with a preview of its first ``preview_claims`` claims.
 
     A failed build leaves what was kept untouched, so an error never costs the analyst a
     report they already had.
     """
 
-    def __init__(self, keep: int = KEEP) -> None:
+    def __init__(self, keep: int = KEEP, preview_claims: int = PREVIEW_CLAIMS) -> None:
         self.keep = keep
+        self.preview_claims = preview_claims
         self._built: OrderedDict[ReportScope, BuiltReport] = OrderedDict()
 
     def __len__(self) -> int:
@@ -137,7 +139,7 @@ class RecentReports:
         scope = scope.checked()
         marks = database_marks(store)
         report = build_report(store, settings, scope, progress=progress)
-        built = BuiltReport(report, preview_markdown(report, PREVIEW_CLAIMS), marks)
+        built = BuiltReport(report, preview_markdown(report, self.preview_claims), marks)
         self._built.pop(scope, None)
         self._built[scope] = built
         while len(self._built) > self.keep:

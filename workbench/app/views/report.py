@@ -13,7 +13,7 @@ from workbench import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope
-from workbench.report_builds import PREVIEW_CLAIMS, RecentReports, analysts
+from workbench.report_builds import RecentReports, analysts
 
 KEY = "rep"
 FORMAT_NAMES = {
@@ -26,10 +26,14 @@ FORMAT_NAMES = {
 }
 
 
-def _choice(key: str, options: list[str]) -> None:
-    """Forget a kept choice that is no longer offered (a document deleted meanwhile)."""
-    if st.session_state.get(key) not in (None, *options):
-        del st.session_state[key]
+def _vanished(key: str, options: list[str]) -> str | None:
+    """Forget a kept choice that is no longer offered (a document deleted meanwhile) and
+    return it, so the page can say so instead of quietly reporting on something else."""
+    value = st.session_state.get(key)
+    if value in (None, *options):
+        return None
+    del st.session_state[key]
+    return str(value)
 
 
 store = ui.store()
@@ -52,8 +56,16 @@ focus_names = {"": "All sources"}
 focus_names |= {o: f"Outlet: {o}" for o in outlets}
 focus_names |= {d: f"Document: {ui.doc_label(doc)}" for d, doc in documents.items()}
 names = analysts(store)
-for key, options in ((f"{KEY}_focus", list(focus_names)), (f"{KEY}_analyst", ["", *names])):
-    _choice(key, options)
+vanished = [
+    v
+    for v in (
+        _vanished(f"{KEY}_focus", list(focus_names)),
+        _vanished(f"{KEY}_analyst", ["", *names]),
+    )
+    if v
+]
+if vanished:
+    st.warning(ui.plain(f"{', '.join(vanished)} is no longer in the database; choose again."))
 
 top = st.columns([3, 1.4, 1.4])
 focus = top[0].selectbox(
@@ -97,7 +109,7 @@ build = row[2].button(
     icon=":material/refresh:" if built else ":material/description:",
     width="stretch",
 )
-if build:
+if build and not vanished:
     try:
         with st.spinner("Building the report…"):
             built = shelf.build(store, ui.settings(), scope, progress=ui.StreamlitReporter())
@@ -142,10 +154,10 @@ st.download_button(
 )
 
 st.subheader("Preview")
-more = counts["claims"] - PREVIEW_CLAIMS
+more = counts["claims"] - shelf.preview_claims
 st.caption(
     "The Markdown report as text"
-    + (f", with the first {PREVIEW_CLAIMS} of {counts['claims']} claims" if more > 0 else "")
+    + (f", with the first {shelf.preview_claims} of {counts['claims']} claims" if more > 0 else "")
     + ". Source text is escaped for Markdown, so `\\` marks characters that would otherwise "
     "format. The download holds the whole report in the format chosen above."
 )
