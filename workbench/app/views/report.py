@@ -103,11 +103,12 @@ scope = ReportScope(focus or None, relation or None, analyst or None, tagged_onl
 shelf: RecentReports = st.session_state.setdefault(f"_{KEY}_built", RecentReports())
 built = shelf.get(scope)
 build = row[2].button(
-    "Build again" if built else "Build report",
+    "Build report",
     key=f"{KEY}_build",
-    type="secondary" if built else "primary",
-    icon=":material/refresh:" if built else ":material/description:",
+    type="primary",
+    icon=":material/description:",
     width="stretch",
+    help="Build the report of these choices from the database as it is now",
 )
 if build and not vanished:
     try:
