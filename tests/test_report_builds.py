@@ -16,6 +16,7 @@ from workbench.report_builds import (
     PREVIEW_CLAIMS,
     RecentReports,
     analysts,
+    cut_sections,
     download,
     file_stem,
 )
@@ -132,3 +133,29 @@ def test_a_built_report_knows_when_tags_or_decisions_came_after_it(
     add_adjudication(store, pair, "related", "Judge")
     assert not rebuilt.is_current(store)
     assert shelf.build(store, settings, ReportScope()).is_current(store)
+
+
+def test_each_section_of_the_preview_is_cut_at_a_line_end_and_says_how_much_is_left() -> None:
+    long = "".join(f"> line {i:03d} \\# not a heading\n" for i in range(100))
+    text = f"# Title\n\n## Short\n\nkept whole\n\n## Long\n\n{long}\n## Methods\n\nend\n"
+    cut = cut_sections(text, limit=120)
+    assert cut.startswith("# Title\n\n## Short\n\nkept whole\n\n## Long\n\n> line 000")
+    assert cut.endswith("## Methods\n\nend\n")
+    kept, note = cut.split("## Long\n\n")[1].split("\n… ")
+    assert kept.endswith(" \\# not a heading\n") and len("## Long\n\n" + kept) <= 120
+    left = len(long) + 1 - len(kept)
+    assert note.startswith(f"{left:,} more characters of this section are in the full report.")
+    assert cut_sections(text, limit=len(text)) == text
+
+
+def test_a_large_report_previews_every_section_cut_short(store: Store, settings: Settings) -> None:
+    built = RecentReports(preview_section_chars=400).build(store, settings, ReportScope())
+    headings = [line for line in built.preview.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Summary",
+        "## Claims and their counterparts",
+        "## Claims a source never addresses",
+        "## Methods and provenance",
+    ]
+    assert built.preview.count("more characters of this section are in the full report.") >= 3
+    assert len(built.preview) < 4 * 400 + 500

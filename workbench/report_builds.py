@@ -34,6 +34,9 @@ from workbench.store import Store
 
 PREVIEW_CLAIMS = 10
 """Claims written into the page's preview; the download holds them all."""
+PREVIEW_SECTION_CHARS = 50_000
+"""Characters the preview keeps of each top-level section, so that a large corpus's list of
+claims never addressed (megabytes at 10,000 passages) cannot swamp the page."""
 KEEP = 3
 """Built reports a session keeps (each holds the texts of every document)."""
 
@@ -68,6 +71,28 @@ def file_stem(scope: ReportScope) -> str:
     parts = [scope.focus or "", scope.relation or "", scope.analyst or ""]
     parts.append("tagged" if scope.tagged_only else "")
     return "-".join(["report", *[s for s in map(_slug, parts) if s]])
+
+
+_SECTION = re.compile(r"^(?=## )", re.MULTILINE)
+
+
+def cut_sections(markdown: str, limit: int = PREVIEW_SECTION_CHARS) -> str:
+    """``markdown`` with each top-level (``## ``) section cut at the last line end within
+    ``limit`` characters, saying how much of it was left out; every section keeps its
+    heading. (The Markdown writer escapes a ``#`` that starts a line of source text, so only
+    the report's own headings match.)"""
+    out = []
+    for section in _SECTION.split(markdown):
+        if len(section) <= limit:
+            out.append(section)
+            continue
+        end = section.rfind("\n", 0, limit) + 1 or limit
+        left = section[end:]
+        out.append(
+            f"{section[:end]}\n… {len(left):,} more characters of this section are in the "
+            "full report.\n\n"
+        )
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -109,15 +134,22 @@ class BuiltReport:
 
 class RecentReports:
     """The last ``keep`` reports a session built, by scope (one per scope, newest last),
-    each with a preview of its first ``preview_claims`` claims.
+    each with a preview of its first ``preview_claims`` claims, every section cut to
+    ``preview_section_chars``.
 
     A failed build leaves what was kept untouched, so an error never costs the analyst a
     report they already had.
     """
 
-    def __init__(self, keep: int = KEEP, preview_claims: int = PREVIEW_CLAIMS) -> None:
+    def __init__(
+        self,
+        keep: int = KEEP,
+        preview_claims: int = PREVIEW_CLAIMS,
+        preview_section_chars: int = PREVIEW_SECTION_CHARS,
+    ) -> None:
         self.keep = keep
         self.preview_claims = preview_claims
+        self.preview_section_chars = preview_section_chars
         self._built: OrderedDict[ReportScope, BuiltReport] = OrderedDict()
 
     def __len__(self) -> int:
@@ -139,7 +171,10 @@ class RecentReports:
         scope = scope.checked()
         marks = database_marks(store)
         report = build_report(store, settings, scope, progress=progress)
-        built = BuiltReport(report, preview_markdown(report, self.preview_claims), marks)
+        preview = cut_sections(
+            preview_markdown(report, self.preview_claims), self.preview_section_chars
+        )
+        built = BuiltReport(report, preview, marks)
         self._built.pop(scope, None)
         self._built[scope] = built
         while len(self._built) > self.keep:

@@ -20,7 +20,7 @@ FORMAT_NAMES = {
     "md": "Markdown (.md)",
     "html": "HTML, one self-contained file (.html)",
     "csv": "CSV, one row per pair (.csv)",
-    "xlsx": "Excel workbook, one row per pair (.xlsx)",
+    "xlsx": "Excel workbook: pairs, sources, gaps, methods (.xlsx)",
     "json": "JSON, everything as data (.json)",
     "jsonld": "JSON-LD, tags as W3C Web Annotations (.jsonld)",
 }
@@ -159,7 +159,8 @@ more = counts["claims"] - shelf.preview_claims
 st.caption(
     "The Markdown report as text"
     + (f", with the first {shelf.preview_claims} of {counts['claims']} claims" if more > 0 else "")
-    + ". Source text is escaped for Markdown, so `\\` marks characters that would otherwise "
-    "format. The download holds the whole report in the format chosen above."
+    + f"; a section longer than {shelf.preview_section_chars:,} characters is cut. Source text "
+    "is escaped for Markdown, so `\\` marks characters that would otherwise format. The "
+    "download holds the whole report in the format chosen above."
 )
 st.code(built.preview, language="markdown", wrap_lines=True, height=640)
