@@ -358,7 +358,7 @@ def test_the_report_page_builds_a_report_and_the_browser_downloads_it(  # type: 
         )
         _wait(lambda: "# Comparison report: New Eastern Outlook" in main().text, what="preview")
         ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "report.png"))
+        driver.save_screenshot(str(ARTIFACTS / "report-page.png"))
         button.click()
         saved = downloads / "report-new-eastern-outlook.csv"
         _wait(saved.exists, 60, "the downloaded report")
