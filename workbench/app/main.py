@@ -57,8 +57,9 @@ def sidebar(settings_db: str, model: str, backend: object = None) -> None:
             st.session_state.pop(ui.ANALYST, None)
             st.rerun()
         st.caption(f"Database: `{settings_db}`")
-        st.caption(f"Model: `{model}`" + (f" (aligned with the {backend} backend)"
-                                            if backend else ""))
+        st.caption(
+            f"Model: `{model}`" + (f" (aligned with the {backend} backend)" if backend else "")
+        )
 
 
 @st.cache_resource

@@ -13,7 +13,7 @@ from workbench import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope
-from workbench.report_builds import RecentReports, analysts
+from workbench.report.builds import RecentReports, analysts
 
 KEY = "rep"
 FORMAT_NAMES = {

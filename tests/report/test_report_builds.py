@@ -12,7 +12,7 @@ from aligned_store import aligned_store, pair_between
 from workbench.config import Settings
 from workbench.errors import InvalidInput, NotFound
 from workbench.report import Provenance, ReportScope, build_report, render_report
-from workbench.report_builds import (
+from workbench.report.builds import (
     PREVIEW_CLAIMS,
     RecentReports,
     analysts,
