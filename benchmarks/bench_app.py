@@ -245,6 +245,15 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, float]]:
         lambda: at.text_input(key="search_query").input("prison conditions remain harsh").run(),
     )
     step("Agreement: open page", lambda: at.switch_page("views/agreement.py").run())
+    step("Report: open page", lambda: at.switch_page("views/report.py").run())
+    step("Report: build (all sources)", lambda: at.button(key="rep_build").click().run())
+    step(
+        "Report: change format of the built report",
+        toggle(
+            lambda: at.selectbox(key="rep_format").set_value("xlsx").run(),
+            lambda: at.selectbox(key="rep_format").set_value("md").run(),
+        ),
+    )
     return results
 
 

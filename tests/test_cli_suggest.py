@@ -155,6 +155,22 @@ def test_eval_stance_trains_and_scores_a_small_fnc_file(
         env=env,
     ).stdout
     assert "relation suggester" in again
+    # a saved model evaluated on its own hold-out again, without training: the same figures
+    same = run(
+        "eval",
+        "stance",
+        "--bodies",
+        str(bodies),
+        "--stances",
+        str(stances),
+        "--holdout",
+        "0.25",
+        "--relation-model",
+        str(model),
+        env=env,
+    ).stdout
+    assert "trained on" not in same and "held-out 25% of Body IDs" in same
+    assert next(x for x in same.splitlines() if x.startswith("relation suggester")) == line
 
 
 def test_eval_stance_refuses_half_a_training_set(tmp_path: Path, env: dict[str, str]) -> None:

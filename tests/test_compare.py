@@ -94,3 +94,35 @@ def test_record_gives_document_offsets_for_highlighting() -> None:
     assert entry["a"]["start"] == 1000 + HRW.index("195")
     assert entry["b"]["start"] == 5000 + AMNESTY.index("195")
     assert set(record) == {"shared", "conflicting", "a_only", "b_only"}
+
+
+def test_a_number_word_counting_nothing_is_not_a_figure() -> None:
+    idioms = items("It is one of the most closed countries. One of them left.")
+    assert [i for i in idioms if i.kind == "number"] == []
+    kept = items("One person died; the zone is one to two kilometres wide.")
+    assert [i.value for i in kept if i.kind == "number"] == ["1", "1-2"]
+
+
+def test_counts_of_different_years_do_not_conflict() -> None:
+    result = compare_pair(
+        "In 2011, 2,706 North Koreans arrived in South Korea.",
+        "Just over one thousand North Koreans fled to the south in 2019.",
+    )
+    assert not result.conflicting
+    same_year = compare_pair(
+        "In 2019, 2,706 North Koreans arrived in South Korea.",
+        "Just over one thousand North Koreans fled to the south in 2019.",
+    )
+    assert [(a.text, b.text) for a, b in same_year.conflicting] == [("2,706", "one thousand")]
+
+
+def test_differently_qualified_counts_do_not_conflict() -> None:
+    result = compare_pair(
+        "2,706 North Koreans arrived in South Korea.",
+        "At least six South Koreans were in custody.",
+    )
+    assert not result.conflicting
+    unqualified = compare_pair(
+        "2,706 North Koreans arrived in South Korea.", "At least six Koreans were in custody."
+    )
+    assert len(unqualified.conflicting) == 1

@@ -618,7 +618,8 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
 @click.option("--rounds", type=int, default=300, show_default=True,
               help="boosting rounds of the stance model when training")
 @click.option("--relation-model", "model_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="relation model to evaluate (default: the shipped one)")
+              help="relation model to evaluate (default: the shipped one); with --holdout, "
+                   "evaluated on the hold-out without training")
 @click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path),
               help="write the trained model (.npz, with its card as .json beside it)")
 @model_options
@@ -668,7 +669,7 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
         described = f"{stances.name}, held-out {holdout:.0%} of Body IDs (seed {seed})"
     elif train_bodies is not None and train_stances is not None:
         train_data = load_fnc(train_bodies, train_stances)
-    if train_data is not None:
+    if train_data is not None and model_file is None:
         started = time.perf_counter()
         relation_model, report = train_relation_model(
             train_data, encode, progress=progress, tree_params={"max_iter": rounds},
@@ -743,6 +744,9 @@ def app(port: int, host: str, db: Path | None, model: str | None,
                "--server.port", str(port), "--server.address", host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
+               # tables' own CSV export writes hostile cells raw (a passage starting with
+               # "=" becomes a live formula); exports go through the Report page instead
+               "--client.disableDataExport", "true",
                "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
     os.execve(sys.executable, command, env)
 

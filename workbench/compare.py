@@ -9,7 +9,9 @@ sorts them into
   sides;
 - ``conflicting``: the same quantity with different values on the two sides: numbers that
   measure or count the same thing ("1 km" against "one to two kilometers") and are not
-  shared by any other mention;
+  shared by any other mention. Counts of differently qualified things ("North Koreans"
+  against "South Koreans") or of different years (2,706 arrivals in 2011 against 195 in
+  2020, each year read from the number's sentence) are not the same quantity;
 - ``a_only`` / ``b_only``: everything else.
 
 Offsets are relative to the texts given; :meth:`Comparison.record` shifts them by the
@@ -36,6 +38,8 @@ class Item:
     end: int
     text: str
     unit: str = ""
+    years: frozenset[str] = field(default=frozenset(), compare=False)
+    """For a number: the years its sentence names, the period it is about."""
 
     def record(self, offset: int = 0) -> dict[str, object]:
         out: dict[str, object] = {
@@ -106,10 +110,19 @@ def items(text: str) -> list[Item]:
     """The specifics of one text, names sorted into person, place and organisation.
 
     A title opening a name ("President Moon Jae-in") marks a person and is left out of
-    the name, so the name meets the same person mentioned without it.
+    the name, so the name meets the same person mentioned without it. A number word that
+    counts nothing ("one of the most", "One of them") is an idiom, not a figure, and is
+    left out; "one person" and "one to two kilometres" are kept.
     """
     out: list[Item] = []
-    for s in specifics.extract(text):
+    found = specifics.extract(text)
+    for s in found:
+        if s.kind == "number" and not s.unit and s.text.isalpha():
+            continue  # a number word counting nothing ("one of the most") is an idiom
+        if s.kind == "number":
+            years = _sentence_years(text, s.start, found)
+            out.append(Item(s.kind, s.value, s.start, s.end, s.text, s.unit, years))
+            continue
         if s.kind != "name":
             out.append(Item(s.kind, s.value, s.start, s.end, s.text, s.unit))
             continue
@@ -121,6 +134,21 @@ def items(text: str) -> list[Item]:
             continue
         out.append(Item(specifics.name_kind(text, s), s.value, s.start, s.end, s.text))
     return out
+
+
+_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
+
+
+def _sentence_years(text: str, at: int, found: list[specifics.Specific]) -> frozenset[str]:
+    """Years of the dates in the sentence around offset ``at``."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, at)), default=0)
+    end_match = _SENTENCE_END.search(text, at)
+    end = end_match.end() if end_match else len(text)
+    return frozenset(
+        d.value[:4]
+        for d in found
+        if d.kind == "date" and start <= d.start < end and d.value[:4].isdigit()
+    )
 
 
 def _units_agree(a: Item, b: Item) -> bool:
@@ -136,7 +164,16 @@ def _same_quantity(a: Item, b: Item) -> bool:
     if a.unit in _MEASURES or b.unit in _MEASURES:
         return a.unit == b.unit
     wa, wb = a.unit.split(), b.unit.split()
-    return wa[-1].rstrip("s") == wb[-1].rstrip("s") or wa[0].rstrip("s") == wb[0].rstrip("s")
+    if wa[-1].rstrip("s") == wb[-1].rstrip("s"):
+        # the same head noun, unless both qualify it differently ("north" / "south koreans")
+        qualifiers_a, qualifiers_b = set(wa[:-1]), set(wb[:-1])
+        return not (qualifiers_a and qualifiers_b and qualifiers_a.isdisjoint(qualifiers_b))
+    return wa[0].rstrip("s") == wb[0].rstrip("s")
+
+
+def _same_period(a: Item, b: Item) -> bool:
+    """Unless both numbers' sentences name years and share none, they may be one period."""
+    return not (a.years and b.years and a.years.isdisjoint(b.years))
 
 
 def _date_match(a: Item, b: Item) -> bool:
@@ -201,6 +238,7 @@ def compare_items(a_items: list[Item], b_items: list[Item]) -> Comparison:
                 for b in b_left
                 if b.kind == "number"
                 and _same_quantity(a, b)
+                and _same_period(a, b)
                 and ("number", b.value) not in shared_values
             ),
             None,

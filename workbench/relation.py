@@ -479,8 +479,10 @@ def explain(
     st = dict(zip(STANCES, evidence.stance, strict=True))
     texts = {
         "stance": "stance model: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()),
-        "similarity": f"similarity: cosine {evidence.similarity:.2f}, word overlap "
-        f"{evidence.features[index['lexical_overlap']]:.2f}",
+        # measured from the most related sentence of one passage against the other
+        # passage, so it differs from the alignment's whole-passage score
+        "similarity": f"similarity of the closest sentence: cosine {evidence.similarity:.2f}, "
+        f"word overlap {evidence.features[index['lexical_overlap']]:.2f}",
         "framing": _framing_text(evidence),
         "negation": "one side negates where the other does not"
         if evidence.features[index["negation_asymmetry"]] > 0

@@ -127,7 +127,8 @@ def oriented_specifics(
     }
 
 
-def _oriented_reasons(reasons: list[dict[str, Any]], flip: bool) -> list[dict[str, Any]]:
+def oriented_reasons(reasons: list[dict[str, Any]], flip: bool) -> list[dict[str, Any]]:
+    """Stored reasons with "a" and "b" swapped when ``flip``: seen from the other passage."""
     if not flip:
         return reasons
     out = []
@@ -165,7 +166,7 @@ def suggestion_record(
         "relation": suggestion.relation,
         "confidence": suggestion.confidence,
         "probabilities": suggestion.probabilities,
-        "reasons": _oriented_reasons(suggestion.reasons, flip),
+        "reasons": oriented_reasons(suggestion.reasons, flip),
         "specifics": oriented_specifics(suggestion, a_id, a_start, b_start),
     }
 

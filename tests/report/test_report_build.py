@@ -142,9 +142,22 @@ def test_summary_counts_tags_apart_from_adjudications_and_measures_agreement(
     assert agreement["pairs_tagged"] == 4
     assert agreement["multiply_tagged"] == 2
     assert agreement["observed"] == 0.5
+    # one pair both call corroborates, one they label differently: kappa (0.5 - 0.25) /
+    # (1 - 0.25); alpha 1 - (4 - 1) * 2 / 10 from the coincidence matrix
     assert agreement["by_pair_of_analysts"] == [
-        {"first": "Ana", "second": "Ben", "shared": 2, "agreed": 1, "observed": 0.5}
+        {
+            "first": "Ana",
+            "second": "Ben",
+            "shared": 2,
+            "agreed": 1,
+            "observed": 0.5,
+            "kappa": 0.3333,
+            "enough": False,
+        }
     ]
+    assert agreement["alpha"] == 0.4
+    assert agreement["disagreements"] == 1
+    assert agreement["min_shared"] == 30
 
 
 def test_sources_say_how_much_of_each_is_aligned(bundled: Bundled, bundled_store: Store) -> None:

@@ -105,3 +105,25 @@ def test_report_of_the_bundled_corpus_aligned_with_the_real_model(tmp_path: Path
     for claim in claims:
         for p in [claim["passage"], *(c["passage"] for c in claim["counterparts"])]:
             assert texts[p["doc"]][p["start"] : p["end"]] == p["text"]
+    # the framing, specifics and suggestion stages reach the report
+    assert report.methods["stages"]["suggestions"].startswith("relation model ")
+    neo = [c for c in claims if c["passage"]["outlet"] == "New Eastern Outlook"]
+    assert any(c["cues"]["disputes_framing"] for c in neo)
+    assert not any(
+        c["cues"]["disputes_framing"]
+        for c in claims
+        if c["passage"]["outlet"] != "New Eastern Outlook"
+    )
+    counterparts = [(claim, c) for claim in claims for c in claim["counterparts"]]
+    suggested = [c["suggestion"] for _, c in counterparts if c["suggestion"]]
+    assert len(suggested) > len(counterparts) / 2
+    assert all(isinstance(r, str) for s in suggested for r in s["reasons"])
+    # reasons are seen from the claim: a framing dispute is "b"'s when the counterpart
+    # disputes, "a"'s when the claim does
+    for claim, c in counterparts:
+        reasons = " ".join(c["suggestion"]["reasons"]) if c["suggestion"] else ""
+        if "a disputes framing" in reasons:
+            assert claim["cues"]["disputes_framing"], reasons
+        if "b disputes framing" in reasons:
+            assert c["cues"]["disputes_framing"], reasons
+    assert any("195" in [s["a"]["text"] for s in c["specifics"]["shared"]] for _, c in counterparts)

@@ -26,6 +26,7 @@ PAGES = [
     st.Page(str(HERE / "views" / "overview.py"), title="Overview", icon=":material/insights:"),
     st.Page(str(HERE / "views" / "search.py"), title="Search", icon=":material/search:"),
     st.Page(str(HERE / "views" / "agreement.py"), title="Agreement", icon=":material/group:"),
+    st.Page(str(HERE / "views" / "report.py"), title="Report", icon=":material/description:"),
 ]
 
 st.set_page_config(page_title="Workbench", page_icon=":material/compare:", layout="wide")

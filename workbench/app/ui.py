@@ -68,7 +68,8 @@ def callback_store() -> Iterator[Store]:
 
 KEPT_WIDGETS = re.compile(
     r"^(cmp_(focus_by|doc|outlet|with_.*|tagged|order|score|rank|relations|framing|sections_.*"
-    r"|auto)|search_(mode|query|outlets|kinds|from|to)|ov_(outlets|silent|source))$"
+    r"|auto)|search_(mode|query|outlets|kinds|from|to)|ov_(outlets|silent|source)"
+    r"|rep_(focus|relation|analyst|tagged|format))$"
 )
 """Choices that must survive a visit to another page (Streamlit forgets a widget's value when
 the widget is not drawn in a run, so the analyst would lose their place)."""

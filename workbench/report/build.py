@@ -158,7 +158,7 @@ class Report:
             "mutual": bool(row["mutual"]),
             "tags": [tag_record(t) for t in self.tags_by_pair.get(pair, [])],
             "adjudication": self.adjudication_by_pair.get(pair),
-            "suggestion": self.suggestion_by_pair.get(pair),
+            "suggestion": evidence.seen_from(self.suggestion_by_pair.get(pair), row["a_id"]),
             "specifics": evidence.compare_specifics(
                 row["a_text"], int(row["a_start"]), row["b_text"], int(row["b_start"])
             ),
@@ -463,7 +463,7 @@ def build_report(
         )
         agreement = evidence.agreement_figures(t for t in latest if t.pair_id in pair_ids)
         unaddressed = _unaddressed(store, passages, documents, focus)
-        methods = _methods(documents, alignment, scope, provenance, dropped)
+        methods = _methods(store, documents, alignment, scope, provenance, dropped)
         task.advance()
     return Report(
         scope=scope,
@@ -567,13 +567,14 @@ def text_ni(text: str) -> str:
 
 
 def _methods(
+    store: Store,
     documents: list[Document],
     alignment: dict[str, Any],
     scope: ReportScope,
     provenance: Provenance,
     dropped: int,
 ) -> dict[str, Any]:
-    caps = evidence.capabilities()
+    caps = evidence.capabilities(store)
     return {
         "software": {"name": "workbench", "version": provenance.version},
         "generated_at": provenance.generated_at,
@@ -588,9 +589,9 @@ def _methods(
         ),
         "stages": {
             "specifics": caps.specifics,
-            "framing": caps.framing or "not computed: no framing stage in this workbench",
+            "framing": caps.framing,
             "suggestions": caps.suggestions
-            or "not computed: no suggestion stage in this workbench",
+            or "not computed: this database has no stored suggestions (run workbench align)",
             "agreement": caps.agreement,
         },
         "tags_left_out": dropped,

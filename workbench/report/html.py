@@ -235,33 +235,17 @@ def _summary(report: Report, out: TextIO) -> None:
         )
     agreement = summary["agreement"]
     out.write("<h3>Agreement</h3>\n")
-    if not agreement["multiply_tagged"]:
-        out.write(
-            f"<p>{agreement['pairs_tagged']} pairs tagged; none by two or more analysts, "
-            "so there is no agreement to measure.</p>\n"
-        )
-    else:
-        out.write(
-            f"<p>{agreement['pairs_tagged']} pairs tagged, "
-            f"{agreement['multiply_tagged']} by two or more analysts; all agree on "
-            f"{esc(wording.share(agreement['observed']))} of those.</p>\n"
-        )
+    out.write(f"<p>{esc(wording.agreement_summary(agreement))}</p>\n")
+    if agreement["multiply_tagged"]:
         out.write(
             _table(
-                ["analyst", "analyst", "pairs both tagged", "agreed", "observed agreement"],
-                [
-                    [
-                        p["first"],
-                        p["second"],
-                        p["shared"],
-                        p["agreed"],
-                        wording.share(p["observed"]),
-                    ]
-                    for p in agreement["by_pair_of_analysts"]
-                ],
-                numeric={2, 3, 4},
+                wording.AGREEMENT_COLUMNS,
+                wording.agreement_rows(agreement),
+                numeric={2, 3, 4, 5},
             )
         )
+        if warning := wording.agreement_warning(agreement):
+            out.write(f'<p class="note">{esc(warning)}</p>\n')
     out.write("</section>\n")
 
 
@@ -288,7 +272,7 @@ def _claims(report: Report, out: TextIO) -> None:
             + (f"<br>Section: {esc(a['section'])}" if a["section"] else "")
             + (
                 f"<br>Framing cues: {esc(wording.cues_line(claim['cues']))}"
-                if claim["cues"]["available"]
+                if wording.cues_line(claim["cues"])
                 else ""
             )
             + "</p>\n"
@@ -325,8 +309,8 @@ def _counterpart(c: dict[str, Any]) -> str:
     spec = wording.specifics_lines(c["specifics"])
     facts.append("Shared specifics: " + (esc(", ".join(spec["shared"])) or "none"))
     facts.append("Conflicting specifics: " + (esc(", ".join(spec["conflicting"])) or "none"))
-    if c["cues"]["available"]:
-        facts.append(f"Framing cues: {esc(wording.cues_line(c['cues']))}")
+    if cues := wording.cues_line(c["cues"]):
+        facts.append(f"Framing cues: {esc(cues)}")
     return (
         '<div class="counterpart">\n'
         f"<h4>{esc(b['outlet'])}, {esc(b['date'] or 'undated')}</h4>\n"

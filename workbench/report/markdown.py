@@ -121,25 +121,11 @@ def _summary(report: Report, out: TextIO) -> None:
     )
     out.write("### Agreement\n\n")
     agreement = report.agreement
-    if not agreement["multiply_tagged"]:
-        out.write(
-            f"{agreement['pairs_tagged']} pairs tagged; none by two or more analysts, so "
-            "there is no agreement to measure.\n\n"
-        )
-    else:
-        out.write(
-            f"{agreement['pairs_tagged']} pairs tagged, {agreement['multiply_tagged']} by "
-            f"two or more analysts; all agree on {wording.share(agreement['observed'])} of "
-            "those.\n\n"
-        )
-        _table(
-            out,
-            ["analyst", "analyst", "pairs both tagged", "agreed", "observed agreement"],
-            [
-                [p["first"], p["second"], p["shared"], p["agreed"], wording.share(p["observed"])]
-                for p in agreement["by_pair_of_analysts"]
-            ],
-        )
+    out.write(wording.agreement_summary(agreement) + "\n\n")
+    if agreement["multiply_tagged"]:
+        _table(out, wording.AGREEMENT_COLUMNS, wording.agreement_rows(agreement))
+        if warning := wording.agreement_warning(agreement):
+            out.write(f"{warning}\n\n")
 
 
 def _nan(value: Any) -> float | None:
@@ -163,8 +149,8 @@ def _claims(report: Report, out: TextIO, max_claims: int | None = None) -> None:
         if passage["section"]:
             out.write(f"Section: {cell(passage['section'])}\n\n")
         out.write(quote(passage["text"]) + "\n\n")
-        if claim["cues"]["available"]:
-            out.write(f"Framing cues: {cell(wording.cues_line(claim['cues']))}\n\n")
+        if cues := wording.cues_line(claim["cues"]):
+            out.write(f"Framing cues: {cell(cues)}\n\n")
         for c in claim["counterparts"]:
             _counterpart(c, out)
     if not number:
@@ -196,8 +182,8 @@ def _counterpart(c: dict[str, Any], out: TextIO) -> None:
     lines.append(
         "Conflicting specifics: " + (", ".join(cell(s) for s in spec["conflicting"]) or "none")
     )
-    if c["cues"]["available"]:
-        lines.append(f"Framing cues: {cell(wording.cues_line(c['cues']))}")
+    if cues := wording.cues_line(c["cues"]):
+        lines.append(f"Framing cues: {cell(cues)}")
     out.write("".join(f"- {line}\n" for line in lines) + "\n")
 
 

@@ -63,12 +63,17 @@ def reasons_line(suggestion: dict[str, Any] | None) -> str:
 
 
 def cues_line(cues: dict[str, Any]) -> str:
-    """The cues of a passage, or why there are none to show."""
+    """The cues of a passage with its verdict; '' when it has none to show."""
     if not cues.get("available"):
         return "not computed"
-    found = [f"{c['kind']} “{c['text']}”" for c in cues.get("cues", [])]
+    found = [f"{c['kind'].replace('_', ' ')} {_quoted(c['text'])}" for c in cues.get("cues", [])]
     verdict = " (disputes framing)" if cues.get("disputes_framing") else ""
-    return ("; ".join(found) or "none") + verdict
+    return "; ".join(found) + verdict
+
+
+def _quoted(text: str) -> str:
+    """``text`` in quotation marks, unless it is already quoted (a scare quote)."""
+    return text if text[:1] in "“\"'‘«„" else f"“{text}”"
 
 
 def alignment_line(counterpart: dict[str, Any]) -> str:
@@ -76,3 +81,57 @@ def alignment_line(counterpart: dict[str, Any]) -> str:
         return "not in the current alignment (kept because it was tagged)"
     mutual = ", mutual best match" if counterpart["mutual"] else ""
     return f"score {score(counterpart['score'])}, rank {counterpart['rank']}{mutual}"
+
+
+AGREEMENT_COLUMNS = [
+    "analyst",
+    "analyst",
+    "pairs both tagged",
+    "agreed",
+    "observed agreement",
+    "Cohen's kappa",
+]
+
+
+def agreement_summary(agreement: dict[str, Any]) -> str:
+    """One sentence: how many pairs were tagged, by how many analysts, and alpha."""
+    if not agreement["multiply_tagged"]:
+        return (
+            f"{agreement['pairs_tagged']} pairs tagged; none by two or more analysts, so "
+            "there is no agreement to measure."
+        )
+    return (
+        f"{agreement['pairs_tagged']} pairs tagged, {agreement['multiply_tagged']} by two or "
+        f"more analysts; all agree on {share(agreement['observed'])} of those "
+        f"({_count(agreement['disagreements'], 'disagreement')}); Krippendorff's alpha "
+        f"{score(agreement['alpha'])}."
+    )
+
+
+def agreement_rows(agreement: dict[str, Any]) -> list[list[Any]]:
+    """One row per pair of analysts, in :data:`AGREEMENT_COLUMNS` order."""
+    return [
+        [
+            p["first"],
+            p["second"],
+            p["shared"],
+            p["agreed"],
+            share(p["observed"]),
+            score(p["kappa"]) + ("" if p["enough"] else " (unstable)"),
+        ]
+        for p in agreement["by_pair_of_analysts"]
+    ]
+
+
+def agreement_warning(agreement: dict[str, Any]) -> str:
+    """Why some kappas are marked unstable ('' when none is)."""
+    if all(p["enough"] for p in agreement["by_pair_of_analysts"]):
+        return ""
+    return (
+        f"Kappa marked unstable: the two analysts share fewer than {agreement['min_shared']} "
+        "tagged pairs, too few for a reliable figure."
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
