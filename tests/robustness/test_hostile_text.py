@@ -547,7 +547,18 @@ def _visit_page(audit: Audit, title: str, upload: Path) -> None:
     elif title == "Agreement":
         audit.wait(lambda: "Disagreements" in audit.main_text(), 60, "the Agreement page")
         audit.check(title)
-    else:  # a page added later (the Report page): shown as it opens
+    elif title == "Report":
+        button = audit.wait(
+            lambda: audit.driver.find_element(By.CSS_SELECTOR, ".st-key-rep_build button"),
+            60,
+            "the Report page",
+        )
+        audit.check(title)
+        audit.click(button, "building the report")
+        audit.wait(lambda: "Preview" in audit.main_text(), 120, "the report's preview")
+        audit.settle()
+        audit.check("Report, built")
+    else:  # a page added later: shown as it opens
         time.sleep(2)
         audit.settle()
         audit.check(title)
@@ -627,7 +638,7 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
     finally:
         driver.quit()
 
-    assert {"Compare", "Corpus", "Overview", "Search", "Agreement"} <= set(pages)
+    assert {"Compare", "Corpus", "Overview", "Search", "Agreement", "Report"} <= set(pages)
     found = audit.findings(hits)
     assert not found, found
 
@@ -655,6 +666,10 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
         ]
     in_disputes = [t for t in every if any(t in r["a_text"] + r["b_text"] for r in disputed)]
     assert in_disputes and missing("Agreement", in_disputes) == []
+    # The Report page previews the Markdown report as text, escapes and all, first claims only.
+    preview = re.sub(r"\\(.)", r"\1", audit.texts["Report, built"])
+    in_preview = [t for t in every if squeeze(t) in preview]
+    assert in_preview
 
     steps = sum(v.startswith("Compare") for v in audit.views)
     figure(
@@ -664,5 +679,6 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
         f"{len(reports)} report views, {len(audit.views)} views in all in headless chromium: "
         f"{len(audit.dialogs)} dialogs, {len(audit.scripts)} scripts run, "
         f"{len(audit.elements)} live elements, {len(hits)} listener hits; every payload "
-        "readable as text on Compare, Search and each report"
+        f"readable as text on Compare, Search and each report file, {len(in_preview)} in the "
+        "Report page's preview (its first claims)"
     )

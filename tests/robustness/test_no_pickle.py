@@ -4,9 +4,10 @@ Every process under test starts with ``pickle_audit/sitecustomize.py`` (put on i
 ``PYTHONPATH``), which logs each unpickling (audit events and the wrapped ``pickle`` entry
 points) and each parameter-like file read, with the process id. The stages run in one
 audited process: ingest, align (which suggests relations), reads, tags, ``train``,
-``rank``, a report in every format, a backup, and the app in AppTest on every page with a
-search by meaning. A second test starts the real ``workbench app`` server on an empty
-database and has headless chromium open its first page, which ingests, aligns and shows it.
+``rank``, a report in every format, a backup, and the app in AppTest on every page, with a
+report built on the Report page and a search by meaning. A second test starts the real
+``workbench app`` server on an empty database and has headless chromium open its first
+page, which ingests, aligns and shows it.
 
 Ingestion parses each file in a forkserver child; the child unpickles the task its parent
 sends it (multiprocessing's own protocol), and sends back JSON. Those children's events are
@@ -123,7 +124,8 @@ def test_pipeline_suggestions_training_reports_and_app_unpickle_nothing(
     named = [s[1] if s[0] == "--quiet" else s[0].lstrip("@") for s in steps]
     figure(
         f"no pickle: {' / '.join(dict.fromkeys(named))} (reports: {', '.join(REPORT_FORMATS)}; "
-        f"app: 5 pages in AppTest and a search by meaning) with the real model: 0 unpickling "
+        f"app: 6 pages in AppTest, a report built on its Report page and a search by meaning) "
+        f"with the real model: 0 unpickling "
         f"events in the process doing the work; {len(others)} in forkserver children, all "
         f"multiprocessing handing them their task; parameters read: {parameters}"
     )

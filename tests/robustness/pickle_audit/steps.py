@@ -2,7 +2,8 @@
 
 ``python steps.py STEPS_JSON`` where each step is a CLI argument list, ``["@tag", N]`` (two
 analysts tag the first N aligned pairs through ``workbench tag``, differently), or
-``["@app"]`` (every page of the app in AppTest, with a name, and a search by meaning).
+``["@app"]`` (every page of the app in AppTest, with a name, a report built on the Report
+page, and a search by meaning).
 """
 
 from __future__ import annotations
@@ -40,9 +41,12 @@ def app() -> None:
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=300)
     at.session_state["analyst"] = "Ana"
     at.run()
-    for page in ("compare", "corpus", "overview", "agreement", "search"):
+    for page in ("compare", "corpus", "overview", "agreement", "report", "search"):
         at.switch_page(f"views/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "report":
+            at.button(key="rep_build").click().run()
+            assert at.metric, "no report was built"
     at.radio(key="search_mode").set_value("meaning").run()
     at.text_input(key="search_query").input("executions at the border").run()
     assert not at.exception, [e.value for e in at.exception]
