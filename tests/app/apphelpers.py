@@ -7,9 +7,11 @@ import functools
 import html
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from workbench.app import APP_SCRIPT
@@ -78,3 +80,68 @@ def texts(at: AppTest) -> str:
     parts += [i.value for i in at.info] + [s.value for s in at.success]
     joined = re.sub(r"</?span[^>]*>", "", "\n".join(str(p) for p in parts))
     return html.unescape(re.sub(r"<[^>]+>", " ", joined))
+
+
+_WWW = re.compile(r"(?<![\w.])www\.[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+"""GitHub's "www." autolinks, which linkify-it only finds as fuzzy links (too many)."""
+_LIVE_ATTRIBUTES = {"href", "src", "srcset", "poster", "data", "action", "formaction"}
+
+
+class _Html(HTMLParser):
+    """Raw HTML: the attributes that link, load or run something, and the text."""
+
+    def __init__(self, live: list[str], text: list[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.live, self.text = live, text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in _LIVE_ATTRIBUTES or name.startswith("on"):
+                self.live.append(f"{tag} {name}={value}")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _html(fragment: str, live: list[str], text: list[str]) -> None:
+    parser = _Html(live, text)
+    parser.feed(fragment)
+    parser.close()
+
+
+def rendered(markdown: str) -> tuple[list[str], str]:
+    """``markdown`` as Streamlit's renderer treats it: CommonMark with GitHub's tables and
+    strikethrough, raw HTML passed through (as with ``unsafe_allow_html``), and GitHub's bare
+    addresses made links in the text *after* escapes and entities are undone (remark-gfm
+    finds them in the parsed text, not in the source). Returns the links, images and
+    handlers made, and the text a reader sees (word joiners, being invisible, left out)."""
+    from linkify_it import LinkifyIt
+
+    addresses = LinkifyIt().set({"fuzzy_link": False})
+    live: list[str] = []
+    text: list[str] = []
+    for block in (
+        MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).parse(markdown)
+    ):
+        if block.type == "html_block":
+            _html(block.content, live, text)
+        in_link = 0
+        for token in block.children or []:
+            if token.type == "image":
+                live.append(f"img src={token.attrGet('src')}")
+            elif token.type == "link_open":
+                live.append(f"a href={token.attrGet('href')}")
+                in_link += 1
+            elif token.type == "link_close":
+                in_link -= 1
+            elif token.type == "html_inline":
+                _html(token.content, live, text)
+            elif token.type in ("text", "code_inline"):
+                if token.type == "text" and not in_link:
+                    live += [f"a href={m.url}" for m in addresses.match(token.content) or []]
+                    live += [f"a href=http://{m[0]}" for m in _WWW.finditer(token.content)]
+                text.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                text.append(" ")
+        text.append(" ")
+    return live, " ".join("".join(text).replace("\u2060", "").split())

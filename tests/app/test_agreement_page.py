@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apphelpers import app_settings, session, texts
+from apphelpers import app_settings, rendered, session, texts
 from sklearn.metrics import cohen_kappa_score
 
 from workbench.config import Settings
@@ -59,3 +59,21 @@ def test_an_adjudicated_label_is_kept_apart_from_the_analysts_tags(settings) -> 
         )
         assert [t.record() for t in tags(store)] == before
     assert "final label: Contradicts by Judge" in texts(at)
+
+
+def test_analyst_names_in_the_warning_are_shown_as_text(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = app_settings(tmp_path, tmp_path_factory, monkeypatch)
+    first = "![Ana](http://127.0.0.1:9/ana.png) Ana"
+    second = "Ben http://127.0.0.1:9/ben ben@example.org"
+    with Store(settings.db) as store:
+        pairs = sorted({r["pair_id"] for r in store.aligned_pairs(max_rank=1)})[:2]
+        for pair in pairs:
+            add_tag(store, pair, "corroborates", first)
+            add_tag(store, pair, "related", second)
+    at = session(page="agreement")
+    (warning,) = [str(w.value) for w in at.warning]
+    live, text = rendered(warning)
+    assert live == []
+    assert text.startswith(f"{first} and {second} share only 2 tagged pairs")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from apphelpers import CORPUS, app_settings, session, texts
+from apphelpers import CORPUS, app_settings, rendered, session, texts
 from streamlit.testing.v1 import AppTest
 
 from workbench.app import APP_SCRIPT
@@ -85,3 +85,13 @@ def test_workbench_app_takes_port_and_db_and_stays_on_this_machine_by_default() 
     assert result.returncode == 0
     assert "--port INTEGER RANGE" in result.stdout and "--db FILE" in result.stdout
     assert "[default: 127.0.0.1]" in result.stdout
+
+
+def test_an_address_or_markup_in_the_analysts_name_is_shown_as_text(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_settings(tmp_path, tmp_path_factory, monkeypatch)
+    name = "Ana http://127.0.0.1:9/a ![x](http://127.0.0.1:9/x.png) <img src=x onerror=alert(1)>"
+    at = session(name)
+    (shown,) = [str(m.value) for m in at.sidebar.markdown if "Analyst:" in str(m.value)]
+    assert rendered(shown) == ([], f"Analyst: {name}")

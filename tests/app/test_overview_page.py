@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apphelpers import AMNESTY, NEO, app_settings, session, texts
+from apphelpers import AMNESTY, NEO, app_settings, rendered, session, texts
 
 from workbench.config import Settings
 from workbench.overview import unaddressed
@@ -75,4 +75,19 @@ def test_claims_a_source_never_addresses_are_listed(settings) -> None:  # type: 
         expected = unaddressed(store, silent_doc=AMNESTY, source_doc=NEO)
     assert len(gaps) == len(expected) > 0
     assert list(gaps["text"]) == list(expected["text"])
-    assert f"**{len(expected)}** passages that Amnesty International" in texts(at)
+    assert f"{len(expected)} passages that Amnesty International" in " ".join(texts(at).split())
+
+
+def test_a_hostile_outlet_and_title_are_shown_as_text(settings) -> None:  # type: ignore[no-untyped-def]
+    outlet = "Wire http://127.0.0.1:9/o <img src=x onerror=alert(1)>"
+    title = "![t](http://127.0.0.1:9/t.png) **Report** www.example.org"
+    with Store(settings.db) as store, store.write() as conn:
+        conn.execute(
+            "UPDATE documents SET outlet = ?, title = ? WHERE id = ?", (outlet, title, AMNESTY)
+        )
+    at = session(page="overview")
+    at.selectbox(key="ov_silent").set_value(AMNESTY).run()
+    (line,) = [str(m.value) for m in at.markdown if "never addresses" in str(m.value)]
+    live, text = rendered(line)
+    assert live == []
+    assert text.endswith(f"passages that {outlet} ({title}) never addresses.")

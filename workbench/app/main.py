@@ -52,7 +52,8 @@ def ask_name() -> None:
 
 def sidebar(settings_db: str, model: str, backend: object = None) -> None:
     with st.sidebar:
-        st.markdown(f"**Analyst:** {ui.escape(ui.analyst())}", unsafe_allow_html=True)
+        # An HTML block: Markdown would make a link of an address in the name.
+        ui.html_block([f"<div><b>Analyst:</b> {ui.escape(ui.analyst())}</div>"])
         if st.button("Change name", key="change_name", type="tertiary"):
             st.session_state.pop(ui.ANALYST, None)
             st.rerun()

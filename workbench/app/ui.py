@@ -97,12 +97,21 @@ def html_block(parts: list[str]) -> None:
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:<>])")
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+"""Invisible, zero-width and unbreakable: put where a bare URL would otherwise become a link."""
 
 
 def plain(text: str) -> str:
-    """Text shown literally by Streamlit's Markdown elements (``st.error``, ``st.success``):
-    every character Markdown would act on is backslash-escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Text shown literally by Streamlit's Markdown elements (``st.error``, ``st.warning``,
+    ``st.info``, ``st.write``): every character Markdown would act on is backslash-escaped.
+
+    GitHub-flavoured Markdown also turns bare ``http://`` and ``www.`` addresses and e-mail
+    addresses into links, after escapes are undone, so no escape stops it: a word joiner is
+    put after the scheme's colon, after ``www`` and before ``@`` instead. Text that must be
+    exact (passages) goes through :func:`html_block` and :func:`~workbench.highlight.escape`.
+    """
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, text))
 
 
 def doc_label(doc: Document, width: int = 70) -> str:

@@ -36,7 +36,7 @@ if len(report.analysts) < 2:
     st.info(
         "Agreement needs tags from at least two analysts on the same pairs. "
         + (
-            f"So far only {next(iter(report.analysts))} has tagged."
+            f"So far only {ui.plain(next(iter(report.analysts)))} has tagged."
             if report.analysts
             else "No pair is tagged yet."
         )
@@ -73,8 +73,8 @@ st.dataframe(
 few = [p for p in report.pairs if p.shared and not p.enough]
 for p in few:
     st.warning(
-        f"{p.first} and {p.second} share only {p.shared} tagged pairs; kappa on fewer "
-        f"than {MIN_SHARED} items is too unstable to rely on."
+        f"{ui.plain(p.first)} and {ui.plain(p.second)} share only {p.shared} tagged pairs; "
+        f"kappa on fewer than {MIN_SHARED} items is too unstable to rely on."
     )
 st.dataframe(
     pd.DataFrame([{"analyst": a, "pairs tagged": n} for a, n in report.analysts.items()]),

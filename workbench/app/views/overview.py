@@ -106,9 +106,11 @@ source = st.selectbox(
     format_func=lambda d: d if d == "(any)" else ui.doc_label(documents[d]),
 )
 gaps = gaps_of(str(store.path), alignment, silent, None if source == "(any)" else source)
-st.write(
-    f"**{len(gaps)}** passages that {documents[silent].meta.outlet} "
-    f"({documents[silent].meta.title or silent}) never addresses."
+ui.html_block(
+    [
+        f"<p><b>{len(gaps)}</b> passages that {ui.escape(documents[silent].meta.outlet)} "
+        f"({ui.escape(documents[silent].meta.title or silent)}) never addresses.</p>"
+    ]
 )
 st.dataframe(
     gaps[["outlet", "doc", "section", "best_score", "text"]].head(500),
