@@ -325,6 +325,25 @@ def test_two_analysts_tagging_at_the_same_time_lose_no_tags(app) -> None:  # typ
     assert all(len(pairs) == rounds for pairs in stored.values())
 
 
+def _choose(driver: webdriver.Chrome, label: str, option: str) -> None:
+    """Pick the option starting with ``option`` in the select box labelled ``label``,
+    again if a rerun replaced the box while it was being used."""
+
+    def pick() -> bool:
+        field = driver.find_element(By.CSS_SELECTOR, f"input[aria-label^='{label}']")
+        field.click()
+        field.send_keys(option, Keys.ENTER)
+        _wait(
+            lambda: not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"),
+            30,
+            "the page to finish updating",
+        )
+        box = driver.find_element(By.CSS_SELECTOR, f"input[aria-label^='{label}']")
+        return str(box.get_attribute("value")).startswith(option)
+
+    _wait(pick, 60, f"{option!r} chosen in {label}")
+
+
 def test_the_report_page_builds_a_report_and_the_browser_downloads_it(  # type: ignore[no-untyped-def]
     app, tmp_path: Path
 ) -> None:
@@ -352,15 +371,8 @@ def test_the_report_page_builds_a_report_and_the_browser_downloads_it(  # type: 
             what="the Report page in the navigation",
         )
         report.click()
-        focus = _wait(
-            lambda: driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus']"),
-            what="the Report page",
-        )
-        focus.click()
-        focus.send_keys("Outlet: New Eastern Outlook", Keys.ENTER)
-        fmt = driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Format']")
-        fmt.click()
-        fmt.send_keys("CSV", Keys.ENTER)
+        _choose(driver, "Focus", "Outlet: New Eastern Outlook")
+        _choose(driver, "Format", "CSV")
         build = _wait(
             lambda: next(
                 b for b in main().find_elements(By.TAG_NAME, "button") if "Build report" in b.text
