@@ -126,3 +126,17 @@ def test_sentences_cover_every_word_of_the_passage(parts: list[str]) -> None:
     words = text.split()
     spans = split_sentences(text)
     assert sum(len(text[s:e].split()) for s, e in spans) == len(words)
+
+
+def test_a_form_feed_inside_a_paragraph_does_not_cut_it_into_boilerplate() -> None:
+    text = (
+        "Guards were ordered to shoot anyone approaching the border, according to\f"
+        "several witnesses interviewed in 2020.\n\nA second paragraph.\u2028Still the second."
+    )
+    seg = segment("d", text)
+    passages = [p for p in seg.passages if p.kind == PassageKind.TEXT]
+    assert [p.text for p in passages] == [
+        text[: text.index("\n\n")],
+        "A second paragraph.\u2028Still the second.",
+    ]
+    assert all(text[p.start : p.end] == p.text for p in seg.passages)

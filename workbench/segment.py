@@ -93,12 +93,18 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if start < end else None
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 def _lines(text: str) -> list[Span]:
+    """Line spans without their line ends. Only CR and LF end a line: a form feed (a PDF or
+    print page break), vertical tab or Unicode line separator inside a paragraph is
+    whitespace, not a break, so it never cuts a sentence into short "lines" that would look
+    like navigation."""
     spans = []
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        spans.append((pos, pos + len(line.rstrip("\r\n"))))
-        pos += len(line)
+    for match in _LINE.finditer(text):
+        line = match.group()
+        spans.append((match.start(), match.start() + len(line.rstrip("\r\n"))))
     return spans
 
 
