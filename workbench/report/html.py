@@ -341,56 +341,15 @@ def _unaddressed(report: Report, out: TextIO) -> None:
 
 
 def _methods(report: Report, out: TextIO) -> None:
-    m = report.methods
-    a = m["alignment"]
+    rows = wording.methods_rows(report, rerun="workbench align")
+    rows.append(["inclusion", report.methods["inclusion"]])
     out.write('<section id="methods">\n<h2>Methods and provenance</h2>\n')
-    rows = [
-        ["software", f"workbench {m['software']['version']}"],
-        ["generated", m["generated_at"]],
-        ["scope", report.scope.describe()],
-        ["embedding model", a["model"]],
-        ["threshold", a["threshold"]],
-        ["counterparts kept per passage and document", a["top_k"]],
-        ["candidates rescored", a["candidates"]],
-        ["pair scorer (SHA-256)", a.get("scorer_sha256", "not recorded")],
-        [
-            "settings recorded at alignment",
-            "yes" if a["recorded"] else "no (current settings shown)",
-        ],
-        [
-            "alignment up to date with the passages",
-            "yes" if a["up_to_date"] else "no: re-run workbench align",
-        ],
-        ["specifics", m["stages"]["specifics"]],
-        ["framing cues", m["stages"]["framing"]],
-        ["suggestions", m["stages"]["suggestions"]],
-        ["agreement", m["stages"]["agreement"]],
-        ["inclusion", m["inclusion"]],
-    ]
-    if m["tags_left_out"]:
-        rows.append(
-            [
-                "tags left out",
-                f"{m['tags_left_out']} (their passages are no longer in the database)",
-            ]
-        )
     out.write(_table(["", ""], rows))
     out.write("<h3>Documents</h3>\n")
     out.write(
         _table(
-            ["doc", "file", "url", "format", "content SHA-256", "text SHA-256", "characters"],
-            [
-                [
-                    d["doc"],
-                    d["file"],
-                    d["url"],
-                    d["format"],
-                    d["content_sha256"],
-                    d["text_sha256"],
-                    d["characters"],
-                ]
-                for d in m["documents"]
-            ],
+            wording.DOCUMENT_COLUMNS,
+            wording.document_rows(report.methods),
             numeric={6},
             hashes={4, 5},
         )

@@ -206,56 +206,10 @@ def _unaddressed(report: Report, out: TextIO) -> None:
 
 
 def _methods(report: Report, out: TextIO) -> None:
-    m = report.methods
-    a = m["alignment"]
     out.write("## Methods and provenance\n\n")
-    rows = [
-        ["software", f"workbench {m['software']['version']}"],
-        ["generated", m["generated_at"]],
-        ["scope", report.scope.describe()],
-        ["embedding model", a["model"]],
-        ["threshold", a["threshold"]],
-        ["counterparts kept per passage and document", a["top_k"]],
-        ["candidates rescored", a["candidates"]],
-        ["pair scorer (SHA-256)", a.get("scorer_sha256", "not recorded")],
-        [
-            "settings recorded at alignment",
-            "yes" if a["recorded"] else "no (current settings shown)",
-        ],
-        [
-            "alignment up to date with the passages",
-            "yes" if a["up_to_date"] else "no: re-run `workbench align`",
-        ],
-        ["specifics", m["stages"]["specifics"]],
-        ["framing cues", m["stages"]["framing"]],
-        ["suggestions", m["stages"]["suggestions"]],
-        ["agreement", m["stages"]["agreement"]],
-    ]
-    if m["tags_left_out"]:
-        rows.append(
-            [
-                "tags left out",
-                f"{m['tags_left_out']} (their passages are no longer in the database)",
-            ]
-        )
-    _table(out, ["", ""], rows)
-    out.write(f"Inclusion: {cell(m['inclusion'])}.\n\n### Documents\n\n")
-    _table(
-        out,
-        ["doc", "file", "url", "format", "content SHA-256", "text SHA-256", "characters"],
-        [
-            [
-                d["doc"],
-                d["file"],
-                d["url"],
-                d["format"],
-                d["content_sha256"],
-                d["text_sha256"],
-                d["characters"],
-            ]
-            for d in m["documents"]
-        ],
-    )
+    _table(out, ["", ""], wording.methods_rows(report, rerun="`workbench align`"))
+    out.write(f"Inclusion: {cell(report.methods['inclusion'])}.\n\n### Documents\n\n")
+    _table(out, wording.DOCUMENT_COLUMNS, wording.document_rows(report.methods))
 
 
 def preview_markdown(report: Report, max_claims: int = 10) -> str:

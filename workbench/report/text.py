@@ -135,3 +135,59 @@ def agreement_warning(agreement: dict[str, Any]) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def methods_rows(report: Any, rerun: str) -> list[list[Any]]:
+    """The methods table's (setting, value) rows; ``rerun`` is how the writer shows the
+    command that brings a stale alignment up to date."""
+    m = report.methods
+    a = m["alignment"]
+    rows = [
+        ["software", f"workbench {m['software']['version']}"],
+        ["generated", m["generated_at"]],
+        ["scope", report.scope.describe()],
+        ["embedding model", a["model"]],
+        ["threshold", a["threshold"]],
+        ["counterparts kept per passage and document", a["top_k"]],
+        ["candidates rescored", a["candidates"]],
+        ["pair scorer (SHA-256)", a.get("scorer_sha256", "not recorded")],
+        [
+            "settings recorded at alignment",
+            "yes" if a["recorded"] else "no (current settings shown)",
+        ],
+        [
+            "alignment up to date with the passages",
+            "yes" if a["up_to_date"] else f"no: re-run {rerun}",
+        ],
+        ["specifics", m["stages"]["specifics"]],
+        ["framing cues", m["stages"]["framing"]],
+        ["suggestions", m["stages"]["suggestions"]],
+        ["agreement", m["stages"]["agreement"]],
+    ]
+    if m["tags_left_out"]:
+        rows.append(
+            [
+                "tags left out",
+                f"{m['tags_left_out']} (their passages are no longer in the database)",
+            ]
+        )
+    return rows
+
+
+DOCUMENT_COLUMNS = ["doc", "file", "url", "format", "content SHA-256", "text SHA-256", "characters"]
+
+
+def document_rows(methods: dict[str, Any]) -> list[list[Any]]:
+    """One row per document of the methods section, in :data:`DOCUMENT_COLUMNS` order."""
+    return [
+        [
+            d["doc"],
+            d["file"],
+            d["url"],
+            d["format"],
+            d["content_sha256"],
+            d["text_sha256"],
+            d["characters"],
+        ]
+        for d in methods["documents"]
+    ]
