@@ -5,63 +5,26 @@ Screenshots go to tests/artifacts/ (git-ignored) so a person can look at what th
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from apphelpers import NEO, ROOT, app_settings
+from browserkit import chromium as _browser
+from browserkit import serve_app, webdriver
+from browserkit import wait as _wait
 
 from workbench.config import Settings
 from workbench.store import Store, tags
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
-webdriver = pytest.importorskip("selenium.webdriver")
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "Debian chromium and chromium-driver are not installed "
-        "(apt-get install -y chromium chromium-driver)",
-        allow_module_level=True,
-    )
-
-from selenium.common.exceptions import (  # noqa: E402
-    StaleElementReferenceException,
-    WebDriverException,
-)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(condition: Callable[[], object], timeout: float = 60, what: str = "") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            found = condition()
-        except (StaleElementReferenceException, WebDriverException, IndexError, StopIteration):
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -70,54 +33,8 @@ def app(
 ) -> Iterator[tuple[str, Settings]]:
     """`workbench app` serving a copy of the aligned corpus; stopped after the test."""
     settings = app_settings(tmp_path, tmp_path_factory, monkeypatch)
-    port = _free_port()
-    log = open(tmp_path / "app.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "app", "--port", str(port)],
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    try:
-        _wait(healthy, 60, "the app to answer")
+    with serve_app(tmp_path) as url:
         yield url, settings
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _browser() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1500,1300",
-        f"--user-data-dir={tempfile.mkdtemp(prefix='wb-chromium-')}",
-    ):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    return webdriver.Chrome(service=service, options=options)
 
 
 def _start(driver: webdriver.Chrome, url: str, name: str) -> None:

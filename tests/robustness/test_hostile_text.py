@@ -17,14 +17,8 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,22 +41,13 @@ from .payloads import Payload, make_payloads
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-webdriver = pytest.importorskip("selenium.webdriver")
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "Debian chromium and chromium-driver are not installed "
-        "(apt-get install -y chromium chromium-driver)",
-        allow_module_level=True,
-    )
 
+from browserkit import chromium, serve_app  # noqa: E402
+from browserkit import wait as _wait  # noqa: E402
 from selenium.common.exceptions import (  # noqa: E402
     ElementClickInterceptedException,
     NoAlertPresentException,
-    StaleElementReferenceException,
     UnexpectedAlertPresentException,
-    WebDriverException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -265,91 +250,16 @@ def hostile(
 # -- the app and the browser ------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def app(hostile: Hostile, tmp_path: Path) -> Iterator[str]:
     """`workbench app` serving the hostile database; stopped after the test."""
-    port = _free_port()
-    log = open(tmp_path / "app.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "app", "--port", str(port)],
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    try:
-        _wait(healthy, 60, "the app to answer")
+    with serve_app(tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _wait(
-    condition: Callable[[], object],
-    timeout: float = 60,
-    what: str = "",
-    on_dialog: Callable[[], None] | None = None,
-) -> Any:
-    """The first true value of ``condition()``; an open dialog goes to ``on_dialog``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            found = condition()
-        except (StaleElementReferenceException, IndexError, StopIteration):
-            found = None
-        except UnexpectedAlertPresentException:
-            if on_dialog is None:
-                raise
-            on_dialog()
-            found = None
-        except WebDriverException:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _browser() -> Any:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1500,1300",
-        f"--user-data-dir={tempfile.mkdtemp(prefix='wb-chromium-')}",
-    ):
-        options.add_argument(flag)
     # Leave a dialog open instead of dismissing it, so that every one is seen and counted.
-    options.set_capability("unhandledPromptBehavior", "ignore")
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    return webdriver.Chrome(service=service, options=options)
+    return chromium(unhandledPromptBehavior="ignore")
 
 
 @dataclass
