@@ -41,7 +41,7 @@ def _use(db: Path, emb: Path) -> None:
 
 def bundled(folder: Path, emb: Path) -> Path:
     from workbench.config import Settings
-    from workbench.prepare import bring_up_to_date
+    from workbench.pipeline import bring_up_to_date
     from workbench.store import Store
 
     settings = Settings.load(
@@ -56,12 +56,12 @@ def synthetic(folder: Path, emb: Path, size: int, docs: int) -> Path:
     """A store of ``size`` passages in ``docs`` documents, aligned, vectors in the cache."""
     import numpy as np
 
-    from workbench.align import align, build_corpus, current_alignment_key
+    from workbench.align.aligner import align, build_corpus, current_alignment_key
     from workbench.config import Settings
-    from workbench.embed import embed_texts, load_embedder, open_cache
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
     from workbench.models import Document, DocumentMeta, Passage, passage_id, text_hash
-    from workbench.scorer import PairScorer
-    from workbench.segment import segment
+    from workbench.align.scorer import PairScorer
+    from workbench.ingest.segment import segment
     from workbench.store import Store
 
     settings = Settings.load(db=folder / "synthetic.db", embeddings_dir=emb, progress=False)

@@ -15,7 +15,7 @@ fp32 once (as the product does), then quantised with NNCF in several ways (``--v
 For each variant, printed:
 
 1. agreement: top-1 cross-document neighbour agreement with torch computed exactly as
-   ``workbench.backends.verify`` does, on the shipped probe set (the check the product
+   ``workbench.embed.backends.verify`` does, on the shipped probe set (the check the product
    would run), and on the benchmark texts against the stock call (as ``bench_speed``);
 2. speed: the variant run by the product's ``OpenVINOEmbedder`` against the stock
    ``SentenceTransformer.encode`` call (batch 32) on the same texts (the bundled corpus
@@ -46,8 +46,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_speed import corpus_texts, machine  # noqa: E402
 
-from workbench.backends import openvino_runtime as ov  # noqa: E402
-from workbench.backends.verify import (  # noqa: E402
+from workbench.embed.backends import openvino_runtime as ov  # noqa: E402
+from workbench.embed.backends.verify import (  # noqa: E402
     load_probe_set,
     nearest_other_group,
     neighbour_agreement,
@@ -259,7 +259,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     from workbench.config import Settings
-    from workbench.embed import LazyEmbedder
+    from workbench.embed.embedder import LazyEmbedder
 
     print(f"# bench_int8: {machine()}")
     location = LazyEmbedder(Settings.load(progress=False)).location

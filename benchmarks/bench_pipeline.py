@@ -37,8 +37,8 @@ def bench_embedding(repeat: int) -> None:
     from sentence_transformers import SentenceTransformer
 
     from workbench.config import Settings
-    from workbench.embed import load_embedder, resolve_model
-    from workbench.segment import segment
+    from workbench.embed.embedder import load_embedder, resolve_model
+    from workbench.ingest.segment import segment
 
     texts = []
     for path in sorted((ROOT / "corpus").glob("*.txt")):
@@ -67,12 +67,12 @@ def align_child(size: int, docs_per: int) -> dict[str, float]:
     """Runs in a fresh process: synthetic corpus of ``size`` passages, then align()."""
     import numpy as np
 
-    from workbench.align import align, build_corpus
+    from workbench.align.aligner import align, build_corpus
     from workbench.config import Settings
-    from workbench.embed import embed_texts, load_embedder, open_cache
-    from workbench.scorer import PairScorer
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+    from workbench.align.scorer import PairScorer
     from workbench.models import Document, DocumentMeta, Passage
-    from workbench.segment import segment
+    from workbench.ingest.segment import segment
     from workbench.store import Store
 
     settings = Settings.load(embeddings_dir=Path(os.environ["BENCH_EMB"]))

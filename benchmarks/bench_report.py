@@ -80,7 +80,7 @@ def make_synthetic(db: Path, passages: int, docs_per: int) -> None:
     import numpy as np
 
     from workbench.models import Document, DocumentMeta, Passage, pair_id
-    from workbench.segment import segment
+    from workbench.ingest.segment import segment
     from workbench.store import Store
 
     sentences = []

@@ -41,11 +41,11 @@ SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from workbench.backends.verify import neighbour_agreement  # noqa: E402
+from workbench.embed.backends.verify import neighbour_agreement  # noqa: E402
 from workbench.config import Settings  # noqa: E402
-from workbench.embed import LazyEmbedder, VectorCache, embed_texts  # noqa: E402
+from workbench.embed.embedder import LazyEmbedder, VectorCache, embed_texts  # noqa: E402
 from workbench.models import PassageKind, text_hash  # noqa: E402
-from workbench.segment import segment, split_sentences  # noqa: E402
+from workbench.ingest.segment import segment, split_sentences  # noqa: E402
 
 
 def machine() -> str:
@@ -292,7 +292,7 @@ def search_vectors(work: Path, n: int) -> tuple[np.ndarray, np.ndarray, str]:
 
 
 def search_child(vectors_file: str, groups_file: str, mode: str, k: int, out: str) -> None:
-    from workbench import search
+    from workbench.align import search
 
     vectors = np.load(vectors_file)
     groups = np.load(groups_file)

@@ -15,11 +15,11 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from workbench.align import align_store
+from workbench.align.aligner import align_store
 from workbench.config import Settings
-from workbench.ingest.pipeline import ingest_paths
+from workbench.ingest.batch import ingest_paths
 from workbench.store import Store
-from workbench.suggest import suggest_store
+from workbench.suggest.stage import suggest_store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import FakeEmbedder
 
-from workbench.align import align_store
+from workbench.align.aligner import align_store
 from workbench.config import Settings
-from workbench.ingest.pipeline import ingest_paths
+from workbench.ingest.batch import ingest_paths
 from workbench.store import Store
 
 HEAVY = [

@@ -137,7 +137,7 @@ def _table(rows: list[list[Any]], headers: list[str], widths: list[int]) -> None
 def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
            db: Path | None) -> None:
     """Ingest documents (.txt .md .html .pdf), or folders of them, into the database."""
-    from workbench.ingest.pipeline import ingest_paths
+    from workbench.ingest.batch import ingest_paths
 
     settings = _settings(db=db)
     with _open_store(settings, create=True) as store:
@@ -158,7 +158,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
 def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
           device: str | None, backend: str | None) -> None:
     """Embed every passage and sentence the vector cache does not have yet."""
-    from workbench.embed import embed_store, load_embedder
+    from workbench.embed.embedder import embed_store, load_embedder
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
@@ -185,8 +185,8 @@ def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
           device: str | None, backend: str | None, top_k: int | None, candidates: int | None,
           threshold: float | None, scorer_file: Path | None) -> None:
     """Align every passage with its counterparts in every other document."""
-    from workbench.align import align_store
-    from workbench.scorer import PairScorer
+    from workbench.align.aligner import align_store
+    from workbench.align.scorer import PairScorer
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend, top_k=top_k, candidates=candidates,
@@ -229,8 +229,8 @@ def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: 
         model: str | None, embeddings_dir: Path | None, device: str | None,
         backend: str | None, top: int) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
-    from workbench.align import align_store
-    from workbench.ingest.pipeline import ingest_paths
+    from workbench.align.aligner import align_store
+    from workbench.ingest.batch import ingest_paths
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
@@ -287,7 +287,7 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
              disputing: bool) -> None:
     """List passages with their offsets in the document text and their framing cues."""
     from workbench.models import PassageKind
-    from workbench.suggest import framing_for, framing_record
+    from workbench.suggest.stage import framing_for, framing_record
 
     settings = _settings(db=db)
     kinds = list(PassageKind) if all_kinds else [PassageKind.TEXT]
@@ -297,7 +297,7 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
         outlets = {d.id: d.meta.outlet for d in store.documents()}
         found = store.passages(doc_id, kinds=kinds)
         framings = framing_for(store, found)
-    from workbench.records import passage_record
+    from workbench.views.records import passage_record
 
     records = [passage_record(p, outlets[p.doc_id]) | framing_record(framings[p.id], p)
                for p in found]
@@ -316,8 +316,8 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
 def _pair_records(store: Any, rows: list[Any], relation: str | None = None
                   ) -> list[dict[str, Any]]:
     """Pair records with their suggested relation, confidence, reasons and specifics."""
-    from workbench.records import pair_record
-    from workbench.suggest import suggestion_record, suggestions_for
+    from workbench.views.records import pair_record
+    from workbench.suggest.stage import suggestion_record, suggestions_for
 
     found = suggestions_for(store, [row["pair_id"] for row in rows])
     records = [pair_record(row) | suggestion_record(found.get(row["pair_id"]), row["a_id"],
@@ -362,7 +362,7 @@ def _print_records(records: list[dict[str, Any]]) -> None:
 def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top: int | None,
           min_score: float | None, mutual: bool, relation: str | None) -> None:
     """List aligned pairs: for each passage a, its counterparts b in other documents."""
-    from workbench.staleness import is_stale
+    from workbench.align.staleness import is_stale
 
     settings = _settings(db=db)
     with _open_store(settings) as store:
@@ -504,7 +504,7 @@ def backup(target: Path, db: Path | None) -> None:
 def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
           device: str | None, backend: str | None, prior_weight: float, forget: bool) -> None:
     """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
-    from workbench.suggest import forget_training, suggest_store, train_from_tags
+    from workbench.suggest.stage import forget_training, suggest_store, train_from_tags
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
@@ -528,7 +528,7 @@ def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
 @click.option("--limit", type=int, default=20, show_default=True, help="pairs listed")
 def rank(db: Path | None, fmt: str, limit: int) -> None:
     """Untagged pairs ordered by how much a tag would teach the suggester (most first)."""
-    from workbench.suggest import rank_for_tagging
+    from workbench.suggest.stage import rank_for_tagging
 
     with _open_store(_settings(db=db)) as store:
         ranked = rank_for_tagging(store, limit)
@@ -572,9 +572,9 @@ def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
                model: str | None, embeddings_dir: Path | None, device: str | None,
                backend: str | None) -> None:
     """MAP, P@1 and R-precision of the aligner's ranking on ECB+ sentence retrieval."""
-    from workbench.embed import embed_texts, load_embedder, open_cache
-    from workbench.evaluate import evaluate_alignment, load_ecbplus
-    from workbench.scorer import PairScorer
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+    from workbench.evaluation.ecb import evaluate_alignment, load_ecbplus
+    from workbench.align.scorer import PairScorer
 
     settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
@@ -635,15 +635,15 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
     """
     import time
 
-    from workbench.embed import embed_texts, load_embedder, open_cache
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
     from workbench.errors import InvalidInput
-    from workbench.fnc import (
+    from workbench.evaluation.fnc import (
         evaluate_relation_model,
         load_fnc,
         split_by_body,
         train_relation_model,
     )
-    from workbench.relation import RelationModel
+    from workbench.suggest.relation import RelationModel
 
     if (train_bodies is None) != (train_stances is None):
         raise InvalidInput("give both --train-bodies and --train-stances, or neither")

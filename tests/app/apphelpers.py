@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench.app import APP_SCRIPT
 from workbench.config import Settings
-from workbench.prepare import bring_up_to_date
+from workbench.pipeline import bring_up_to_date
 from workbench.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]

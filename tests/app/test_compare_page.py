@@ -115,7 +115,7 @@ def test_focus_on_an_outlet_walks_all_its_documents(settings) -> None:  # type: 
 
 
 def test_suggested_relation_shows_with_reasons_and_filters_the_queue(settings) -> None:  # type: ignore[no-untyped-def]
-    from workbench.evidence import suggested_relations
+    from workbench.views.evidence import suggested_relations
 
     at = _neo(session(page="compare"))
     cards = [str(m.value) for m in at.markdown if "score " in str(m.value)]
@@ -130,8 +130,8 @@ def test_suggested_relation_shows_with_reasons_and_filters_the_queue(settings) -
 
 
 def test_most_useful_to_tag_next_puts_the_most_uncertain_pair_first(settings) -> None:  # type: ignore[no-untyped-def]
-    from workbench.evidence import tagging_priority
-    from workbench.review import load_pairs
+    from workbench.views.evidence import tagging_priority
+    from workbench.views.review import load_pairs
 
     at = _neo(session(page="compare"))
     assert "useful" in at.selectbox(key="cmp_order").options or any(

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench.app import APP_SCRIPT
 from workbench.config import Settings
-from workbench.prepare import missing
+from workbench.pipeline import missing
 from workbench.store import Store
 
 pytestmark = pytest.mark.model

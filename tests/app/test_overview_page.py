@@ -8,7 +8,7 @@ import pytest
 from apphelpers import AMNESTY, NEO, app_settings, rendered, session, texts
 
 from workbench.config import Settings
-from workbench.overview import unaddressed
+from workbench.views.overview import unaddressed
 from workbench.store import Store, add_tag
 
 pytestmark = pytest.mark.model
@@ -36,7 +36,7 @@ def test_tagged_relations_are_charted_by_source_and_section(settings) -> None:  
 
 
 def test_suggested_relations_are_counted_apart_from_tagged_ones(settings) -> None:  # type: ignore[no-untyped-def]
-    from workbench.evidence import suggested_relations
+    from workbench.views.evidence import suggested_relations
 
     with Store(settings.db) as store:
         suggested = suggested_relations(store)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FakeEmbedder
 
-from workbench.align import align_store
+from workbench.align.aligner import align_store
 from workbench.config import Settings
-from workbench.ingest.pipeline import ingest_paths
+from workbench.ingest.batch import ingest_paths
 from workbench.report import Provenance, Report, ReportScope, build_report
 from workbench.store import Store, add_adjudication, add_tag
 

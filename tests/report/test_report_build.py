@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS
 
 from workbench.errors import InvalidInput, NotFound, NothingToDo
-from workbench.ingest.pipeline import ingest_paths
+from workbench.ingest.batch import ingest_paths
 from workbench.report import ReportScope, build_report, preview_markdown, render_report
 from workbench.store import Store, tags
 

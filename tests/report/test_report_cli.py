@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from workbench.align import align_store
-from workbench.ingest.pipeline import ingest_paths
+from workbench.align.aligner import align_store
+from workbench.ingest.batch import ingest_paths
 from workbench.report import build_report
 from workbench.store import Store
 

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from workbench.models import Alignment, Document, DocumentMeta, pair_id
-from workbench.segment import segment
+from workbench.ingest.segment import segment
 from workbench.store import Store
 
 

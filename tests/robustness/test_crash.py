@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.embed import VectorCache, embed_texts
-from workbench.segment import segment
+from workbench.embed.embedder import VectorCache, embed_texts
+from workbench.ingest.segment import segment
 from workbench.store import Store
 
 from conftest import CORPUS, FakeEmbedder

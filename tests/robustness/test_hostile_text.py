@@ -29,10 +29,10 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-from workbench.align import align_store
+from workbench.align.aligner import align_store
 from workbench.cli import main as cli
 from workbench.config import Settings
-from workbench.ingest.pipeline import ingest_paths
+from workbench.ingest.batch import ingest_paths
 from workbench.models import PassageKind
 from workbench.store import Store, add_adjudication, add_tag
 

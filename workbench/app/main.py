@@ -14,7 +14,7 @@ import streamlit as st
 
 from workbench.app import ui
 from workbench.errors import WorkbenchError
-from workbench.prepare import bring_up_to_date, missing
+from workbench.pipeline import bring_up_to_date, missing
 from workbench.store import Store
 
 HERE = Path(__file__).parent
@@ -90,8 +90,8 @@ def main() -> None:
         return
     try:
         with ui.session_store() as store:
-            from workbench.modelref import resolve_model
-            from workbench.staleness import alignment_provenance
+            from workbench.embed.modelref import resolve_model
+            from workbench.align.staleness import alignment_provenance
 
             backend = alignment_provenance(store).get("backend")
             sidebar(str(settings.db), resolve_model(settings.model)[1], backend)

@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from workbench.config import Settings
-from workbench.highlight import CSS, escape
+from workbench.views.highlight import CSS, escape
 from workbench.models import Document, Relation
 from workbench.store import Store
 
@@ -92,7 +92,7 @@ def style() -> None:
 
 
 def html_block(parts: list[str]) -> None:
-    """Show pre-escaped HTML pieces (built with :func:`workbench.highlight.escape`)."""
+    """Show pre-escaped HTML pieces (built with :func:`workbench.views.highlight.escape`)."""
     st.markdown("".join(parts), unsafe_allow_html=True)
 
 
@@ -109,7 +109,7 @@ def plain(text: str) -> str:
     GitHub-flavoured Markdown also turns bare ``http://`` and ``www.`` addresses and e-mail
     addresses into links, after escapes are undone, so no escape stops it: a word joiner is
     put after the scheme's colon, after ``www`` and before ``@`` instead. Text that must be
-    exact (passages) goes through :func:`html_block` and :func:`~workbench.highlight.escape`.
+    exact (passages) goes through :func:`html_block` and :func:`~workbench.views.highlight.escape`.
     """
     return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, text))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from workbench.config import Settings
 from workbench.ingest.manifest import COLUMNS
-from workbench.ingest.pipeline import FileResult, IngestReport, ingest_paths
+from workbench.ingest.batch import FileResult, IngestReport, ingest_paths
 from workbench.ingest.readers import SUPPORTED
 from workbench.models import DocumentMeta
 from workbench.progress import SILENT, Reporter

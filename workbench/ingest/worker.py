@@ -51,7 +51,7 @@ class Parsed:
 def parse(data: bytes, suffix_path: Path, doc_id: str, author: str, limits: Limits) -> Parsed:
     """Read, extract and segment ``data`` in this process (the child's work)."""
     from workbench.ingest.readers import read_pdf, reader_for
-    from workbench.segment import segment
+    from workbench.ingest.segment import segment
 
     reader = reader_for(suffix_path)
     extracted = reader(data, max_pages=limits.max_pdf_pages) if reader is read_pdf \
@@ -100,7 +100,7 @@ def _context() -> Any:
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
         _CONTEXT.set_forkserver_preload(["workbench.ingest.worker", "workbench.ingest.readers",
-                                         "workbench.segment"])
+                                         "workbench.ingest.segment"])
     return _CONTEXT
 
 

@@ -34,7 +34,7 @@ from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.models import Document, Relation, Tag, text_hash
 from workbench.progress import SILENT, Reporter
 from workbench.report import evidence
-from workbench.staleness import ALIGNMENT_META_KEY, corpus_key
+from workbench.align.staleness import ALIGNMENT_META_KEY, corpus_key
 from workbench.store import Store, adjudications, tags
 
 _SIDE_FIELDS = ("doc", "seq", "start", "end", "section", "text")
@@ -297,7 +297,7 @@ def alignment_settings(store: Store, settings: Settings) -> dict[str, Any]:
     Alignments made before ``workbench align`` recorded its settings fall back to the
     current settings, marked ``"recorded": False``.
     """
-    from workbench.modelref import resolve_model
+    from workbench.embed.modelref import resolve_model
 
     raw = store.get_meta(ALIGNMENT_META_KEY)
     if raw:

@@ -29,7 +29,7 @@ from workbench.report import (
     preview_markdown,
     render_report,
 )
-from workbench.staleness import ALIGNED_KEY
+from workbench.align.staleness import ALIGNED_KEY
 from workbench.store import Store
 
 PREVIEW_CLAIMS = 10

@@ -1,8 +1,8 @@
 """What a report says about a pair beyond its alignment, behind small functions.
 
-Framing cues (:mod:`workbench.framing`), the comparison of specifics
-(:mod:`workbench.compare`), the relation suggestions stored by the alignment stage
-(:mod:`workbench.suggest`) and agreement between analysts (:mod:`workbench.agreement`) reach
+Framing cues (:mod:`workbench.suggest.framing`), the comparison of specifics
+(:mod:`workbench.suggest.compare`), the relation suggestions stored by the alignment stage
+(:mod:`workbench.suggest.stage`) and agreement between analysts (:mod:`workbench.views.agreement`) reach
 the report only through this module, so its tables and writers do not depend on how those
 stages compute or store their results. A database aligned before suggestions existed shows
 them as "not computed" instead of as an empty finding.
@@ -25,7 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workbench import agreement, compare, framing
+from workbench.views import agreement
+from workbench.suggest import compare
+from workbench.suggest import framing
 from workbench.models import Tag
 from workbench.store import Store
 
@@ -97,7 +99,7 @@ def compare_specifics(a_text: str, a_start: int, b_text: str, b_start: int) -> d
 def suggestions(store: Store, pair_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The stored suggestion of each pair that has one, by pair id, as stored (``a_id`` is
     the passage its reasons call "a"); :func:`seen_from` turns one toward a claim."""
-    from workbench.suggest import suggestions_for
+    from workbench.suggest.stage import suggestions_for
 
     return {
         pid: {
@@ -116,7 +118,7 @@ def seen_from(suggestion: dict[str, Any] | None, claim_id: str) -> dict[str, Any
     passage "a" (a framing dispute by "b" is the counterpart's, not the claim's)."""
     if suggestion is None:
         return None
-    from workbench.suggest import oriented_reasons
+    from workbench.suggest.stage import oriented_reasons
 
     flip = claim_id != suggestion["a_id"]
     return {

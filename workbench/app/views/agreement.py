@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.agreement import MIN_SHARED, agreement_report
+from workbench.views.agreement import MIN_SHARED, agreement_report
 from workbench.app import ui
 from workbench.errors import WorkbenchError
-from workbench.highlight import escape, highlight
+from workbench.views.highlight import escape, highlight
 from workbench.store import add_adjudication, adjudications, tags
 
 

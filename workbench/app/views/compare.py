@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import evidence, review
+from workbench.views import evidence
+from workbench.views import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
-from workbench.highlight import Mark, escape, highlight
+from workbench.views.highlight import Mark, escape, highlight
 from workbench.store import add_tag, tags
 
 KEY = "cmp"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench import review
+from workbench.views import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.readers import SUPPORTED
@@ -109,7 +109,7 @@ if files:
                 any(r.status in {"ingested", "replaced"} for r in report.results)
                 and len(store.passage_counts()) >= 2
             ):
-                from workbench.align import align_store
+                from workbench.align.aligner import align_store
 
                 with st.spinner("Embedding and aligning…"):
                     stats = align_store(store, settings, progress=progress)

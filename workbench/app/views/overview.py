@@ -5,7 +5,9 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from workbench import evidence, overview, review
+from workbench.views import evidence
+from workbench.views import overview
+from workbench.views import review
 from workbench.app import ui
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import review
+from workbench.views import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import review
+from workbench.views import review
 from workbench.app import ui
-from workbench.find import PassageIndex, SearchFilters, keyword_search, semantic_search, terms
-from workbench.highlight import highlight, query_marks
+from workbench.views.search import PassageIndex, SearchFilters, keyword_search, semantic_search, terms
+from workbench.views.highlight import highlight, query_marks
 
 _lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
 def _embedder(model: str, device: str) -> object:
-    from workbench.embed import load_embedder
+    from workbench.embed.embedder import load_embedder
 
     return load_embedder(ui.settings())
 

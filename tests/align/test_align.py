@@ -1,0 +1,142 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FakeEmbedder
+
+from workbench.align.aligner import align_store, build_corpus, pair_features
+from workbench.config import Settings
+from workbench.ingest.batch import ingest_paths
+from workbench.align.scorer import COLUMNS, PairScorer
+from workbench.store import Store
+
+DOCS = {
+    "ngo": """Border closures
+
+Only 195 North Koreans resettled in South Korea between January and September 2020, the lowest number on record.
+
+The authorities ordered border guards to shoot anyone approaching the Chinese border.
+
+Farmers reported poor harvests after floods destroyed roads and bridges in August.
+""",
+    "agency": """Figures
+
+South Korea said 195 North Koreans reached the South from January to September 2020, a record low.
+
+Guards at the Chinese border were told to shoot people approaching it.
+""",
+    "outlet": """Commentary
+
+The UN Human Rights Council adopted another resolution on June 22 in Geneva.
+
+Only 195 North Koreans resettled in the South between January and September 2020, a record low.
+""",
+}
+
+
+def _opening(text: str) -> str:
+    return " ".join(text.split()[:3])
+
+
+def _ingest(tmp_path: Path, settings: Settings) -> Store:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / f"{name}.txt").write_text(text)
+    store = Store(settings.db)
+    ingest_paths(store, [folder], settings=settings)
+    return store
+
+
+def test_align_finds_same_event_across_sources(tmp_path: Path, settings: Settings,
+                                               fake_embedder: FakeEmbedder) -> None:
+    with _ingest(tmp_path, settings) as store:
+        stats = align_store(store, settings, embedder=fake_embedder)
+        rows = store.aligned_pairs(max_rank=1)
+        best = {(_opening(r["a_text"]), r["b_doc"]): (_opening(r["b_text"]), bool(r["mutual"]))
+                for r in rows}
+    assert stats.documents == 3
+    assert best[("Only 195 North", "agency")] == ("South Korea said", True)
+    assert best[("The authorities ordered", "agency")] == ("Guards at the", True)
+    assert best[("Only 195 North", "outlet")] == ("Only 195 North", True)
+
+
+@pytest.mark.model
+def test_rerun_embeds_nothing_and_records_gaps(tmp_path: Path, settings: Settings) -> None:
+    # The gap decision is an absolute score, calibrated for the real model: no fake here.
+    with _ingest(tmp_path, settings) as store:
+        first = align_store(store, settings)
+        second = align_store(store, settings)
+        silent = {(r["passage_id"], r["doc_id"]) for r in store.coverage(addressed=False)}
+        floods = next(p for p in store.passages("ngo") if "floods" in p.text)
+    assert first.embedded > 0 and second.embedded == 0
+    assert (floods.id, "agency") in silent and (floods.id, "outlet") in silent
+
+
+def test_ranks_are_per_passage_and_document_best_first(tmp_path: Path, settings: Settings,
+                                                       fake_embedder: FakeEmbedder) -> None:
+    with _ingest(tmp_path, settings) as store:
+        align_store(store, settings.replace(top_k=2), embedder=fake_embedder)
+        rows = store.aligned_pairs()
+    groups: dict[tuple[str, str], list] = {}
+    for r in rows:
+        groups.setdefault((r["a_id"], r["b_doc"]), []).append(r)
+    for group in groups.values():
+        assert [r["rank"] for r in group] == list(range(1, len(group) + 1))
+        assert [r["score"] for r in group] == sorted((r["score"] for r in group), reverse=True)
+        assert len(group) <= 2
+
+
+def test_sentence_level_match_lifts_a_paragraph_with_one_matching_claim() -> None:
+    rng = np.random.default_rng(0)
+    claim = rng.normal(size=8).astype(np.float32)
+    noise = rng.normal(size=(3, 8)).astype(np.float32)
+    sentences = np.vstack([claim, claim + 0.05 * noise[0], noise[1], noise[2]])
+    sentences /= np.linalg.norm(sentences, axis=1, keepdims=True)
+    passages = np.vstack([sentences[0], sentences[1:].mean(axis=0)])
+    passages /= np.linalg.norm(passages, axis=1, keepdims=True)
+    corpus = build_corpus(["p1", "p2"], ["a", "b"], ["x", "y"], passages, [1, 3], sentences)
+    features = pair_features(corpus, np.array([0]), np.array([1]))[0]
+    named = dict(zip(COLUMNS, features, strict=True))
+    assert named["sentence_max"] > 0.99 > named["cosine"]
+
+
+def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, len(COLUMNS)))
+    y = (X[:, 0] + X[:, 2] > 0).astype(int)
+    scorer = PairScorer().fit(X, y)
+    scorer.save(tmp_path / "s.json", card={"data": "synthetic"})
+    loaded = PairScorer.load(tmp_path / "s.json")
+    np.testing.assert_allclose(loaded.score_pairs(X), scorer.score_pairs(X))
+    assert "pickle" not in (tmp_path / "s.json").read_text()
+
+
+def test_shipped_scorer_weights_every_evidence_positively() -> None:
+    scorer = PairScorer.load()
+    assert all(c > 0 for c in scorer.coef_), dict(zip(scorer.features, scorer.coef_, strict=True))
+
+
+def test_scorer_fitted_for_another_model_is_flagged(tmp_path: Path, settings: Settings,
+                                                   fake_embedder: FakeEmbedder) -> None:
+    with _ingest(tmp_path, settings) as store:
+        stats = align_store(store, settings, embedder=fake_embedder)
+    assert stats.warnings == [
+        "the pair scorer was fitted on vectors of sentence-transformers/all-MiniLM-L6-v2, "
+        "not fake/hashing-64: rankings hold, but scores and the never-addressed threshold "
+        "may be off; refit it with `workbench eval align --fit-split train --save-scorer "
+        "FILE` and pass `--scorer FILE`"
+    ]
+
+
+def test_alignment_records_the_model_and_backend_it_used(tmp_path: Path, settings: Settings,
+                                                         fake_embedder: FakeEmbedder) -> None:
+    from workbench.align.staleness import alignment_provenance, is_stale
+
+    with _ingest(tmp_path, settings) as store:
+        align_store(store, settings, embedder=fake_embedder)
+        recorded = alignment_provenance(store)
+        assert (recorded["model"], recorded["backend"]) == ("fake/hashing-64", "numpy")
+        assert recorded["top_k"] == settings.top_k and len(recorded["scorer_sha256"]) == 64
+        # the key is computed with the configured model, not the fake one: stale
+        assert is_stale(store, settings)

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+from aligned_store import THRESHOLD, aligned_store, pair_between
+
+from workbench.config import Settings
+from workbench.views.overview import pair_labels, relation_counts, silence_matrix, unaddressed
+from workbench.store import add_adjudication, add_tag
+
+
+@pytest.fixture
+def store(tmp_path: Path, settings: Settings):  # type: ignore[no-untyped-def]
+    with aligned_store(tmp_path, settings) as opened:
+        yield opened
+
+
+def test_a_pairs_label_is_the_majority_then_the_adjudicators(store) -> None:  # type: ignore[no-untyped-def]
+    pid = pair_between(store, "ngo", "195", "agency")
+    add_tag(store, pid, "corroborates", "ana")
+    add_tag(store, pid, "corroborates", "ben")
+    add_tag(store, pid, "related", "cy")
+    assert pair_labels(store)[pid] == "corroborates"
+    add_adjudication(store, pid, "related", "judge")
+    assert pair_labels(store)[pid] == "related"
+
+
+def test_counts_each_pair_under_both_sources_tagged_and_suggested_apart(store) -> None:  # type: ignore[no-untyped-def]
+    figure = pair_between(store, "ngo", "195", "agency")
+    guards = pair_between(store, "ngo", "guards", "agency")
+    add_tag(store, figure, "corroborates", "ana")
+    add_tag(store, guards, "related", "ana")  # not a counted relation
+    counts = relation_counts(store, {guards: "contradicts"})
+    rows = {(r.outlet, r.relation, r.basis): r.pairs for r in counts.itertuples()}
+    assert rows == {
+        ("Rights Group", "corroborates", "tagged"): 1,
+        ("News Agency", "corroborates", "tagged"): 1,
+        ("Rights Group", "contradicts", "suggested"): 1,
+        ("News Agency", "contradicts", "suggested"): 1,
+    }
+
+
+def test_unaddressed_lists_claims_a_source_never_addresses(store) -> None:  # type: ignore[no-untyped-def]
+    expected = {(r["passage_id"], r["doc_id"]) for r in store.coverage(addressed=False)}
+    assert expected, "the corpus should leave some claim unaddressed at this threshold"
+    every = unaddressed(store)
+    assert set(zip(every["passage_id"], every["silent_doc"], strict=True)) == expected
+    assert (every["best_score"] < THRESHOLD).all()
+    silent = every["silent_doc"].iloc[0]
+    by_outlet = unaddressed(store, silent_doc=silent)
+    assert len(by_outlet) == sum(1 for _, d in expected if d == silent)
+    assert (by_outlet["doc"] != silent).all()
+    matrix = silence_matrix(store)
+    for doc in set(every["doc"]):
+        assert matrix.loc[doc, silent] == len(unaddressed(store, silent_doc=silent, source_doc=doc))

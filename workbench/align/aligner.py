@@ -1,0 +1,489 @@
+"""Cross-source alignment: candidates by embedding search, then rescored by the pair scorer.
+
+For every passage and every other document, the ``candidates`` nearest passages of that
+document (whole-passage cosine, exact blocked search) are rescored with features that look
+inside the passages: best sentence-to-sentence similarity, TF-IDF overlap, shared numbers,
+dates and names, and the similarity of their neighbourhoods, with embedding similarities
+corrected for hubness (a generic passage close to everything should not be everyone's best
+match). The best ``top_k`` per document are kept, mutual best matches are marked, and each
+passage records, per document, whether any counterpart scored above the threshold (what that
+source never addresses).
+
+The ECB+ evaluation (:mod:`workbench.evaluation.ecb`) goes through the same :class:`AlignCorpus`
+and :func:`pair_features`, so its figures describe this code.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+from workbench.suggest import specifics
+from workbench.config import Settings
+from workbench.embed.embedder import Embedder, embed_store, load_embedder
+from workbench.errors import NothingToDo
+from workbench.models import Alignment, pair_id
+from workbench.progress import SILENT, Reporter
+from workbench.align.scorer import COLUMNS, PairScorer
+from workbench.align.search import Candidates, nearest_per_group
+from workbench.align.staleness import (
+    ALIGNMENT_META_KEY,
+    alignment_record,
+    corpus_key,
+    current_alignment_key,
+)
+from workbench.store import Store
+
+__all__ = [
+    "AlignCorpus",
+    "align",
+    "align_store",
+    "build_corpus",
+    "corpus_key",
+    "current_alignment_key",
+    "pair_features",
+]
+
+CONTEXT_WINDOW = 2
+HUB_K = 10
+PAIR_CHUNK = 50_000
+HASH_FEATURES = 2**20
+
+
+@dataclass
+class AlignCorpus:
+    """What the aligner needs about a set of passages, as arrays.
+
+    ``sentence_ptr`` is in CSR style: the sentences of passage ``i`` are rows
+    ``sentence_ptr[i]:sentence_ptr[i + 1]`` of ``sentence_vectors``.
+    """
+
+    passage_ids: list[str]
+    doc_index: np.ndarray
+    doc_ids: list[str]
+    texts: list[str]
+    vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_ptr: np.ndarray
+    lexical: sparse.csr_matrix
+    numbers: sparse.csr_matrix
+    number_idf: sparse.csr_matrix
+    names: sparse.csr_matrix
+    context: np.ndarray
+    hubness: np.ndarray | None = None
+    context_hubness: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.passage_ids)
+
+
+def _tfidf(docs: Sequence[str] | Sequence[list[str]], **kwargs: object) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows over hashed features.
+
+    Hashing keeps memory bounded on large corpora: no vocabulary dictionary of every word
+    pair is built; with 2**20 buckets collisions are too rare to matter for cosines.
+    """
+    counts = HashingVectorizer(
+        n_features=HASH_FEATURES, alternate_sign=False, norm=None, dtype=np.float32, **kwargs
+    ).transform(docs)
+    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).astype(np.float32).tocsr()
+
+
+def _idf_presence(keys: Sequence[list[str]]) -> sparse.csr_matrix:
+    """Rows holding the IDF of each key a passage has: a rare figure weighs more than a year."""
+    counts = HashingVectorizer(
+        n_features=HASH_FEATURES,
+        alternate_sign=False,
+        norm=None,
+        binary=True,
+        dtype=np.float32,
+        analyzer=lambda k: k,
+    ).transform(keys)
+    idf = TfidfTransformer().fit(counts).idf_.astype(np.float32)
+    return (counts @ sparse.diags(idf)).tocsr()
+
+
+def _context_vectors(vectors: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
+    """Mean vector of each passage's neighbours in its document, the passage itself left out.
+
+    Leaving the passage out keeps this feature from duplicating the plain cosine; a passage
+    with no neighbours gets a zero vector (context similarity 0).
+    """
+    total = np.zeros_like(vectors, dtype=np.float32)
+    for shift in range(1, CONTEXT_WINDOW + 1):
+        for direction in (1, -1):
+            neighbour = np.roll(vectors, direction * shift, axis=0)
+            same = np.roll(doc_index, direction * shift) == doc_index
+            if direction == 1:
+                same[:shift] = False
+            else:
+                same[-shift:] = False
+            total += neighbour * same[:, None]
+    norms = np.linalg.norm(total, axis=1, keepdims=True)
+    return total / np.maximum(norms, 1e-9)
+
+
+def build_corpus(
+    passage_ids: Sequence[str],
+    doc_ids: Sequence[str],
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    sentence_counts: Sequence[int],
+    sentence_vectors: np.ndarray,
+) -> AlignCorpus:
+    """Arrange passages (in document order) and their vectors for alignment."""
+    unique_docs = list(dict.fromkeys(doc_ids))
+    position = {doc: i for i, doc in enumerate(unique_docs)}
+    doc_index = np.array([position[d] for d in doc_ids], dtype=np.int64)
+    ptr = np.zeros(len(passage_ids) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(sentence_counts)
+    number_keys = [specifics.match_keys(t, ("number", "date")) for t in texts]
+    name_keys = [specifics.match_keys(t, ("name",)) for t in texts]
+    identity = {"analyzer": lambda keys: keys}
+    return AlignCorpus(
+        passage_ids=list(passage_ids),
+        doc_index=doc_index,
+        doc_ids=unique_docs,
+        texts=list(texts),
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32),
+        sentence_vectors=np.ascontiguousarray(sentence_vectors, dtype=np.float32),
+        sentence_ptr=ptr,
+        lexical=_tfidf(texts, stop_words="english", ngram_range=(1, 2)),
+        numbers=_tfidf(number_keys, **identity),
+        number_idf=_idf_presence(number_keys),
+        names=_tfidf(name_keys, **identity),
+        context=_context_vectors(vectors, doc_index),
+    )
+
+
+def _rowwise_dot(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+
+
+def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return offsets + np.arange(int(lengths.sum()))
+
+
+def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The best sentence-to-sentence cosine of each pair: one matmul per distinct ``a``."""
+    out = np.zeros(len(a), dtype=np.float32)
+    ptr = corpus.sentence_ptr
+    sv = corpus.sentence_vectors
+    order = np.argsort(a, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, a[order][1:] != a[order][:-1], True])
+    for lo, hi in itertools.pairwise(bounds):
+        rows = order[lo:hi]
+        i = a[rows[0]]
+        mine = sv[ptr[i] : ptr[i + 1]]
+        lengths = ptr[b[rows] + 1] - ptr[b[rows]]
+        if not len(mine) or not lengths.all():
+            continue
+        best = (mine @ sv[_concat_ranges(ptr[b[rows]], lengths)].T).max(axis=0)
+        out[rows] = np.maximum.reduceat(best, np.r_[0, np.cumsum(lengths)[:-1]])
+    return out
+
+
+def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndarray:
+    """Each passage's hubness: mean cosine of its ``HUB_K`` nearest passages in other documents.
+
+    A passage close to everything (a generic paragraph) is a "hub" that would otherwise be
+    everyone's best match; the hubness-corrected cosine (CSLS, Conneau et al. 2018)
+    ``2 cos(a, b) - hub(a) - hub(b)`` discounts it. ``found`` reuses a search already made
+    (per-document top-k with k >= HUB_K contains the overall top ``HUB_K``).
+    """
+    if found is None:
+        found = nearest_per_group(corpus.vectors, corpus.doc_index, HUB_K)
+    order = np.lexsort((-found.similarity, found.query))
+    query, target, sims = found.query[order], found.target[order], found.similarity[order]
+    first = np.r_[True, query[1:] != query[:-1]]
+    position = np.arange(len(query)) - np.maximum.accumulate(
+        np.where(first, np.arange(len(query)), 0)
+    )
+    top = position < HUB_K
+    counts = np.maximum(np.bincount(query[top], minlength=len(corpus)), 1)
+    corpus.hubness = (
+        np.bincount(query[top], weights=sims[top], minlength=len(corpus)) / counts
+    ).astype(np.float32)
+    # The same for neighbourhoods: how alike a passage's context is to the contexts of its
+    # nearest passages elsewhere. In a corpus on one topic every context looks alike; this
+    # keeps that from inflating every pair's score.
+    context_sims = np.einsum("ij,ij->i", corpus.context[query[top]], corpus.context[target[top]])
+    corpus.context_hubness = (
+        np.bincount(query[top], weights=context_sims, minlength=len(corpus)) / counts
+    ).astype(np.float32)
+    return corpus.hubness
+
+
+def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``."""
+    if corpus.hubness is None or corpus.context_hubness is None:
+        set_hubness(corpus)
+    hub, context_hub = corpus.hubness, corpus.context_hubness
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    out = np.zeros((len(a), len(COLUMNS)), dtype=np.float32)
+    for lo in range(0, len(a), PAIR_CHUNK):
+        ca, cb = a[lo : lo + PAIR_CHUNK], b[lo : lo + PAIR_CHUNK]
+        block = out[lo : lo + PAIR_CHUNK]
+        hubs = hub[ca] + hub[cb]
+        block[:, 0] = np.einsum("ij,ij->i", corpus.vectors[ca], corpus.vectors[cb])
+        block[:, 1] = _best_sentence_match(corpus, ca, cb)
+        block[:, 2] = 2 * block[:, 0] - hubs
+        block[:, 3] = 2 * block[:, 1] - hubs
+        block[:, 4] = _rowwise_dot(corpus.lexical, ca, cb)
+        block[:, 5] = _rowwise_dot(corpus.numbers, ca, cb)
+        block[:, 6] = _rowwise_dot(corpus.names, ca, cb)
+        # IDF of the shared keys: present on both sides, so the square root of the product
+        block[:, 7] = np.log1p(np.sqrt(_rowwise_dot(corpus.number_idf, ca, cb)))
+        block[:, 8] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
+        block[:, 9] = 2 * block[:, 8] - context_hub[ca] - context_hub[cb]
+    return out
+
+
+@dataclass
+class AlignmentResult:
+    """An alignment as parallel arrays over the kept pairs, best first per passage and document.
+
+    ``coverage_*`` arrays hold, for every passage and every other document it had candidates
+    in, the best score there; ``addressed`` says whether it reached the threshold.
+    """
+
+    corpus: AlignCorpus
+    a: np.ndarray
+    b: np.ndarray
+    rank: np.ndarray
+    score: np.ndarray
+    mutual: np.ndarray
+    features: np.ndarray
+    coverage_passage: np.ndarray
+    coverage_doc: np.ndarray
+    coverage_score: np.ndarray
+    addressed: np.ndarray
+    candidates: int
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
+        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)."""
+        ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
+        template = "{" + ", ".join(f'"{name}": %.4f' for name in COLUMNS) + "}"
+        b_doc = self.corpus.doc_index[self.b]
+        for x, y, d, r, s, m, f in zip(
+            self.a.tolist(),
+            self.b.tolist(),
+            b_doc.tolist(),
+            self.rank.tolist(),
+            self.score.tolist(),
+            self.mutual.tolist(),
+            self.features.tolist(),
+            strict=True,
+        ):
+            yield (
+                ids[x],
+                ids[y],
+                pair_id(ids[x], ids[y]),
+                docs[d],
+                r,
+                round(s, 4),
+                int(m),
+                template % tuple(f),
+            )
+
+    def alignments(self) -> list[Alignment]:
+        """The kept pairs as objects (for small corpora and tests)."""
+        return [
+            Alignment(
+                pair_id=pid,
+                a_id=a,
+                b_id=b,
+                b_doc=doc,
+                rank=r,
+                score=s,
+                mutual=bool(m),
+                features=json.loads(f),
+            )
+            for a, b, pid, doc, r, s, m, f in self.rows()
+        ]
+
+    def coverage(self) -> Iterator[tuple[str, str, float, bool]]:
+        """(passage id, document id, best score, addressed) for every passage and document."""
+        ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
+        for p, d, s, ok in zip(
+            self.coverage_passage.tolist(),
+            self.coverage_doc.tolist(),
+            self.coverage_score.tolist(),
+            self.addressed.tolist(),
+            strict=True,
+        ):
+            yield ids[p], docs[d], round(s, 4), ok
+
+
+def _per_group_top(found: Candidates, doc_index: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` most similar candidates per (query, target document)."""
+    groups = doc_index[found.target]
+    order = np.lexsort((-found.similarity, groups, found.query))
+    q, g = found.query[order], groups[order]
+    first = np.r_[True, (q[1:] != q[:-1]) | (g[1:] != g[:-1])]
+    position = np.arange(len(q)) - np.maximum.accumulate(np.where(first, np.arange(len(q)), 0))
+    mask = np.zeros(len(q), dtype=bool)
+    mask[order[position < k]] = True
+    return mask
+
+
+def _mutual(
+    a: np.ndarray, b: np.ndarray, rank: np.ndarray, doc_of: np.ndarray, n_docs: int
+) -> np.ndarray:
+    """Whether each rank-1 pair (a, b) has a as b's own rank-1 match in a's document."""
+    top = rank == 1
+    keys = a[top] * n_docs + doc_of[b[top]]
+    order = np.argsort(keys)
+    keys, best = keys[order], b[top][order]
+    reverse = b * n_docs + doc_of[a]
+    at = np.clip(np.searchsorted(keys, reverse), 0, max(len(keys) - 1, 0))
+    found = (keys[at] == reverse) if len(keys) else np.zeros(len(a), dtype=bool)
+    return top & found & (best[at] == a if len(keys) else found)
+
+
+def align(
+    corpus: AlignCorpus,
+    scorer: PairScorer,
+    *,
+    top_k: int = 3,
+    candidates: int = 10,
+    threshold: float = 0.5,
+    approximate_above: int | None = None,
+) -> AlignmentResult:
+    """Ranked counterparts of every passage in every other document.
+
+    Candidates come from exact search unless the corpus has more than ``approximate_above``
+    passages (see :func:`workbench.align.search.nearest_per_group`).
+    """
+    found = nearest_per_group(
+        corpus.vectors,
+        corpus.doc_index,
+        max(candidates, top_k, HUB_K),
+        approximate_above=approximate_above,
+    )
+    set_hubness(corpus, found)
+    keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
+    a, b = found.query[keep], found.target[keep]
+    features = pair_features(corpus, a, b)
+    scores = scorer.score_pairs(features)
+    b_doc = corpus.doc_index[b]
+    order = np.lexsort((-scores, b_doc, a))
+    a, b, b_doc, scores, features = a[order], b[order], b_doc[order], scores[order], features[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b_doc[1:] != b_doc[:-1])]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(a)), 0))
+    rank = np.arange(len(a)) - run_start + 1
+    mutual = _mutual(a, b, rank, corpus.doc_index, len(corpus.doc_ids))
+    keep = rank <= top_k
+    return AlignmentResult(
+        corpus=corpus,
+        a=a[keep],
+        b=b[keep],
+        rank=rank[keep],
+        score=scores[keep],
+        mutual=mutual[keep],
+        features=features[keep],
+        coverage_passage=a[first],
+        coverage_doc=b_doc[first],
+        coverage_score=scores[first],
+        addressed=scores[first] >= threshold,
+        candidates=len(scores),
+    )
+
+
+@dataclass(frozen=True)
+class AlignStats:
+    documents: int
+    passages: int
+    sentences: int
+    embedded: int
+    pairs: int
+    candidates: int
+    unaddressed: int
+    warnings: list[str]
+    suggestions: Any = None
+    """:class:`workbench.suggest.stage.SuggestStats` of the suggestion stage run after aligning."""
+
+
+def align_store(
+    store: Store,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    scorer: PairScorer | None = None,
+    progress: Reporter = SILENT,
+) -> AlignStats:
+    """Embed what is missing, align every passage of the store, and save the alignment."""
+    doc_count = len(store.passage_counts())
+    if doc_count < 2:
+        raise NothingToDo(
+            f"alignment needs passages from at least two documents; the database has "
+            f"{doc_count}. Ingest more with `workbench ingest PATH`"
+        )
+    embedder = embedder or load_embedder(settings)
+    vectors = embed_store(store, settings, embedder=embedder, progress=progress)
+    passages, sentences = vectors.passages, vectors.sentences
+    counts: dict[str, int] = {}
+    for s in sentences:
+        counts[s.passage_id] = counts.get(s.passage_id, 0) + 1
+    corpus = build_corpus(
+        [p.id for p in passages],
+        [p.doc_id for p in passages],
+        [p.text for p in passages],
+        vectors.passage_vectors,
+        [counts.get(p.id, 0) for p in passages],
+        vectors.sentence_vectors,
+    )
+    scorer = scorer or PairScorer.load()
+    warnings = []
+    fitted_on = scorer.card.get("model")
+    if fitted_on and fitted_on != embedder.model_id:
+        warnings.append(
+            f"the pair scorer was fitted on vectors of {fitted_on}, not {embedder.model_id}: "
+            "rankings hold, but scores and the never-addressed threshold may be off; refit it "
+            "with `workbench eval align --fit-split train --save-scorer FILE` and pass "
+            "`--scorer FILE`"
+        )
+    with progress.task("aligning", 1) as task:
+        aligned = align(
+            corpus,
+            scorer,
+            top_k=settings.top_k,
+            candidates=settings.candidates,
+            threshold=settings.threshold,
+            approximate_above=settings.approximate_above,
+        )
+        task.advance()
+    key = current_alignment_key(
+        store, settings, embedder.model_id, passages=[p.id for p in passages]
+    )
+    record = alignment_record(settings, embedder, scorer)
+    store.replace_alignments(
+        aligned.rows(), aligned.coverage(), key, meta={ALIGNMENT_META_KEY: json.dumps(record)}
+    )
+    from workbench.suggest.stage import suggest_store
+
+    suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
+    return AlignStats(
+        documents=doc_count,
+        passages=len(passages),
+        sentences=len(sentences),
+        embedded=vectors.embedded,
+        pairs=len(aligned),
+        candidates=aligned.candidates,
+        unaddressed=int((~aligned.addressed).sum()),
+        warnings=warnings,
+        suggestions=suggested,
+    )

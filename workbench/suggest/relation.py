@@ -1,0 +1,550 @@
+"""The relation suggester: how two aligned passages relate, with a confidence and reasons.
+
+Two learned parts, both scikit-learn-style estimators saved as plain arrays:
+
+1. :class:`workbench.suggest.stance.StanceModel` reads one text as a claim and the other as a body
+   and gives P(agree, disagree, discuss, unrelated), the FNC-1 labels. For a passage pair it
+   runs in both directions and the two are averaged, since neither passage is a headline.
+2. :class:`RelationHead`, a multinomial logistic regression over :data:`PAIR_FEATURES`:
+   the stance probabilities, the similarity of the pair, the comparison of specifics
+   (shared and conflicting numbers, dates, names; negations) and the framing cues of each
+   side. It outputs the five relations analysts tag with. The cues and the specifics are
+   features whose weights are learned, not rules that decide.
+
+:class:`RelationModel` bundles the two with the stance featurizer and a model card, and
+saves them in one ``.npz`` (``allow_pickle=False``) with the card as JSON inside and beside
+it. The reasons given with a suggestion are the features that pushed the chosen relation
+up most (their contributions to the head's score), spelled out with the specifics and cue
+texts behind them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.suggest import compare
+from workbench.suggest import framing
+from workbench.errors import ConfigError
+from workbench.models import Relation
+from workbench.ingest.segment import split_sentences
+from workbench.suggest.stance import FEATURE_NAMES, STANCES, StanceFeaturizer, StanceModel, prepare
+
+RELATIONS = tuple(r.value for r in Relation)
+STANCE_TO_RELATION = {
+    "agree": "corroborates",
+    "disagree": "contradicts",
+    "discuss": "related",
+    "unrelated": "unrelated",
+}
+RELATION_TO_STANCE = {
+    "corroborates": "agree",
+    "contradicts": "disagree",
+    "disputes_framing": "discuss",
+    "related": "discuss",
+    "unrelated": "unrelated",
+}
+FORMAT = "workbench.relation-model/1"
+MAX_CLAIM_SENTENCES = 8
+DEFAULT_MODEL_FILE = "data/relation-model.npz"
+
+PAIR_FEATURES = (
+    "stance_agree",
+    "stance_disagree",
+    "stance_discuss",
+    "stance_unrelated",
+    "stance_disagree_max",
+    "similarity",
+    "lexical_overlap",
+    "shared_numbers",
+    "shared_dates",
+    "shared_names",
+    "conflicting",
+    "one_sided_numbers",
+    "negation_asymmetry",
+    "framing_max",
+    "disputes_either",
+    "dismissal",
+    "sarcasm",
+    "source_attack",
+    "hedge",
+    "scare_quote",
+    "attribution",
+)
+
+
+@dataclass
+class PairEvidence:
+    """What the head's features were computed from, kept to explain a suggestion."""
+
+    comparison: compare.Comparison
+    framing_a: framing.Framing
+    framing_b: framing.Framing
+    stance: np.ndarray  # mean over both directions, STANCES order
+    similarity: float
+    features: np.ndarray = field(default_factory=lambda: np.zeros(len(PAIR_FEATURES)))
+
+
+def head_features(
+    stance_ab: np.ndarray,
+    stance_ba: np.ndarray | None,
+    similarity: float,
+    lexical: float,
+    comparison: compare.Comparison,
+    framing_a: framing.Framing,
+    framing_b: framing.Framing,
+) -> np.ndarray:
+    """The :data:`PAIR_FEATURES` row of one pair."""
+    stance = stance_ab if stance_ba is None else (stance_ab + stance_ba) / 2
+    disagree_max = stance_ab[1] if stance_ba is None else max(stance_ab[1], stance_ba[1])
+    counts = comparison.counts
+    ca = framing.cue_counts(framing_a.cues)
+    cb = framing.cue_counts(framing_b.cues)
+    neg_a, neg_b = counts.get("negation_a", 0), counts.get("negation_b", 0)
+    return np.array(
+        [
+            *stance,
+            disagree_max,
+            similarity,
+            lexical,
+            math.log1p(counts.get("shared_numbers", 0)),
+            math.log1p(counts.get("shared_dates", 0)),
+            math.log1p(counts.get("shared_names", 0)),
+            math.log1p(counts.get("conflicting", 0)),
+            math.log1p(counts.get("one_sided_numbers", 0)),
+            abs(neg_a - neg_b) / (1 + neg_a + neg_b),
+            max(framing_a.score, framing_b.score),
+            float(framing_a.disputes or framing_b.disputes),
+            *(
+                max(ca[k], cb[k])
+                for k in ("dismissal", "sarcasm", "source_attack", "hedge", "scare_quote")
+            ),
+            math.log1p(max(ca["attribution"], cb["attribution"])),
+        ],
+        dtype=np.float64,
+    )
+
+
+class RelationHead:
+    """Multinomial logistic regression from pair features to relations.
+
+    Args:
+        C: inverse L2 regularisation strength.
+        class_weight: ``None`` or ``"balanced"``.
+    """
+
+    def __init__(self, C: float = 1.0, class_weight: str | None = None) -> None:
+        self.C = C
+        self.class_weight = class_weight
+
+    def fit(
+        self, X: np.ndarray, y: Sequence[str], sample_weight: np.ndarray | None = None
+    ) -> RelationHead:
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=np.float64)
+        self.mean_ = X.mean(axis=0)
+        self.scale_ = X.std(axis=0) + 1e-6
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
+        model.fit((X - self.mean_) / self.scale_, np.asarray(y), sample_weight=sample_weight)
+        self.classes_ = np.asarray(model.classes_).astype(str)
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        intercept = np.asarray(model.intercept_, dtype=np.float64)
+        if len(self.classes_) == 2:  # binary LR keeps one row: make it symmetric softmax
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+            intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        self.coef_ = coef
+        self.intercept_ = intercept
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return Z @ self.coef_.T + self.intercept_
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        raw = self.decision_function(X)
+        raw -= raw.max(axis=1, keepdims=True)
+        e = np.exp(raw)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def contributions(self, x: np.ndarray, cls: int) -> np.ndarray:
+        """How much each feature of ``x`` raises class ``cls`` against the average class."""
+        z = (np.asarray(x, dtype=np.float64) - self.mean_) / self.scale_
+        coef = self.coef_[cls] - self.coef_.mean(axis=0)
+        return z * coef
+
+    def to_arrays(self, prefix: str = "head_") -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}mean": self.mean_,
+            f"{prefix}scale": self.scale_,
+            f"{prefix}coef": self.coef_,
+            f"{prefix}intercept": self.intercept_,
+            f"{prefix}classes": self.classes_.astype(str),
+            f"{prefix}C": np.array(self.C),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, Any], prefix: str = "head_") -> RelationHead:
+        head = cls(C=float(arrays[f"{prefix}C"]))
+        head.mean_ = np.asarray(arrays[f"{prefix}mean"], dtype=np.float64)
+        head.scale_ = np.asarray(arrays[f"{prefix}scale"], dtype=np.float64)
+        head.coef_ = np.asarray(arrays[f"{prefix}coef"], dtype=np.float64)
+        head.intercept_ = np.asarray(arrays[f"{prefix}intercept"], dtype=np.float64)
+        head.classes_ = np.asarray(arrays[f"{prefix}classes"]).astype(str)
+        return head
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: np.asarray(v).tolist() for k, v in self.to_arrays("").items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RelationHead:
+        return cls.from_arrays({k: np.asarray(v) for k, v in data.items()}, "")
+
+
+_SIMILARITY = FEATURE_NAMES.index("emb_top3")
+_LEXICAL = FEATURE_NAMES.index("tfidf_body")
+
+
+@dataclass
+class Suggestion:
+    """A relation with its confidence, the probabilities and the reasons behind it."""
+
+    relation: str
+    confidence: float
+    probabilities: dict[str, float]
+    reasons: list[dict[str, Any]]
+    evidence: PairEvidence
+
+
+class RelationModel:
+    """Stance model + relation head, with the card that says how they were made."""
+
+    def __init__(self, stance: StanceModel, head: RelationHead, card: dict[str, Any]) -> None:
+        self.stance = stance
+        self.head = head
+        self.card = card
+
+    @property
+    def model_id(self) -> str:
+        return str(self.card.get("id", "relation-model"))
+
+    # -- features --------------------------------------------------------------------
+
+    def stance_features(
+        self,
+        claims: Sequence[str],
+        bodies: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> np.ndarray:
+        texts = prepare(claims, bodies, encode)
+        index = np.arange(len(claims))
+        return self.stance.featurizer.transform(texts, index, index)
+
+    def directed(
+        self,
+        claims: Sequence[str],
+        bodies: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stance of each body towards its claim passage, read sentence by sentence.
+
+        The stance model was trained on one-sentence headlines, so each sentence of the
+        claim passage (at most :data:`MAX_CLAIM_SENTENCES`) is a claim of its own. The
+        passage is as related as its most related sentence; among related readings, each
+        sentence counts by how related it is. Returns (probabilities in :data:`STANCES`
+        order, similarity, lexical overlap) per pair, the last two from the most related
+        sentence.
+        """
+        owner: list[int] = []
+        claim_sentences: list[str] = []
+        for i, claim in enumerate(claims):
+            parts = [claim[s:e] for s, e in split_sentences(claim)][:MAX_CLAIM_SENTENCES]
+            for part in parts or [claim]:
+                owner.append(i)
+                claim_sentences.append(part)
+        X = self.stance_features(claim_sentences, [bodies[i] for i in owner], encode)
+        p = self.stance.predict_proba(X)
+        owner_arr = np.asarray(owner)
+        proba = np.zeros((len(claims), len(STANCES)))
+        similarity = np.zeros(len(claims))
+        lexical = np.zeros(len(claims))
+        for i in range(len(claims)):
+            rows = np.flatnonzero(owner_arr == i)
+            related = 1.0 - p[rows, 3]
+            best = rows[int(related.argmax())]
+            weights = (
+                related / related.sum() if related.sum() > 0 else np.full(len(rows), 1 / len(rows))
+            )
+            conditional = p[rows, :3] / np.maximum(related[:, None], 1e-9)
+            proba[i, :3] = (1 - p[best, 3]) * (weights @ conditional)
+            proba[i, 3] = p[best, 3]
+            proba[i] /= proba[i].sum()
+            similarity[i] = X[best, _SIMILARITY]
+            lexical[i] = X[best, _LEXICAL]
+        return proba, similarity, lexical
+
+    def evidence(
+        self,
+        a_texts: Sequence[str],
+        b_texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+    ) -> list[PairEvidence]:
+        """Features of each pair (a_texts[i], b_texts[i]), read in both directions."""
+        if not a_texts:
+            return []
+        p_ab, sim_ab, lex_ab = self.directed(a_texts, b_texts, encode)
+        p_ba, sim_ba, lex_ba = self.directed(b_texts, a_texts, encode)
+        out = []
+        for i, (a, b) in enumerate(zip(a_texts, b_texts, strict=True)):
+            cmp = compare.compare_pair(a, b)
+            fa, fb = framing.analyse(a), framing.analyse(b)
+            similarity = float((sim_ab[i] + sim_ba[i]) / 2)
+            lexical = float((lex_ab[i] + lex_ba[i]) / 2)
+            x = head_features(p_ab[i], p_ba[i], similarity, lexical, cmp, fa, fb)
+            out.append(PairEvidence(cmp, fa, fb, (p_ab[i] + p_ba[i]) / 2, similarity, x))
+        return out
+
+    # -- prediction ------------------------------------------------------------------
+
+    def suggest(
+        self,
+        a_texts: Sequence[str],
+        b_texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        head: RelationHead | None = None,
+    ) -> list[Suggestion]:
+        """A suggestion for each pair (a_texts[i], b_texts[i])."""
+        head = head or self.head
+        found = self.evidence(a_texts, b_texts, encode)
+        if not found:
+            return []
+        X = np.vstack([e.features for e in found])
+        proba = head.predict_proba(X)
+        out = []
+        for e, p in zip(found, proba, strict=True):
+            best = int(p.argmax())
+            probabilities = {
+                str(c): round(float(v), 4) for c, v in zip(head.classes_, p, strict=True)
+            }
+            out.append(
+                Suggestion(
+                    str(head.classes_[best]),
+                    round(float(p[best]), 4),
+                    probabilities,
+                    explain(head, e, best),
+                    e,
+                )
+            )
+        return out
+
+    # -- saving ----------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """One ``.npz`` holding every array and the card; the card again as JSON beside it."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        card = {
+            **self.card,
+            "format": FORMAT,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        featurizer = self.stance.featurizer
+        arrays = {
+            **featurizer.tfidf_.to_arrays("tfidf_"),
+            **{
+                k: v
+                for i, m in enumerate(self.stance.members_)
+                for k, v in m.to_arrays(f"trees{i}_").items()
+            },
+            "members": np.array(len(self.stance.members_)),
+            **self.head.to_arrays("head_"),
+            "config_json": np.array(
+                json.dumps(
+                    {
+                        "format": FORMAT,
+                        "pair_features": list(PAIR_FEATURES),
+                        "stance_features": list(FEATURE_NAMES),
+                        "interactions": featurizer.interactions,
+                        "max_terms": featurizer.max_terms,
+                    }
+                )
+            ),
+            "card_json": np.array(json.dumps(card)),
+        }
+        with open(path, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+        path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> RelationModel:
+        """The model saved at ``path``, or the shipped one."""
+        from workbench.suggest.textfeatures import Tfidf
+        from workbench.suggest.trees import TreeEnsemble
+
+        name = str(path) if path is not None else DEFAULT_MODEL_FILE
+        try:
+            if path is None:
+                with resources.files("workbench").joinpath(DEFAULT_MODEL_FILE).open("rb") as f:
+                    arrays = dict(np.load(f, allow_pickle=False))
+            else:
+                with open(path, "rb") as f:
+                    arrays = dict(np.load(f, allow_pickle=False))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"relation model {name} not found; train one with `workbench eval stance "
+                "--train-bodies F --train-stances F --save-model FILE`"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"relation model {name} cannot be read: {exc}") from None
+        try:
+            config = json.loads(str(arrays["config_json"]))
+            if config.get("format") != FORMAT:
+                raise ConfigError(f"{name} is not a workbench relation model ({FORMAT})")
+            if (
+                tuple(config["pair_features"]) != PAIR_FEATURES
+                or tuple(config["stance_features"]) != FEATURE_NAMES
+            ):
+                raise ConfigError(
+                    f"relation model {name} was made for other features than this workbench "
+                    "computes; retrain it with `workbench eval stance --save-model FILE`"
+                )
+            featurizer = StanceFeaturizer(
+                max_terms=int(config["max_terms"]), interactions=bool(config["interactions"])
+            )
+            featurizer.tfidf_ = Tfidf.from_arrays(arrays, "tfidf_")
+            stance = StanceModel(featurizer, folds=int(arrays["members"]))
+            stance.members_ = [
+                TreeEnsemble.from_arrays(arrays, f"trees{i}_")
+                for i in range(int(arrays["members"]))
+            ]
+            head = RelationHead.from_arrays(arrays, "head_")
+            card = json.loads(str(arrays["card_json"]))
+        except KeyError as exc:
+            raise ConfigError(f"relation model {name} is damaged: no {exc}") from None
+        return cls(stance, head, card)
+
+
+_GROUPS = {
+    "stance": (
+        "stance_agree",
+        "stance_disagree",
+        "stance_discuss",
+        "stance_unrelated",
+        "stance_disagree_max",
+    ),
+    "similarity": ("similarity", "lexical_overlap"),
+    "framing": (
+        "framing_max",
+        "disputes_either",
+        "dismissal",
+        "sarcasm",
+        "source_attack",
+        "hedge",
+        "scare_quote",
+        "attribution",
+    ),
+    "negation": ("negation_asymmetry",),
+    "one_sided": ("one_sided_numbers",),
+}
+
+
+def explain(
+    head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
+) -> list[dict[str, Any]]:
+    """The reasons for class ``cls``: the evidence that raised it most, then the specifics.
+
+    Each reason is ``{"kind", "text", "weight"}``; ``weight`` is the summed contribution of
+    the reason's features to the relation's score (negative: it spoke against it). The
+    first reasons are the groups of features (stance, similarity, framing, negation) that
+    raised the relation most; shared figures and dates, shared names, conflicting
+    quantities and a framing dispute are always listed when present.
+    """
+    contributions = head.contributions(evidence.features, cls)
+    index = {name: i for i, name in enumerate(PAIR_FEATURES)}
+
+    def weight(names: Sequence[str]) -> float:
+        return round(float(sum(contributions[index[n]] for n in names)), 3)
+
+    cmp = evidence.comparison
+    st = dict(zip(STANCES, evidence.stance, strict=True))
+    texts = {
+        "stance": "stance model: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()),
+        # measured from the most related sentence of one passage against the other
+        # passage, so it differs from the alignment's whole-passage score
+        "similarity": f"similarity of the closest sentence: cosine {evidence.similarity:.2f}, "
+        f"word overlap {evidence.features[index['lexical_overlap']]:.2f}",
+        "framing": _framing_text(evidence),
+        "negation": "one side negates where the other does not"
+        if evidence.features[index["negation_asymmetry"]] > 0
+        else "no difference in negation",
+        "one_sided": f"{cmp.counts.get('one_sided_numbers', 0)} figure(s) on one side only",
+    }
+    groups = sorted(((weight(names), kind) for kind, names in _GROUPS.items()), reverse=True)
+    reasons: list[dict[str, Any]] = [
+        {"kind": kind, "text": texts[kind], "weight": w} for w, kind in groups[:top] if w > 0
+    ]
+    numbers = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "number"][:6]
+    dates = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "date"][:4]
+    if numbers or dates:
+        reasons.append(
+            {
+                "kind": "shared",
+                "weight": weight(("shared_numbers", "shared_dates")),
+                "text": "shared: " + "; ".join(numbers + dates),
+            }
+        )
+    names = list(dict.fromkeys(a.text for a, _ in cmp.shared if a.kind in compare.KINDS[2:6]))
+    if names:
+        reasons.append(
+            {
+                "kind": "shared_names",
+                "weight": weight(("shared_names",)),
+                "text": "both name: " + ", ".join(names[:6]),
+            }
+        )
+    if cmp.conflicting:
+        reasons.append(
+            {
+                "kind": "conflict",
+                "weight": weight(("conflicting",)),
+                "text": "differ: "
+                + "; ".join(f"{a.label()} vs {b.label()}" for a, b in cmp.conflicting),
+            }
+        )
+    disputes = evidence.framing_a.disputes or evidence.framing_b.disputes
+    if disputes and not any(r["kind"] == "framing" for r in reasons):
+        reasons.append(
+            {"kind": "framing", "weight": weight(_GROUPS["framing"]), "text": texts["framing"]}
+        )
+    return reasons
+
+
+def _shared_label(a: compare.Item, b: compare.Item) -> str:
+    if a.kind == "date":  # what both say: "September" where one says "30 September"
+        return (b if len(b.value) < len(a.value) else a).label()
+    return (b if len(b.unit) > len(a.unit) else a).label()
+
+
+def _framing_text(evidence: PairEvidence) -> str:
+    parts = []
+    for side, f in (("a", evidence.framing_a), ("b", evidence.framing_b)):
+        cues = [c for c in f.cues if c.kind != "attribution" and c.weight > 0]
+        if cues:
+            shown = ", ".join(
+                f"{c.kind.replace('_', ' ')} "
+                + (c.text if c.kind == "scare_quote" else f"“{c.text}”")
+                for c in cues[:4]
+            )
+            parts.append(f"{side} {'disputes framing' if f.disputes else 'has cues'}: {shown}")
+    return "; ".join(parts) or "no framing cues"

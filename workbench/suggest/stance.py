@@ -1,0 +1,316 @@
+"""Stance of a text towards a claim: agree, disagree, discuss or unrelated (FNC-1 labels).
+
+The features describe the relation between a claim (a headline, or one passage of an
+aligned pair) and a body (an article, or the other passage), never the claim's identity:
+
+- relatedness: TF-IDF cosine over words and bigrams (whole body, best sentence, lead),
+  word and bigram overlap, embedding cosine between the claim and the body's sentences
+  (mean, best, top three, lead), shared and missing numbers;
+- stance: refuting, hedging and confirming words and negations in the body sentences
+  closest to the claim, in the lead and in the whole body, and the same in the claim,
+  plus the body's framing cues (:mod:`workbench.suggest.framing`);
+- the element-wise product of the claim vector and the mean of its three closest body
+  sentences, which lets the model see *what* the closest sentences say about the claim.
+
+The features are then classified by a gradient-boosted tree ensemble
+(:class:`workbench.suggest.trees.TreeEnsemble`), whose fitted trees are saved as plain arrays.
+Sentence vectors come from whatever ``encode`` the caller passes (the workbench's embedder
+and vector cache), so the same code serves FNC-1 headlines and passage pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.suggest import framing
+from workbench.suggest import specifics
+from workbench.ingest.segment import split_sentences
+from workbench.suggest.textfeatures import Tfidf, content_tokens, ngrams, tokens
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STANCES = ("agree", "disagree", "discuss", "unrelated")
+MAX_SENTENCES = 60
+TOP_SENTENCES = 3
+
+_REFUTE = _wordset(
+    """fake fakes fraud hoax hoaxes false falsely deny denies denied denial debunk debunked
+    debunks bogus prank pranks retract retracted retraction untrue misleading satire satirical
+    parody fabricated fabrication incorrect wrong refute refuted refutes dismissed dismiss
+    dismisses contrary contradict contradicts contradicted baseless unfounded myth rumor rumors
+    rumour rumours doubt doubts doubtful skeptical sceptical nonsense debunking fiction
+    fictional photoshopped doctored staged"""
+)
+_NEGATE = _wordset(
+    """not no never nothing none nobody neither nor isn't wasn't aren't weren't doesn't don't
+    didn't hasn't haven't hadn't can't cannot couldn't won't wouldn't"""
+)
+_HEDGE = _wordset(
+    """reportedly allegedly alleged claims claimed claim according reports reported report
+    unconfirmed unverified purportedly supposedly apparently appears appear seems seem may
+    might could possibly possible suggest suggests suggested speculation speculated believed
+    rumored rumoured purported if whether unclear unknown"""
+)
+_CONFIRM = _wordset(
+    """confirmed confirms confirm announced officially official verified revealed reveals
+    proved proven indeed true actually evidence statement shows showed found discovered
+    footage video photos"""
+)
+_LEXICONS = (_REFUTE, _NEGATE, _HEDGE, _CONFIRM)
+_NUMBER_KINDS = ("number", "date")
+
+
+@dataclass
+class Texts:
+    """Claims and bodies of a batch of pairs, split into sentences and embedded.
+
+    ``claim_vectors[i]`` is the vector of claim ``i``; the sentences of body ``j`` are rows
+    ``body_ptr[j]:body_ptr[j + 1]`` of ``sentence_vectors`` and of ``sentences``.
+    """
+
+    claims: list[str]
+    bodies: list[str]
+    claim_vectors: np.ndarray
+    sentences: list[str]
+    sentence_vectors: np.ndarray
+    body_ptr: np.ndarray
+
+
+def body_sentences(body: str) -> list[str]:
+    """A body's sentences (at most :data:`MAX_SENTENCES`), the whole body if it has none."""
+    found = [body[s:e] for s, e in split_sentences(body)][:MAX_SENTENCES]
+    return found or [body]
+
+
+def prepare(
+    claims: Sequence[str], bodies: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+) -> Texts:
+    """Split and embed the distinct claims and bodies of a batch."""
+    claims = list(claims)
+    bodies = list(bodies)
+    sentences: list[str] = []
+    ptr = [0]
+    for body in bodies:
+        sentences.extend(body_sentences(body))
+        ptr.append(len(sentences))
+    vectors = encode(claims + sentences)
+    return Texts(
+        claims,
+        bodies,
+        vectors[: len(claims)],
+        sentences,
+        vectors[len(claims) :],
+        np.asarray(ptr, dtype=np.int64),
+    )
+
+
+def _rates(words: Sequence[str]) -> list[float]:
+    n = max(len(words), 1)
+    return [sum(1 for w in words if w in lexicon) / n * 10 for lexicon in _LEXICONS]
+
+
+def _counts(words: Sequence[str]) -> list[float]:
+    return [float(sum(1 for w in words if w in lexicon)) for lexicon in _LEXICONS]
+
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "tfidf_body",
+    "tfidf_best_sentence",
+    "tfidf_lead",
+    "word_overlap",
+    "bigram_overlap",
+    "claim_words_in_body",
+    "emb_mean",
+    "emb_max",
+    "emb_top3",
+    "emb_lead",
+    "emb_margin",
+    "numbers_shared",
+    "numbers_missing",
+    "claim_question",
+    "claim_words",
+    "body_sentences",
+    *(f"claim_{n}" for n in ("refute", "negate", "hedge", "confirm")),
+    *(f"top_{n}" for n in ("refute", "negate", "hedge", "confirm")),
+    *(f"lead_{n}" for n in ("refute", "negate", "hedge", "confirm")),
+    *(f"body_{n}" for n in ("refute", "negate", "hedge", "confirm")),
+    *(f"top_count_{n}" for n in ("refute", "negate", "hedge", "confirm")),
+    "refute_polarity",
+    "body_quotes",
+    *(f"cue_{kind}" for kind in framing.CUE_KINDS),
+    "framing_score",
+)
+
+
+class StanceFeaturizer:
+    """Turns (claim, body) pairs into the feature matrix; fitted state: the TF-IDF.
+
+    Args:
+        max_terms: TF-IDF vocabulary size.
+        interactions: add the claim-vector x closest-sentences product (one column per
+            embedding dimension).
+    """
+
+    def __init__(self, max_terms: int = 30000, interactions: bool = True) -> None:
+        self.max_terms = max_terms
+        self.interactions = interactions
+
+    def fit(self, texts: Sequence[str]) -> StanceFeaturizer:
+        self.tfidf_ = Tfidf(max_features=self.max_terms).fit(texts)
+        return self
+
+    def names(self, dim: int) -> list[str]:
+        extra = [f"product_{i}" for i in range(dim)] if self.interactions else []
+        return [*FEATURE_NAMES, *extra]
+
+    def transform(
+        self, texts: Texts, claim_index: np.ndarray, body_index: np.ndarray
+    ) -> np.ndarray:
+        """One row per pair: claim ``claim_index[k]`` against body ``body_index[k]``."""
+        tfidf = self.tfidf_
+        claim_tf = tfidf.transform(texts.claims)
+        body_tf = tfidf.transform(texts.bodies)
+        sent_tf = tfidf.transform(texts.sentences)
+        claim_words = [content_tokens(c) for c in texts.claims]
+        claim_bigrams = [set(ngrams(w, 2)) for w in claim_words]
+        claim_tokens = [tokens(c) for c in texts.claims]
+        claim_numbers = [set(specifics.match_keys(c, _NUMBER_KINDS)) for c in texts.claims]
+        body_words = [content_tokens(b) for b in texts.bodies]
+        body_wordsets = [set(w) for w in body_words]
+        body_bigrams = [set(ngrams(w, 2)) for w in body_words]
+        body_tokens = [tokens(b) for b in texts.bodies]
+        body_numbers = [set(specifics.match_keys(b, _NUMBER_KINDS)) for b in texts.bodies]
+        body_cues = [framing.analyse(b) for b in texts.bodies]
+        sentence_tokens = [tokens(s) for s in texts.sentences]
+        dim = texts.claim_vectors.shape[1]
+        width = len(FEATURE_NAMES) + (dim if self.interactions else 0)
+        out = np.zeros((len(claim_index), width), dtype=np.float32)
+        for row, (ci, bi) in enumerate(zip(claim_index, body_index, strict=True)):
+            lo, hi = int(texts.body_ptr[bi]), int(texts.body_ptr[bi + 1])
+            cvec = texts.claim_vectors[ci]
+            svecs = texts.sentence_vectors[lo:hi]
+            sims = svecs @ cvec
+            order = np.argsort(-sims)
+            top = order[:TOP_SENTENCES]
+            mean_vec = svecs.mean(axis=0)
+            mean_norm = float(np.linalg.norm(mean_vec)) or 1.0
+            ctf = claim_tf[ci]
+            sent_sims = (sent_tf[lo:hi] @ ctf.T).toarray().ravel()
+            lead_tf = sent_tf[lo : min(hi, lo + 2)].sum(axis=0)
+            lead_norm = float(np.linalg.norm(lead_tf)) or 1.0
+            cw = claim_words[ci]
+            cws = set(cw)
+            top_words = [w for k in top for w in sentence_tokens[lo + k]]
+            lead_words = [w for k in range(lo, min(hi, lo + 3)) for w in sentence_tokens[k]]
+            numbers = claim_numbers[ci]
+            cues = body_cues[bi]
+            counts = framing.cue_counts(cues.cues)
+            top_counts = _counts(top_words)
+            claim_counts = _counts(claim_tokens[ci])
+            values = [
+                float((ctf @ body_tf[bi].T).toarray()[0, 0]),
+                float(sent_sims.max()) if len(sent_sims) else 0.0,
+                float(np.asarray(ctf @ lead_tf.T).ravel()[0]) / lead_norm,
+                len(cws & body_wordsets[bi]) / max(len(cws), 1),
+                len(claim_bigrams[ci] & body_bigrams[bi]) / max(len(claim_bigrams[ci]), 1),
+                float(sum(1 for w in body_words[bi] if w in cws)) / max(len(body_words[bi]), 1),
+                float(mean_vec @ cvec) / mean_norm,
+                float(sims[order[0]]),
+                float(sims[top].mean()),
+                float(sims[0]),
+                float(sims[order[0]] - np.median(sims)),
+                len(numbers & body_numbers[bi]) / max(len(numbers), 1) if numbers else -1.0,
+                len(numbers - body_numbers[bi]) / max(len(numbers), 1) if numbers else -1.0,
+                float("?" in texts.claims[ci]),
+                float(len(claim_tokens[ci])),
+                math.log1p(hi - lo),
+                *claim_counts,
+                *_rates(top_words),
+                *_rates(lead_words),
+                *_rates(body_tokens[bi]),
+                *top_counts,
+                float(
+                    (claim_counts[0] + claim_counts[1]) % 2 != (top_counts[0] + top_counts[1]) % 2
+                ),
+                len(re.findall(r"[“”\"]", texts.bodies[bi])) / max(hi - lo, 1),
+                *(counts[kind] for kind in framing.CUE_KINDS),
+                cues.score,
+            ]
+            out[row, : len(values)] = values
+            if self.interactions:
+                out[row, len(values) :] = cvec * svecs[top].mean(axis=0)
+        return out
+
+
+class StanceModel:
+    """Featurizer plus a bag of tree ensembles: P(agree, disagree, discuss, unrelated).
+
+    The training bodies are split into ``folds`` groups; member ``k`` is fitted on every
+    group but ``k``. Averaging the members predicts new pairs, and member ``k`` alone gives
+    the out-of-fold predictions for group ``k``, which the relation head is trained on. So
+    one bag costs about ``folds - 1`` full fits and still uses all the data.
+
+    Args:
+        featurizer: turns pairs into features.
+        tree_params: parameters of each :class:`workbench.suggest.trees.TreeEnsemble`.
+        folds: members of the bag (at least 2).
+        seed: how bodies are dealt into folds.
+    """
+
+    def __init__(
+        self,
+        featurizer: StanceFeaturizer | None = None,
+        tree_params: dict | None = None,
+        folds: int = 2,
+        seed: int = 0,
+    ) -> None:
+        self.featurizer = featurizer
+        self.tree_params = tree_params
+        self.folds = folds
+        self.seed = seed
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: Sequence[str],
+        groups: Sequence[str],
+        progress: object = None,
+    ) -> StanceModel:
+        """Fit the members; ``groups`` (Body IDs) never straddle folds."""
+        from workbench.suggest.trees import TreeEnsemble
+
+        y = np.asarray(y)
+        unique = sorted(set(groups))
+        if self.folds < 2 or len(unique) < self.folds:
+            raise ValueError(f"need at least 2 folds and as many groups, got {self.folds}")
+        rng = np.random.default_rng(self.seed)
+        fold_of = dict(zip(unique, rng.permutation(len(unique)) % self.folds, strict=True))
+        self.fold_ = np.array([fold_of[g] for g in groups])
+        self.members_ = []
+        self.oof_ = np.zeros((len(y), len(STANCES)))
+        for k in range(self.folds):
+            member = TreeEnsemble(**(self.tree_params or {}))
+            member.fit(X[self.fold_ != k], y[self.fold_ != k])
+            self.members_.append(member)
+            self.oof_[self.fold_ == k] = _ordered(member, X[self.fold_ == k])
+            if progress is not None:
+                progress.advance()
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Columns in :data:`STANCES` order: the members' average."""
+        return np.mean([_ordered(m, X) for m in self.members_], axis=0)
+
+
+def _ordered(member: object, X: np.ndarray) -> np.ndarray:
+    proba = member.predict_proba(X)
+    order = [list(member.classes_).index(s) for s in STANCES]
+    return proba[:, order]
