@@ -417,10 +417,8 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
 @store_options
 def tag(pair_id: str, label: str, analyst: str, note: str, db: Path | None) -> None:
     """Tag an aligned pair: corroborates, contradicts, disputes_framing, related, unrelated."""
-    from workbench.store import add_tag
-
     with _open_store(_settings(db=db)) as store:
-        saved = add_tag(store, pair_id, label, analyst, note)
+        saved = store.add_tag(pair_id, label, analyst, note)
     click.echo(json.dumps(saved.record(), ensure_ascii=False))
 
 
@@ -431,10 +429,8 @@ def tag(pair_id: str, label: str, analyst: str, note: str, db: Path | None) -> N
 @click.option("--latest", is_flag=True, help="only each analyst's latest tag per pair")
 def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
     """List analysts' tags, oldest first (every save is kept)."""
-    from workbench.store import tags as read_tags
-
     with _open_store(_settings(db=db)) as store:
-        found = read_tags(store, analyst=analyst, latest=latest)
+        found = store.tags(analyst=analyst, latest=latest)
     records = [t.record() for t in found]
     if fmt == "jsonl":
         _emit_jsonl(records)

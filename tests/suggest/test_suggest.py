@@ -7,7 +7,6 @@ on the bundled corpus.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from workbench.errors import NothingToDo
 from workbench.evaluation.fnc import load_fnc, train_relation_model
 from workbench.ingest.batch import ingest_paths
 from workbench.suggest.relation import RELATIONS, RelationModel
-from workbench.store import Store, add_tag
+from workbench.store import Store
 from workbench.suggest.stage import (
     HEAD_META_KEY,
     forget_training,
@@ -113,14 +112,14 @@ def test_untagged_pairs_are_ranked_by_uncertainty(store: Store) -> None:
     values = [r.uncertainty for r in ranked]
     assert values == sorted(values, reverse=True)
     assert all(0 <= v <= 1 for v in values)
-    add_tag(store, ranked[0].pair_id, "related", "Ana")
+    store.add_tag(ranked[0].pair_id, "related", "Ana")
     assert ranked[0].pair_id not in {r.pair_id for r in rank_for_tagging(store, limit=None)}
     assert len(rank_for_tagging(store, limit=3)) == 3
 
 
 def test_training_needs_enough_tags(store: Store, settings: Settings) -> None:
     pair = store.aligned_pairs()[0]["pair_id"]
-    add_tag(store, pair, "related", "Ana")
+    store.add_tag(pair, "related", "Ana")
     with pytest.raises(NothingToDo) as err:
         train_from_tags(store, settings)
     assert str(err.value).startswith(
@@ -140,14 +139,14 @@ def test_training_from_tags_learns_them_and_can_be_forgotten(
     rows = store.aligned_pairs(max_rank=1)
     # Tag the most and least similar pairs (raw cosine, which the relation head sees),
     # so the two labels are learnable from the head's own evidence.
-    ranked = sorted({r["pair_id"]: json.loads(r["features"])["cosine"] for r in rows}.items(),
+    ranked = sorted({r["pair_id"]: r["features"]["cosine"] for r in rows}.items(),
                     key=lambda kv: -kv[1])
     strong = [p for p, _ in ranked[:8]]
     weak = [p for p, _ in ranked[-8:]]
     for pair in strong:
-        add_tag(store, pair, "corroborates", "Ana")
+        store.add_tag(pair, "corroborates", "Ana")
     for pair in weak:
-        add_tag(store, pair, "unrelated", "Ben")
+        store.add_tag(pair, "unrelated", "Ben")
     stats = train_from_tags(store, settings, embedder=fake_embedder)
     assert stats.tags == 16
     assert stats.label_counts == {"corroborates": 8, "unrelated": 8}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from typing import Any
 
 from workbench.models import Passage
+from workbench.store import AlignedPair
 
 
 def passage_record(passage: Passage, outlet: str) -> dict[str, Any]:
@@ -23,7 +22,7 @@ def passage_record(passage: Passage, outlet: str) -> dict[str, Any]:
     }
 
 
-def pair_record(row: sqlite3.Row) -> dict[str, Any]:
+def pair_record(row: AlignedPair) -> dict[str, Any]:
     """A row of ``Store.aligned_pairs`` as ``{"pair_id", "a", "b", "score", "rank", "mutual"}``."""
 
     def side(prefix: str) -> dict[str, Any]:
@@ -44,5 +43,5 @@ def pair_record(row: sqlite3.Row) -> dict[str, Any]:
         "score": row["score"],
         "rank": row["rank"],
         "mutual": bool(row["mutual"]),
-        "features": json.loads(row["features"]),
+        "features": dict(row["features"]),
     }
