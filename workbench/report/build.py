@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__
+from workbench.align.staleness import ALIGNMENT_META_KEY, corpus_key
 from workbench.config import Settings
 from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.models import Document, Relation, Tag, text_hash
 from workbench.progress import SILENT, Reporter
 from workbench.report import evidence
-from workbench.align.staleness import ALIGNMENT_META_KEY, corpus_key
-from workbench.store import Store, adjudications, tags
+from workbench.store import Store
 
 _SIDE_FIELDS = ("doc", "seq", "start", "end", "section", "text")
 
@@ -322,11 +322,7 @@ def alignment_settings(store: Store, settings: Settings) -> dict[str, Any]:
 
 
 def _passages(store: Store, documents: list[Document]) -> pd.DataFrame:
-    frame = pd.read_sql_query(
-        "SELECT id, doc_id AS doc, seq, start, end, section, text FROM passages"
-        " WHERE kind = 'text'",
-        store.conn,
-    ).set_index("id")
+    frame = store.passage_frame().rename(columns={"doc_id": "doc"}).set_index("id")
     meta = pd.DataFrame(
         {
             "outlet": [d.meta.outlet for d in documents],
@@ -354,9 +350,7 @@ def _pair_table(
     """Unordered pairs: aligned ones with their best score and rank, plus tagged pairs the
     current alignment no longer holds. Returns the table and how many tagged pairs were
     left out because a passage of theirs is gone."""
-    al = pd.read_sql_query(
-        "SELECT pair_id, a_id, b_id, rank, score, mutual FROM alignments", store.conn
-    )
+    al = store.alignment_frame()
     swap = (al["a_id"] > al["b_id"]).to_numpy()
     al["lo"] = np.where(swap, al["b_id"], al["a_id"])
     al["hi"] = np.where(swap, al["a_id"], al["b_id"])
@@ -397,7 +391,7 @@ def build_report(
     with progress.task("building report", 3) as task:
         focus_docs = resolve_focus(documents, scope.focus)
         alignment = alignment_settings(store, settings)
-        latest = tags(store, latest=True)
+        latest = store.tags(latest=True)
         if scope.analyst is not None and scope.analyst not in {t.analyst for t in latest}:
             names = sorted({t.analyst for t in latest})
             raise NotFound(
@@ -407,12 +401,12 @@ def build_report(
         in_scope_tags = [t for t in latest if scope.analyst in (None, t.analyst)]
         adjudicated = {
             pid: {
-                "label": row["label"],
-                "adjudicator": row["adjudicator"],
-                "note": row["note"],
-                "created_at": row["created_at"],
+                "label": found.label.value,
+                "adjudicator": found.adjudicator,
+                "note": found.note,
+                "created_at": found.created_at,
             }
-            for pid, row in adjudications(store).items()
+            for pid, found in store.adjudications().items()
         }
         passages = _passages(store, documents)
         pairs, dropped = _pair_table(store, passages, latest, adjudicated)
@@ -486,11 +480,7 @@ def build_report(
 def _sources(
     store: Store, documents: list[Document], passages: pd.DataFrame, focus: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cov = pd.read_sql_query(
-        "SELECT c.passage_id, c.doc_id AS other, c.addressed, p.doc_id AS doc FROM coverage c"
-        " JOIN passages p ON p.id = c.passage_id WHERE p.kind = 'text'",
-        store.conn,
-    )
+    cov = store.coverage_frame().rename(columns={"doc_id": "other", "source_doc": "doc"})
     aligned = cov.groupby(["doc", "passage_id"])["addressed"].max().groupby("doc").sum()
     counts = passages.groupby("doc").size()
     ids = [d.id for d in documents]
@@ -544,11 +534,9 @@ def _relations(
 def _unaddressed(
     store: Store, passages: pd.DataFrame, documents: list[Document], focus: set[str]
 ) -> pd.DataFrame:
-    gaps = pd.read_sql_query(
-        "SELECT passage_id AS a_id, doc_id AS silent_doc, best_score FROM coverage"
-        " WHERE addressed = 0",
-        store.conn,
-    )
+    cov = store.coverage_frame()
+    gaps = cov.loc[cov["addressed"] == 0, ["passage_id", "doc_id", "best_score"]]
+    gaps = gaps.rename(columns={"passage_id": "a_id", "doc_id": "silent_doc"})
     gaps = gaps[gaps["a_id"].isin(passages.index)]
     fields = [*_SIDE_FIELDS, "outlet", "title", "date"]
     gaps = gaps.join(passages[fields].add_prefix("a_"), on="a_id")
