@@ -94,6 +94,7 @@ def test_passages_are_text_in_document_order_unless_kinds_are_given(corpus: Corp
     every = store.passages("a", kinds=list(PassageKind))
     assert [p.kind for p in every] == [PassageKind.HEADING] + [PassageKind.TEXT] * 3
     assert store.passage(corpus.a[1].id) == corpus.a[1]
+    assert store.passages(kinds=[]) == []
 
 
 def test_an_unknown_passage_is_not_found(store: Store) -> None:

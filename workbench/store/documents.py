@@ -204,6 +204,8 @@ class DocumentQueries(Database):
     ) -> list[Passage]:
         """Passages of the given kinds (text only by default), in document order."""
         wanted = [str(k) for k in kinds]
+        if not wanted:
+            return []
         sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE kind IN ({marks(len(wanted))})"
         params: list[Any] = list(wanted)
         if doc_id is not None:
