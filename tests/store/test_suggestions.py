@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from workbench.ingest.segment import segment
 from workbench.models import Alignment, Document, DocumentMeta, pair_id
-from workbench.store import Store, add_tag
+from workbench.store import MIGRATIONS, Store, add_tag
 from workbench.store.suggestions import (
     CHUNK,
     StoredFraming,
@@ -161,3 +162,22 @@ def test_tagged_pairs_and_deleting_a_meta_key(store: Store) -> None:
     assert store.get_meta("relation_head") is None
     assert store.delete_meta("relation_head") is False
 
+
+def test_suggestions_with_reasons_in_sentences_are_dropped_on_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[:3]:
+        migration(conn)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('aligned_corpus', 'k'), ('x', 'y')")
+    conn.execute(
+        "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence, reasons, model,"
+        " computed_at) VALUES ('pr1', 'p1', 'p2', 'related', 0.5,"
+        ' \'[{"kind": "shared_names", "text": "both name: X", "weight": 0.1}]\', \'m\', \'t\')'
+    )
+    conn.close()
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        assert not store.has_suggestions()
+        assert store.get_meta("aligned_corpus") is None  # the alignment reads as stale
+        assert store.get_meta("x") == "y"
