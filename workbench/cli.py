@@ -262,14 +262,9 @@ def documents(db: Path | None, fmt: str) -> None:
     with _open_store(settings) as store:
         docs = store.documents()
         counts = store.passage_counts()
-    records = [
-        {"doc": d.id, "outlet": d.meta.outlet, "kind": d.meta.kind, "title": d.meta.title,
-         "author": d.meta.author, "published": d.meta.published, "date": d.date,
-         "url": d.meta.url, "language": d.meta.language, "format": d.format,
-         "passages": counts.get(d.id, 0), "source": d.source_path,
-         "content_hash": d.content_hash, **({"extra": d.meta.extra} if d.meta.extra else {})}
-        for d in docs
-    ]
+    from workbench.views.records import document_record
+
+    records = [document_record(d, counts.get(d.id, 0)) for d in docs]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
@@ -392,11 +387,10 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
         rows = [r for r in store.coverage(addressed=False)
                 if doc_id is None or r["source_doc"] == doc_id]
         texts = {p.id: p for p in store.passages(doc_id)}
-    records = [
-        {"passage_id": r["passage_id"], "doc": r["source_doc"], "silent_doc": r["doc_id"],
-         "best_score": round(r["best_score"], 4), "text": texts[r["passage_id"]].text}
-        for r in rows if r["passage_id"] in texts
-    ]
+    from workbench.views.records import gap_record
+
+    records = [gap_record(r, texts[r["passage_id"]].text) for r in rows
+               if r["passage_id"] in texts]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from workbench.models import Passage, Tag
+from workbench.models import Document, Passage, Tag
 from workbench.store.suggestions import StoredSuggestion
 from workbench.suggest.ranking import RankedPair
 from workbench.views.evidence import (
@@ -57,6 +57,39 @@ def cues_record(cues: Cues, offset: int = 0) -> dict[str, Any]:
 def report_cues_record(cues: Cues, offset: int) -> dict[str, Any]:
     """:func:`cues_record` as a report carries it, marked as computed (``"available"``)."""
     return {"available": True, **cues_record(cues, offset)}
+
+
+def document_record(document: Document, passages: int) -> dict[str, Any]:
+    """A document with its metadata and how many text passages it has (``workbench
+    documents``)."""
+    meta = document.meta
+    return {
+        "doc": document.id,
+        "outlet": meta.outlet,
+        "kind": meta.kind,
+        "title": meta.title,
+        "author": meta.author,
+        "published": meta.published,
+        "date": document.date,
+        "url": meta.url,
+        "language": meta.language,
+        "format": document.format,
+        "passages": passages,
+        "source": document.source_path,
+        "content_hash": document.content_hash,
+        **({"extra": meta.extra} if meta.extra else {}),
+    }
+
+
+def gap_record(row: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """A passage some document never addresses (a row of ``Store.coverage``)."""
+    return {
+        "passage_id": row["passage_id"],
+        "doc": row["source_doc"],
+        "silent_doc": row["doc_id"],
+        "best_score": round(row["best_score"], 4),
+        "text": text,
+    }
 
 
 # -- pairs ------------------------------------------------------------------------------
