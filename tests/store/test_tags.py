@@ -2,10 +2,8 @@
 
 import pytest
 
-from workbench import store as store_package
 from workbench.errors import InvalidInput, NotFound
 from workbench.models import Adjudication, Relation, Tag
-from workbench.store import Store
 
 from .conftest import Corpus
 
@@ -101,11 +99,3 @@ def test_add_adjudication_rejects_unknown_label_and_empty_name(aligned: Corpus) 
         store.add_adjudication(aligned.pair(0, 0), "related", "")
     assert store.adjudications() == {}
 
-
-def test_deprecated_module_functions_read_what_the_methods_read(aligned: Corpus) -> None:
-    store: Store = aligned.store
-    store.add_tag(aligned.pair(0, 0), "related", "ana")
-    store.add_adjudication(aligned.pair(0, 0), "contradicts", "Chief")
-    assert store_package.tags(store, latest=True) == store.tags(latest=True)
-    (record,) = store_package.adjudications(store).values()
-    assert record["label"] == "contradicts" and record["adjudicator"] == "Chief"

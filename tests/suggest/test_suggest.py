@@ -1,4 +1,4 @@
-"""The suggestion stage, its reads, learning from tags and ranking pairs for tagging.
+"""The suggestion stage, reading what it stored, learning from tags and ranking pairs.
 
 Unit tests use a tiny relation model trained on a small FNC-format sample with the fake
 embedder; the end-to-end tests at the bottom use the shipped model and the real embedder
@@ -19,18 +19,14 @@ from workbench.config import Settings
 from workbench.errors import NothingToDo
 from workbench.evaluation.fnc import load_fnc, train_relation_model
 from workbench.ingest.batch import ingest_paths
-from workbench.suggest.relation import RELATIONS, RelationModel
 from workbench.store import Store
-from workbench.suggest.stage import (
-    HEAD_META_KEY,
-    forget_training,
-    framing_for,
-    rank_for_tagging,
-    suggest_store,
-    suggestion_record,
-    suggestions_for,
-    train_from_tags,
-)
+from workbench.suggest.ranking import rank_for_tagging
+from workbench.suggest.relation import RELATIONS, RelationModel
+from workbench.suggest.stage import HEAD_META_KEY, suggest_store
+from workbench.suggest.training import forget_training, train_from_tags
+from workbench.views.evidence import framing_for, reason_text
+from workbench.views.evidence import stored_suggestions as suggestions_for
+from workbench.views.records import cues_record, suggestion_record
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +87,23 @@ def test_specifics_offsets_index_the_documents_from_either_side(store: Store) ->
     assert checked > 50
 
 
+def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: Store) -> None:
+    found = suggestions_for(store)
+    kinds = set()
+    for s in found.values():
+        for reason in s.reasons:
+            assert set(reason) == {"kind", "side", "values", "weight", "ranked"}
+            assert reason["side"] in {"a", "b", "both", None}
+            kinds.add(reason["kind"])
+            from_a, from_b = reason_text(reason, True), reason_text(reason, False)
+            assert from_a and from_b
+            if reason["kind"] not in {"framing", "conflict"}:  # the rest name no side
+                assert from_a == from_b
+    assert {"stance", "shared_names"} <= kinds
+    raw = store.conn.execute("SELECT reasons FROM suggestions").fetchall()
+    assert not any('"text": "stance model' in row[0] for row in raw)  # no sentences stored
+
+
 def test_stored_framing_is_read_back_with_document_offsets(store: Store) -> None:
     passages = store.passages()
     framings = framing_for(store, passages)
@@ -99,7 +112,7 @@ def test_stored_framing_is_read_back_with_document_offsets(store: Store) -> None
     docs = _documents(store)
     flagged = 0
     for p in passages:
-        record = framings[p.id].record(p.start)
+        record = cues_record(framings[p.id], p.start)
         for cue in record["cues"]:
             assert docs[p.doc_id][cue["start"] : cue["end"]] == cue["text"]
         flagged += record["disputes_framing"]
@@ -147,11 +160,14 @@ def test_training_from_tags_learns_them_and_can_be_forgotten(
         store.add_tag(pair, "corroborates", "Ana")
     for pair in weak:
         store.add_tag(pair, "unrelated", "Ben")
-    stats = train_from_tags(store, settings, embedder=fake_embedder)
+    before = suggestions_for(store)
+    stats = train_from_tags(store, settings)
     assert stats.tags == 16
     assert stats.label_counts == {"corroborates": 8, "unrelated": 8}
     assert stats.training_accuracy >= 0.75
     assert store.get_meta(HEAD_META_KEY) is not None
+    assert suggestions_for(store) == before  # training does not run the stage itself
+    suggest_store(store, settings, embedder=fake_embedder)
     found = suggestions_for(store)
     assert all(s.model.endswith("+tags") for s in found.values())
     learned = [found[p].relation for p in strong] + [found[p].relation for p in weak]
@@ -238,13 +254,17 @@ def test_pairs_with_a_disputing_outlet_passage_are_suggested_as_disputing_framin
     found = suggestions_for(store)
     framings = framing_for(store, store.passages())
     disputing = [
-        s for s in found.values() if framings[s.a_id].disputes or framings[s.b_id].disputes
+        s
+        for s in found.values()
+        if framings[s.a_id].disputes_framing or framings[s.b_id].disputes_framing
     ]
     assert disputing
     share = np.mean([s.relation == "disputes_framing" for s in disputing])
     assert share >= 0.5
     calm = [
-        s for s in found.values() if not framings[s.a_id].disputes and not framings[s.b_id].disputes
+        s
+        for s in found.values()
+        if not framings[s.a_id].disputes_framing and not framings[s.b_id].disputes_framing
     ]
     assert not [s for s in calm if s.relation == "disputes_framing"]
 

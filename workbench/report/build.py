@@ -34,8 +34,15 @@ from workbench.config import Settings
 from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.models import Document, Relation, Tag, text_hash
 from workbench.progress import SILENT, Reporter
-from workbench.report import evidence
 from workbench.store import Store
+from workbench.store.suggestions import StoredSuggestion
+from workbench.views import evidence
+from workbench.views.records import (
+    report_cues_record,
+    report_suggestion_record,
+    side_record,
+    tag_record,
+)
 
 _SIDE_FIELDS = ("doc", "seq", "start", "end", "section", "text")
 
@@ -112,7 +119,7 @@ class Report:
     methods: dict[str, Any]
     tags_by_pair: dict[str, list[Tag]] = field(default_factory=dict)
     adjudication_by_pair: dict[str, dict[str, Any]] = field(default_factory=dict)
-    suggestion_by_pair: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suggestion_by_pair: dict[str, StoredSuggestion] = field(default_factory=dict)
     doc_texts: dict[str, str] = field(default_factory=dict, repr=False)
     """Document texts by id: what every offset indexes into (quote selectors use them)."""
     _cues: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -144,12 +151,14 @@ class Report:
 
     def cues(self, passage_id: str, text: str, start: int) -> dict[str, Any]:
         if passage_id not in self._cues:
-            self._cues[passage_id] = evidence.passage_cues(text, start)
+            self._cues[passage_id] = report_cues_record(evidence.passage_cues(text), start)
         return self._cues[passage_id]
 
     def _counterpart(self, row: dict[str, Any]) -> dict[str, Any]:
         pair = row["pair_id"]
         score = row["score"]
+        stored = self.suggestion_by_pair.get(pair)
+        suggestion = evidence.suggestion_seen_from(stored, row["a_id"]) if stored else None
         return {
             "pair_id": pair,
             "passage": side_record(row, "b"),
@@ -158,10 +167,10 @@ class Report:
             "mutual": bool(row["mutual"]),
             "tags": [tag_record(t) for t in self.tags_by_pair.get(pair, [])],
             "adjudication": self.adjudication_by_pair.get(pair),
-            "suggestion": evidence.seen_from(self.suggestion_by_pair.get(pair), row["a_id"]),
+            "suggestion": report_suggestion_record(suggestion),
             "specifics": evidence.compare_specifics(
-                row["a_text"], int(row["a_start"]), row["b_text"], int(row["b_start"])
-            ),
+                row["a_text"], row["b_text"], suggestion
+            ).record(int(row["a_start"]), int(row["b_start"])),
             "cues": self.cues(row["b_id"], row["b_text"], int(row["b_start"])),
         }
 
@@ -232,42 +241,6 @@ def _none_if_nan(value: Any) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return round(float(value), 4) if isinstance(value, float) else value
-
-
-def citation(outlet: str, title: str, date: str, doc: str, start: int, end: int) -> str:
-    """``Outlet, "Title" (date), doc ID, characters START–END``: enough to find the words."""
-    head = ", ".join(part for part in (outlet, f"“{title}”" if title else "") if part)
-    when = f" ({date})" if date else ""
-    return f"{head}{when}, doc {doc}, characters {start}–{end}"
-
-
-def side_record(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """One passage of a row with its source and citation."""
-    p = prefix
-    start, end = int(row[f"{p}_start"]), int(row[f"{p}_end"])
-    return {
-        "passage_id": row[f"{p}_id"],
-        "doc": row[f"{p}_doc"],
-        "outlet": row[f"{p}_outlet"],
-        "title": row[f"{p}_title"],
-        "date": row[f"{p}_date"],
-        "start": start,
-        "end": end,
-        "section": row[f"{p}_section"],
-        "text": row[f"{p}_text"],
-        "citation": citation(
-            row[f"{p}_outlet"], row[f"{p}_title"], row[f"{p}_date"], row[f"{p}_doc"], start, end
-        ),
-    }
-
-
-def tag_record(tag: Tag) -> dict[str, Any]:
-    return {
-        "analyst": tag.analyst,
-        "label": tag.label.value,
-        "note": tag.note,
-        "created_at": tag.created_at,
-    }
 
 
 # -- building ---------------------------------------------------------------------------
@@ -417,13 +390,13 @@ def build_report(
             (pairs["rank"] == 1) & (pairs["score"] >= alignment["threshold"])
         ) | pairs.index.isin(keyed)
         pairs = pairs[keep]
-        suggested = evidence.suggestions(store, list(pairs.index))
+        suggested = evidence.stored_suggestions(store, list(pairs.index))
         if scope.tagged_only:
             pairs = pairs[pairs.index.isin(keyed)]
         if scope.relation is not None:
             labelled = {t.pair_id for t in in_scope_tags if t.label.value == scope.relation}
             labelled |= {p for p, a in adjudicated.items() if a["label"] == scope.relation}
-            labelled |= {p for p, s in suggested.items() if s["relation"] == scope.relation}
+            labelled |= {p for p, s in suggested.items() if s.relation == scope.relation}
             pairs = pairs[pairs.index.isin(labelled)]
         focus = set(focus_docs)
         doc_of = passages["doc"]
@@ -515,12 +488,12 @@ def _sources(
 def _relations(
     scoped_tags: list[Tag],
     adjudicated: dict[str, dict[str, Any]],
-    suggested: dict[str, dict[str, Any]],
+    suggested: dict[str, StoredSuggestion],
 ) -> pd.DataFrame:
     labels = [r.value for r in Relation]
     tag_counts = pd.Series([t.label.value for t in scoped_tags], dtype="str").value_counts()
     adj_counts = pd.Series([a["label"] for a in adjudicated.values()], dtype="str").value_counts()
-    sug_counts = pd.Series([s["relation"] for s in suggested.values()], dtype="str").value_counts()
+    sug_counts = pd.Series([s.relation for s in suggested.values()], dtype="str").value_counts()
     return pd.DataFrame(
         {
             "relation": labels,
@@ -562,7 +535,7 @@ def _methods(
     provenance: Provenance,
     dropped: int,
 ) -> dict[str, Any]:
-    caps = evidence.capabilities(store)
+    caps = evidence.stage_methods(store)
     return {
         "software": {"name": "workbench", "version": provenance.version},
         "generated_at": provenance.generated_at,

@@ -18,9 +18,6 @@ Everything else reads and writes through ``Store`` methods, which return datacla
 
 from __future__ import annotations
 
-from typing import Any
-
-from workbench.models import Tag
 from workbench.store.alignments import (
     AlignedPair,
     CoverageRow,
@@ -46,17 +43,3 @@ __all__ = [
     "now",
 ]
 
-
-# Kept only for workbench/suggest/stage.py, which reads them until it calls the methods;
-# remove both then. (``tags`` here shadows the ``workbench.store.tags`` module as an
-# attribute of this package; import that module's names with ``from workbench.store.tags``.)
-
-
-def tags(store: Store, **where: Any) -> list[Tag]:
-    """Deprecated: use :meth:`Store.tags`."""
-    return store.tags(**where)
-
-
-def adjudications(store: Store) -> dict[str, dict[str, object]]:
-    """Deprecated: use :meth:`Store.adjudications` (this gives each one as its record)."""
-    return {pair: found.record() for pair, found in store.adjudications().items()}

@@ -150,9 +150,26 @@ def m003_suggestions(conn: sqlite3.Connection) -> None:
     )
 
 
+def m004_structured_reasons(conn: sqlite3.Connection) -> None:
+    """Reasons are stored as facts (kind, side, values, weight), no longer as sentences.
+
+    Suggestions stored with sentences cannot be turned into facts without the model, so they
+    are dropped, and the alignment is marked stale so that the app re-aligns (and re-suggests)
+    on its next start and ``workbench pairs`` advises ``workbench align``.
+    """
+    _run_script(
+        conn,
+        """
+        DELETE FROM suggestions;
+        DELETE FROM meta WHERE key = 'aligned_corpus'
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_create_tables,
     m002_tags,
     m003_suggestions,
+    m004_structured_reasons,
 ]
 """Every migration in order; a database's ``user_version`` is how many it has had."""

@@ -243,9 +243,15 @@ nav[1].selectbox(
 nav[2].progress(done / total if total else 0.0, text=f"You tagged {done} of {total} pairs")
 
 
-def specifics_marks(item: review.FocusItem) -> tuple[list[Mark], dict[str, evidence.PairSpecifics]]:
-    """Per counterpart, the comparison of specifics; for the focus, the strongest mark of any."""
-    per_pair = {c.pair_id: evidence.compare_specifics(item.text, c.text) for c in item.counterparts}
+def specifics_marks(
+    item: review.FocusItem, suggested: dict[str, evidence.Suggestion]
+) -> tuple[list[Mark], dict[str, evidence.PairSpecifics]]:
+    """Per counterpart, the comparison of specifics (the one stored with its suggestion, seen
+    from the focus); for the focus, the strongest mark of any."""
+    per_pair = {
+        c.pair_id: evidence.compare_specifics(item.text, c.text, suggested.get(c.pair_id))
+        for c in item.counterparts
+    }
     strength = {"conflict": 3, "shared": 2, "negation": 1, "only": 0}
     best: dict[tuple[int, int], Mark] = {}
     for found in per_pair.values():
@@ -256,7 +262,7 @@ def specifics_marks(item: review.FocusItem) -> tuple[list[Mark], dict[str, evide
     return list(best.values()), per_pair
 
 
-focus_marks, per_pair = specifics_marks(item)
+focus_marks, per_pair = specifics_marks(item, suggested)
 doc = documents[item.doc]
 left, right = st.columns([1, 1.25], gap="medium")
 with left, st.container(border=True):
