@@ -1,7 +1,11 @@
-"""Passages -> vectors, cached by model, backend and text hash (:mod:`workbench.embed.cache`).
+"""Passages -> vectors: the embedder, and the embedding stage that fills the vector cache.
 
-The model (and with it torch or OpenVINO) is loaded only when something actually has to be
+Vectors are cached by model, backend and text hash (:mod:`workbench.embed.cache`). The
+model (and with it torch or OpenVINO) is loaded only when something actually has to be
 embedded; which backend embeds is decided in :mod:`workbench.embed.backends`.
+
+The stage, :func:`embed_store`, embeds every text passage and sentence of the store that
+the cache lacks; later stages read them back with :func:`stored_vectors`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from workbench.config import Settings
 from workbench.embed.backends import BackendChoice, Embedder, choose_backend, load_backend
 from workbench.embed.cache import VectorCache, model_slug
 from workbench.embed.modelref import BUNDLED_MODEL_ID, resolve_model
-from workbench.errors import ModelError
+from workbench.errors import ModelError, NothingToDo
 from workbench.models import text_hash
 from workbench.progress import SILENT, Reporter
 
@@ -83,20 +87,20 @@ class EmbedResult:
     cached: int
 
 
-def embed_texts(
+def _embed_missing(
+    keys: Sequence[str],
     texts: Sequence[str],
     embedder: Embedder | None,
     cache: VectorCache,
     *,
     batch_size: int = 256,
     progress: Reporter = SILENT,
-) -> EmbedResult:
-    """Vectors for ``texts``: cached ones read back, the rest embedded and cached.
+) -> int:
+    """Embed and cache the texts whose keys the cache lacks; how many were embedded.
 
     Missing texts are embedded shortest first, so each batch pads to similar lengths, and
     written to the cache every ``batch_size`` texts so an interrupted run keeps its work.
     """
-    keys = [text_hash(t) for t in texts]
     pending = {k: t for k, t in zip(keys, texts, strict=True) if k not in cache}
     missing = sorted(pending.items(), key=lambda item: len(item[1]))
     if missing and embedder is None:
@@ -106,9 +110,63 @@ def embed_texts(
             chunk = missing[start : start + batch_size]
             cache.put([k for k, _ in chunk], embedder.encode([t for _, t in chunk]))
             task.advance(len(chunk))
-    return EmbedResult(
-        cache.get(keys, cache.dim), embedded=len(missing), cached=len(keys) - len(missing)
+    return len(missing)
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: Embedder | None,
+    cache: VectorCache,
+    *,
+    batch_size: int = 256,
+    progress: Reporter = SILENT,
+) -> EmbedResult:
+    """Vectors for ``texts``: cached ones read back, the rest embedded and cached."""
+    keys = [text_hash(t) for t in texts]
+    embedded = _embed_missing(
+        keys, texts, embedder, cache, batch_size=batch_size, progress=progress
     )
+    return EmbedResult(cache.get(keys, cache.dim), embedded=embedded, cached=len(keys) - embedded)
+
+
+@dataclass(frozen=True)
+class EmbedStats:
+    """What the embedding stage found and did."""
+
+    passages: int
+    sentences: int
+    embedded: int
+    """Texts embedded now; the others were in the cache already."""
+
+    @property
+    def texts(self) -> int:
+        return self.passages + self.sentences
+
+
+def embed_store(
+    store: Store,
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    progress: Reporter = SILENT,
+) -> EmbedStats:
+    """The embedding stage: embed every text passage and sentence the vector cache lacks.
+
+    Safe to re-run: what is cached is not embedded again (and the model is not even loaded
+    when everything is). Read the vectors back with :func:`stored_vectors`.
+    """
+    embedder = embedder or load_embedder(settings)
+    passages = store.passages()
+    sentences = store.sentences()
+    texts = [p.text for p in passages] + [s.text for s in sentences]
+    embedded = _embed_missing(
+        [text_hash(t) for t in texts],
+        texts,
+        embedder,
+        open_cache(settings, embedder),
+        progress=progress,
+    )
+    return EmbedStats(len(passages), len(sentences), embedded)
 
 
 @dataclass
@@ -119,34 +177,35 @@ class StoreVectors:
     sentences: list[Sentence]
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
-    embedded: int
 
 
-def embed_store(
-    store: Store,
-    settings: Settings,
-    *,
-    embedder: Embedder | None = None,
-    progress: Reporter = SILENT,
-) -> StoreVectors:
-    """Embed every text passage and sentence of the store that the cache lacks."""
-    embedder = embedder or load_embedder(settings)
+def stored_vectors(store: Store, settings: Settings, embedder: Embedder) -> StoreVectors:
+    """The cached vectors of every text passage and sentence of the store.
+
+    Embeds nothing: raises :class:`~workbench.errors.NothingToDo` naming the command to
+    run when the embedding stage has not run since passages were added.
+    """
     passages = store.passages()
     sentences = store.sentences()
     texts = [p.text for p in passages] + [s.text for s in sentences]
-    result = embed_texts(texts, embedder, open_cache(settings, embedder), progress=progress)
-    return StoreVectors(
-        passages,
-        sentences,
-        result.vectors[: len(passages)],
-        result.vectors[len(passages) :],
-        result.embedded,
-    )
+    keys = [text_hash(t) for t in texts]
+    cache = open_cache(settings, embedder)
+    lacking = len({k for k in keys if k not in cache})
+    if lacking:
+        raise NothingToDo(
+            f"{lacking} of {len(set(keys))} passage and sentence texts have no "
+            f"{embedder.model_id} vector ({embedder.backend} backend) in the vector cache "
+            f"{cache.dir}; embed them first with `workbench embed` (`workbench align` and "
+            "`workbench run` embed what is missing, then align)"
+        )
+    vectors = cache.get(keys, cache.dim)
+    return StoreVectors(passages, sentences, vectors[: len(passages)], vectors[len(passages) :])
 
 
 __all__ = [
     "BUNDLED_MODEL_ID",
     "EmbedResult",
+    "EmbedStats",
     "Embedder",
     "LazyEmbedder",
     "StoreVectors",
@@ -157,4 +216,5 @@ __all__ = [
     "model_slug",
     "open_cache",
     "resolve_model",
+    "stored_vectors",
 ]
