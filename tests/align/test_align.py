@@ -152,25 +152,6 @@ def test_alignment_records_the_model_and_backend_it_used(
         assert is_stale(store, settings)
 
 
-def test_align_without_embeddings_says_to_embed_first(
-    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
-) -> None:
-    with _ingest(tmp_path, settings) as store:
-        with pytest.raises(NothingToDo) as raised:
-            align_store(store, settings, embedder=fake_embedder)
-        assert store.alignment_count() == 0
-    message = str(raised.value)
-    assert message.startswith(
-        "7 of 7 passage and sentence texts have no fake/hashing-64 vector (numpy backend) "
-        f"in the vector cache {settings.embeddings_dir}"
-    )
-    assert message.endswith(
-        "embed them first with `workbench embed` (`workbench align` and `workbench run` "
-        "embed what is missing, then align)"
-    )
-    assert fake_embedder.calls == 0
-
-
 def test_align_needs_two_documents(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "one.txt").write_text("Floods hit the north in August.\n")
     with Store(settings.db) as store:
