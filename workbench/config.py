@@ -44,7 +44,8 @@ class Settings:
     )
     device: str = _setting("cpu", "WORKBENCH_DEVICE", "torch device for the model (cpu, cuda)")
     backend: str = _setting(
-        "auto", "WORKBENCH_BACKEND",
+        "auto",
+        "WORKBENCH_BACKEND",
         "embedding backend: auto (OpenVINO if installed and verified, else torch), openvino, torch",
     )
     batch_size: int = _setting(16, "WORKBENCH_BATCH_SIZE", "texts per embedding batch")
@@ -53,7 +54,8 @@ class Settings:
         10, "WORKBENCH_CANDIDATES", "nearest passages per document rescored by the aligner"
     )
     approximate_above: int = _setting(
-        200_000, "WORKBENCH_APPROXIMATE_ABOVE",
+        200_000,
+        "WORKBENCH_APPROXIMATE_ABOVE",
         "corpora with more passages than this are searched with an approximate (HNSW) index",
     )
     threshold: float = _setting(

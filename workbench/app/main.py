@@ -90,8 +90,8 @@ def main() -> None:
         return
     try:
         with ui.session_store() as store:
-            from workbench.embed.modelref import resolve_model
             from workbench.align.staleness import alignment_provenance
+            from workbench.embed.modelref import resolve_model
 
             backend = alignment_provenance(store).get("backend")
             sidebar(str(settings.db), resolve_model(settings.model)[1], backend)

@@ -22,11 +22,65 @@ _LIST_MARKER = re.compile(r"\s*(?:[-*•+]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "art", "p", "para", "vol", "op"})
 _ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof st sr jr gen col lt sgt capt cmdr adm gov sen rep pres rev hon
-    mt ft vol vols sec ch fig pp ed eds est approx dept univ inc ltd co corp
-    jan feb mar apr jun jul aug sep sept oct nov dec vs etc e.g i.e cf al
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "rev",
+        "hon",
+        "mt",
+        "ft",
+        "vol",
+        "vols",
+        "sec",
+        "ch",
+        "fig",
+        "pp",
+        "ed",
+        "eds",
+        "est",
+        "approx",
+        "dept",
+        "univ",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "cf",
+        "al",
+    ]
 )
 
 
@@ -66,8 +120,11 @@ def _is_boundary(text: str, mark: int, cut: int, end: int) -> bool:
     if any(ch in _CLOSERS for ch in text[mark:cut]):
         return True  # a quotation or bracket closes after the period
     word_start = mark
-    while word_start > 0 and not text[word_start - 1].isspace() \
-            and text[word_start - 1] not in _OPENERS:
+    while (
+        word_start > 0
+        and not text[word_start - 1].isspace()
+        and text[word_start - 1] not in _OPENERS
+    ):
         word_start -= 1
     word = text[word_start:mark].lower()
     if not word:
@@ -185,9 +242,7 @@ class Segmentation:
     sentences: list[Sentence]
 
 
-def segment(
-    doc_id: str, text: str, *, max_chars: int = 1500, author: str = ""
-) -> Segmentation:
+def segment(doc_id: str, text: str, *, max_chars: int = 1500, author: str = "") -> Segmentation:
     """Split a document into passages (text, headings, boilerplate) and their sentences."""
     spans = [
         span for span in paragraph_spans(text) if any(ch.isalnum() for ch in text[slice(*span)])
