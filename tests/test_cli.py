@@ -178,6 +178,27 @@ def test_db_option_beats_environment(tmp_path: Path, env: dict[str, str]) -> Non
     assert json.loads(docs.splitlines()[0])["doc"] == "d"
 
 
+def test_db_option_stands_before_or_after_the_command(tmp_path: Path,
+                                                      env: dict[str, str]) -> None:
+    target = tmp_path / "before.db"
+    (tmp_path / "d.txt").write_text("Some text about the border here.\n")
+    run("--db", str(target), "ingest", str(tmp_path / "d.txt"), env=env)
+    assert target.exists()
+    before = run("--db", str(target), "documents", "--format", "jsonl", env=env).stdout
+    after = run("documents", "--format", "jsonl", "--db", str(target), env=env).stdout
+    assert json.loads(before.splitlines()[0])["doc"] == "d"
+    assert before == after
+    other = tmp_path / "after.db"
+    run("--db", str(target), "ingest", str(tmp_path / "d.txt"), "--db", str(other), env=env)
+    assert other.exists(), "the option after the command wins"
+
+
+def test_model_options_stand_before_the_command(tmp_path: Path, env: dict[str, str]) -> None:
+    result = run("--backend", "nonsense", "embed", env=env, check=False)
+    assert result.returncode == 2
+    assert "'nonsense' is not one of" in result.stderr
+
+
 @pytest.mark.model
 def test_changed_document_makes_pairs_warn_until_realigned(tmp_path: Path,
                                                           env: dict[str, str]) -> None:

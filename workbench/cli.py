@@ -26,31 +26,52 @@ def _settings(**overrides: Any) -> Settings:
     return Settings.load(**overrides)
 
 
+DB_HELP = "SQLite file or postgresql:// URL [env WORKBENCH_DB; default data/workbench.db]"
+MODEL_OPTIONS = ("model", "embeddings_dir", "device", "backend")
+
+
+def _from_group(kwargs: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Fill options not given after the command from the same options given before it, so
+    `workbench --db F pairs` and `workbench pairs --db F` mean the same."""
+    ctx = click.get_current_context(silent=True)
+    given = (ctx.find_root().obj or {}).get("shared", {}) if ctx else {}
+    for name in names:
+        if kwargs.get(name) is None and given.get(name) is not None:
+            kwargs[name] = given[name]
+    return kwargs
+
+
 def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--db`` on every command that reads or writes the store."""
 
-    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                  help="SQLite database [env WORKBENCH_DB; default data/workbench.db]")
+    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+        return func(*args, **_from_group(kwargs, ("db",)))
 
     return wrapper
+
+
+def _model_option_decorators() -> list[Callable[..., Any]]:
+    return [
+        click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]"),
+        click.option("--embeddings", "embeddings_dir", type=click.Path(path_type=Path),
+                     help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]"),
+        click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]"),
+        click.option("--backend", type=click.Choice(["auto", "openvino", "torch"]),
+                     help="embedding backend [env WORKBENCH_BACKEND; default auto]"),
+    ]
 
 
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of commands that may embed."""
 
-    @click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]")
-    @click.option("--embeddings", "embeddings_dir", type=click.Path(path_type=Path),
-                  help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]")
-    @click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]")
-    @click.option("--backend", type=click.Choice(["auto", "openvino", "torch"]),
-                  help="embedding backend [env WORKBENCH_BACKEND; default auto]")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+        return func(*args, **_from_group(kwargs, MODEL_OPTIONS))
 
+    for decorate in reversed(_model_option_decorators()):
+        wrapper = decorate(wrapper)
     return wrapper
 
 
@@ -65,17 +86,28 @@ class WorkbenchGroup(click.Group):
             ctx.exit(1)
 
 
+def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The store and model options, accepted before the command as well as after it."""
+    func = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                        help=DB_HELP)(func)
+    for decorate in reversed(_model_option_decorators()):
+        func = decorate(func)
+    return func
+
+
 @click.group(cls=WorkbenchGroup)
 @click.version_option(__version__, prog_name="workbench")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_shared_options
 @click.pass_context
-def main(ctx: click.Context, quiet: bool) -> None:
+def main(ctx: click.Context, quiet: bool, **shared: Any) -> None:
     """Compare how different sources report the same events.
 
     Typical run: `workbench ingest corpus/`, then `workbench align`, then
-    `workbench pairs` or `workbench app`.
+    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device
+    and --backend may stand before the command or after it.
     """
-    ctx.obj = {"quiet": quiet}
+    ctx.obj = {"quiet": quiet, "shared": shared}
     _show_notes(quiet)
 
 
