@@ -193,6 +193,23 @@ def test_db_option_stands_before_or_after_the_command(tmp_path: Path,
     assert other.exists(), "the option after the command wins"
 
 
+def test_tables_never_cut_offsets_or_ids(tmp_path: Path, env: dict[str, str]) -> None:
+    db = str(tmp_path / "long.db")
+    doc = tmp_path / "a_document_with_a_rather_long_identifier_2020.txt"
+    doc.write_text("".join(f"Paragraph {i} says the border stayed closed for weeks on end.\n\n"
+                           for i in range(400)))
+    run("ingest", str(doc), "--db", db, env=env)
+    table = run("passages", "--db", db, env=env).stdout
+    records = [json.loads(line) for line in
+               run("passages", "--format", "jsonl", "--db", db, env=env).stdout.splitlines()]
+    assert records[-1]["start"] > 10_000
+    for record in records:
+        assert f"{record['start']}-{record['end']}" in table
+        assert record["passage_id"] in table
+    assert doc.stem in table
+    assert "…" not in run("documents", "--db", db, env=env).stdout.splitlines()[1].split()[0]
+
+
 def test_model_options_stand_before_the_command(tmp_path: Path, env: dict[str, str]) -> None:
     result = run("--backend", "nonsense", "embed", env=env, check=False)
     assert result.returncode == 2

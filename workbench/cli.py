@@ -145,16 +145,22 @@ def _emit_jsonl(records: Iterable[dict[str, Any]]) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _table(rows: list[list[Any]], headers: list[str], widths: list[int]) -> None:
-    """A plain fixed-width table; long cells are cut with an ellipsis."""
+def _table(rows: list[list[Any]], headers: list[str], widths: list[int | None]) -> None:
+    """A plain fixed-width table. Free text is cut with an ellipsis at its column's width;
+    a column of width None (identifiers, document ids, character offsets: what a reader
+    cites) is as wide as its longest cell and never cut."""
+    cells = [[" ".join(str(value).split()) for value in row] for row in rows]
+    fitted = [
+        width if width is not None else max([len(header)] + [len(row[i]) for row in cells])
+        for i, (header, width) in enumerate(zip(headers, widths, strict=True))
+    ]
 
-    def cell(value: Any, width: int) -> str:
-        text = " ".join(str(value).split())
+    def cell(text: str, width: int) -> str:
         return (text[: width - 1] + "…" if len(text) > width else text).ljust(width)
 
-    click.echo("  ".join(cell(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in rows:
-        click.echo("  ".join(cell(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+    click.echo("  ".join(cell(h, w) for h, w in zip(headers, fitted, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(cell(v, w) for v, w in zip(row, fitted, strict=True)).rstrip())
 
 
 # -- stages -----------------------------------------------------------------------------
@@ -306,7 +312,7 @@ def documents(db: Path | None, fmt: str) -> None:
         _emit_jsonl(records)
         return
     _table([[r["doc"], r["outlet"], r["date"], r["passages"], r["title"]] for r in records],
-           ["doc", "outlet", "date", "passages", "title"], [26, 24, 10, 8, 50])
+           ["doc", "outlet", "date", "passages", "title"], [None, 24, 10, 8, 50])
 
 
 @main.command()
@@ -342,7 +348,7 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
              f"{r['framing_score']:.1f}" + (" disputes" if r["disputes_framing"] else ""),
              r["text"]] for r in records],
            ["passage", "doc", "offsets", "kind", "framing", "text"],
-           [13, 24, 11, 11, 13, 60])
+           [None, None, None, 11, 13, 60])
 
 
 def _pair_records(store: Any, rows: list[Any], relation: str | None = None
@@ -376,7 +382,7 @@ def _print_records(records: list[dict[str, Any]]) -> None:
           f"{r['b']['doc']} {r['b']['start']}-{r['b']['end']}", r["b"]["text"]]
          for r in records],
         ["pair", "score", "rank", "mutual", "relation", "a", "a text", "b", "b text"],
-        [14, 5, 4, 6, 21, 30, 36, 30, 36],
+        [None, 5, 4, 6, 21, None, 36, None, 36],
     )
 
 
@@ -435,7 +441,7 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
         return
     _table([[r["passage_id"], r["doc"], r["silent_doc"], f"{r['best_score']:.3f}", r["text"]]
             for r in records], ["passage", "doc", "silent in", "best", "text"],
-           [13, 24, 24, 5, 60])
+           [None, None, None, 5, 60])
 
 
 # -- tags -------------------------------------------------------------------------------
@@ -473,7 +479,7 @@ def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
         return
     _table([[r["tag_id"], r["pair_id"], r["label"], r["analyst"], r["created_at"], r["note"]]
             for r in records], ["tag", "pair", "label", "analyst", "created", "note"],
-           [6, 14, 16, 16, 29, 40])
+           [None, None, 16, 16, 29, 40])
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -575,7 +581,7 @@ def rank(db: Path | None, fmt: str, limit: int) -> None:
         return
     _table([[r["pair_id"], f"{r['uncertainty']:.3f}", f"{r['relation']} {r['confidence']:.2f}",
              r.get("a_text", ""), r.get("b_text", "")] for r in records],
-           ["pair", "uncertain", "suggested", "a text", "b text"], [14, 9, 22, 45, 45])
+           ["pair", "uncertain", "suggested", "a text", "b text"], [None, 9, 22, 45, 45])
 
 
 # -- evaluation -------------------------------------------------------------------------
