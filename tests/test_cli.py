@@ -210,6 +210,19 @@ def test_tables_never_cut_offsets_or_ids(tmp_path: Path, env: dict[str, str]) ->
     assert "…" not in run("documents", "--db", db, env=env).stdout.splitlines()[1].split()[0]
 
 
+def test_ingest_progress_and_summary_read_right_when_nothing_changed(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    db = str(tmp_path / "again.db")
+    run("ingest", str(CORPUS), "--db", db, env=env)
+    again = run("ingest", str(CORPUS), "--db", db, env=env).stderr
+    assert "5/5" in again
+    assert "5 files: 5 unchanged" in again
+    one = tmp_path / "one.txt"
+    one.write_bytes(b"\xff\xfe\x00binary\x00")
+    lone = run("ingest", str(one), "--db", db, env=env, check=False).stderr
+    assert "1 file: 1 rejected" in lone
+
+
 def test_model_options_stand_before_the_command(tmp_path: Path, env: dict[str, str]) -> None:
     result = run("--backend", "nonsense", "embed", env=env, check=False)
     assert result.returncode == 2

@@ -184,7 +184,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
     for result in report.results:
         click.echo(result.line(), err=result.status == "rejected")
     counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
-    click.echo(f"{len(report.results)} files: {counts or 'none'}", err=True)
+    files = len(report.results)
+    click.echo(f"{files} {'file' if files == 1 else 'files'}: {counts or 'none'}", err=True)
     if report.rejected:
         ctx.exit(1)
 

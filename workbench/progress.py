@@ -58,6 +58,8 @@ class TqdmReporter:
         with tqdm(total=total, desc=description, file=sys.stderr, unit="item",
                   dynamic_ncols=True, leave=False) as bar:
             yield _TqdmTask(bar)
+            # Quick work finishes between two redraws: show where it ended, not "0/N".
+            bar.refresh()
 
 
 SILENT = SilentReporter()
