@@ -142,21 +142,7 @@ def word_terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
-def char_terms(text: str) -> list[str]:
-    """Character 3-5-grams inside space-padded words (scikit-learn's ``char_wb`` scheme)."""
-    out = []
-    for word in _SPACE.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(3, 6):
-            if length < n:
-                out.append(padded)
-                break
-            out.extend(padded[i : i + n] for i in range(length - n + 1))
-    return out
-
-
-ANALYZERS = {"word": word_terms, "char": char_terms}
+ANALYZERS = {"word": word_terms}
 
 
 def lexical_features(text: str) -> np.ndarray:
@@ -261,7 +247,7 @@ class Vocabulary:
 
 
 class NgramTfidf:
-    """Sublinear TF-IDF over one analyzer's terms (``"word"`` or ``"char"``), L2-normalised;
+    """Sublinear TF-IDF over one analyzer's terms (``"word"``), L2-normalised;
     the same figures as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``."""
 
     def __init__(self, analyzer: str = "word", min_df: int = 2) -> None:
@@ -320,7 +306,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
-    """(threshold, F1) maximising F1 when ``p >= threshold`` is predicted positive."""
+    """(threshold, F1) maximising F1 when ``p >= threshold`` is predicted positive.
+
+    The threshold sits halfway between the lowest score kept and the next one below, so a
+    score a little under those seen in training still counts.
+    """
     y = np.asarray(y, dtype=bool)
     if not y.any():
         return 1.0, 0.0
@@ -333,7 +323,8 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     last = np.r_[ps[1:] != ps[:-1], True]
     f1 = np.where(last, f1, -1.0)
     best = int(np.argmax(f1))
-    return float(ps[best]), float(f1[best])
+    below = ps[best + 1] if best + 1 < len(ps) else 0.0
+    return float((ps[best] + below) / 2), float(f1[best])
 
 
 def platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -1,0 +1,248 @@
+"""The technique detector: its text features match scikit-learn's, it learns and saves as plain
+arrays, it finds spans with offsets, and the shipped model flags loaded sentences written
+here with the real bundled embedder."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.errors import ModelError
+from workbench.suggest import techniques as tq
+from workbench.suggest.techniques import (
+    HEADS,
+    NgramTfidf,
+    TechniqueDetector,
+    TechniqueModel,
+    TrainingDocument,
+    Vocabulary,
+    best_threshold,
+    word_terms,
+)
+
+TEXTS = [
+    "The so-called experts LIED again!",
+    "Officials said the bridge will reopen in May.",
+    "What a disgraceful, shameful betrayal of the people.",
+    "The report was published on Monday.",
+    "Officials said the report was shameful.",
+]
+
+
+def test_word_tfidf_equals_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ours = NgramTfidf("word", min_df=2).fit(TEXTS)
+    theirs = TfidfVectorizer(analyzer=word_terms, min_df=2, sublinear_tf=True).fit(TEXTS)
+    assert ours.vocabulary_.terms == theirs.get_feature_names_out().tolist()
+    np.testing.assert_allclose(
+        ours.transform(TEXTS).toarray(), theirs.transform(TEXTS).toarray(), atol=1e-6
+    )
+
+
+def test_a_vocabulary_round_trips_through_a_byte_array() -> None:
+    vocab = Vocabulary(["naïve", "so-called", "“quoted”", "日本"])
+    back = Vocabulary.from_array(vocab.to_array())
+    assert back.terms == vocab.terms
+    assert vocab.to_array().dtype == np.uint8
+    with pytest.raises(ValueError, match="newline"):
+        Vocabulary(["two\nlines"]).to_array()
+
+
+def test_the_threshold_maximises_f1() -> None:
+    y = np.array([1, 1, 0, 1, 0, 0])
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.1])
+    threshold, f1 = best_threshold(y, p)
+    # cutting below 0.6 keeps 4 sentences, 3 of them positive: P 0.75, R 1.0; the cut is
+    # halfway to the next score
+    assert threshold == pytest.approx(0.4)
+    assert f1 == pytest.approx(6 / 7)
+
+
+def test_label_matrix_marks_any_dispute_and_each_technique() -> None:
+    Y = tq.label_matrix([set(), {"Flag-Waving"}, {"Doubt", "Slogans"}])
+    assert Y[:, 0].tolist() == [0, 1, 1]
+    assert Y[:, 1].tolist() == [0, 0, 1]  # Flag-Waving is not in the dispute subset
+    assert Y[2, HEADS.index("Slogans")] == 1
+
+
+# -- fitting and saving on made-up documents -------------------------------------------------
+
+LOADED_WORDS = ["disgraceful", "shameless", "treacherous", "despicable", "vile"]
+PLAIN = [
+    "The council met on Tuesday to discuss the budget.",
+    "The report lists road repairs for the northern district.",
+    "Officials said the bridge will reopen after an inspection.",
+    "The library extends its opening hours in June.",
+    "Rainfall in March was close to the average.",
+    "The company hired forty new workers this year.",
+]
+
+
+def fake_vectors(texts: list[str]) -> np.ndarray:
+    rng = np.random.default_rng(len(texts))
+    v = rng.normal(size=(len(texts), 384)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def made_up_documents(n: int = 12) -> list[TrainingDocument]:
+    rng = np.random.default_rng(1)
+    docs = []
+    for k in range(n):
+        sentences, found, spans = [], [], []
+        for _ in range(8):
+            if rng.random() < 0.35:
+                word = LOADED_WORDS[int(rng.integers(len(LOADED_WORDS)))]
+                sentence = f"The mayor called the plan {word} and the council agreed."
+                start = sentence.index(word)
+                sentences.append(sentence)
+                found.append({"Loaded_Language"})
+                spans.append([(start, start + len(word))])
+            else:
+                sentences.append(PLAIN[int(rng.integers(len(PLAIN)))])
+                found.append(set())
+                spans.append([])
+        docs.append(TrainingDocument(sentences, fake_vectors(sentences), found, spans, str(k)))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def fitted() -> TechniqueModel:
+    detector = TechniqueDetector(inner_folds=3, hidden=16, span_threshold=0.5)
+    return detector.fit(made_up_documents(), card={"id": "test-model"}).model_
+
+
+def test_the_detector_learns_loaded_words_and_finds_their_span(fitted: TechniqueModel) -> None:
+    passage = "Rainfall in March was close to the average. The mayor called the plan vile."
+    sentences = [(0, 43), (44, len(passage))]
+    spans = fitted.detect(passage, sentences, fake_vectors([passage[s:e] for s, e in sentences]))
+    assert spans, "the loaded sentence was not flagged"
+    assert {s.technique for s in spans} == {"Loaded_Language"}
+    span = spans[0]
+    assert span.start >= 44  # in the second sentence
+    assert span.text == passage[span.start : span.end]
+    assert "vile" in span.text
+    assert span.source == "model"
+    assert 0.5 < span.confidence <= 1.0
+    record = span.record(offset=100)
+    assert record["start"] == span.start + 100
+    assert record["technique"] == "Loaded_Language"
+
+
+def test_plain_sentences_are_not_flagged(fitted: TechniqueModel) -> None:
+    verdicts = fitted.analyse_sentences(PLAIN, fake_vectors(PLAIN))
+    assert not any(v.flagged for v in verdicts)
+    assert all(v.span is None and v.techniques == () for v in verdicts)
+    assert set(verdicts[0].probabilities) == set(HEADS)
+
+
+def test_the_model_round_trips_through_npz_without_pickle(
+    fitted: TechniqueModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "techniques.npz"
+    fitted.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        assert all(data[k].dtype != object for k in data.files)
+    with zipfile.ZipFile(path) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["id"] == "test-model"
+    assert card["format"] == tq.FORMAT
+    assert set(card["thresholds"]) == set(HEADS)
+    loaded = TechniqueModel.load(path)
+    texts = [*PLAIN, "The mayor called the plan despicable and the council agreed."]
+    vectors = fake_vectors(texts)
+    np.testing.assert_array_equal(
+        loaded.probabilities(texts, vectors), fitted.probabilities(texts, vectors)
+    )
+
+
+def test_a_missing_or_foreign_model_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="make train-techniques"):
+        TechniqueModel.load(tmp_path / "absent.npz")
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    with pytest.raises(ModelError, match="is not a technique model"):
+        TechniqueModel.load(tmp_path / "other.npz")
+
+
+def test_vectors_of_the_wrong_shape_are_refused(fitted: TechniqueModel) -> None:
+    with pytest.raises(ModelError, match="expects 384-dimensional vectors"):
+        fitted.probabilities(["One sentence."], np.zeros((1, 64), dtype=np.float32))
+    with pytest.raises(ModelError, match="one sentence vector per sentence"):
+        fitted.probabilities(["One.", "Two."], np.zeros((1, 384), dtype=np.float32))
+
+
+def test_fitting_needs_two_documents() -> None:
+    with pytest.raises(ValueError, match="at least two documents"):
+        TechniqueDetector().fit(made_up_documents(1))
+
+
+# -- the shipped model with the real bundled embedder ----------------------------------------
+
+LOADED_SENTENCES = [
+    "These disgusting, treacherous globalist traitors want to destroy our great nation!",
+    "The corrupt, lying media will never tell you the shocking truth about this evil regime.",
+]
+NEUTRAL_SENTENCES = [
+    "The committee will meet on Tuesday at 10 a.m. in room 4 of the town hall.",
+    "Rainfall in the region was close to the long-term average last month.",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped_and_vectors(tmp_path_factory: pytest.TempPathFactory):
+    from workbench.config import Settings
+    from workbench.embed.embedder import load_embedder
+
+    model = TechniqueModel.load()
+    settings = Settings.load(embeddings_dir=tmp_path_factory.mktemp("emb"), progress=False)
+    embedder = load_embedder(settings)
+    texts = LOADED_SENTENCES + NEUTRAL_SENTENCES
+    return model, texts, embedder.encode(texts)
+
+
+def test_the_shipped_model_file_is_small_and_carries_its_card() -> None:
+    assert tq.DEFAULT_MODEL_FILE.stat().st_size < 5_000_000
+    card = json.loads(tq.DEFAULT_MODEL_FILE.with_suffix(".json").read_text())
+    assert card["format"] == tq.FORMAT
+    assert card["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    cv = card["cross_validation"]
+    assert cv["folds"] == 5
+    assert {"precision", "recall", "f1"} <= set(cv["sentence"]["any"])
+    assert set(cv["techniques"]) == set(tq.TECHNIQUES)
+
+
+@pytest.mark.model
+def test_the_shipped_model_flags_loaded_sentences_and_not_neutral_ones(
+    shipped_and_vectors,
+) -> None:
+    model, texts, vectors = shipped_and_vectors
+    verdicts = model.analyse_sentences(texts, vectors)
+    loaded, neutral = verdicts[:2], verdicts[2:]
+    assert all(v.flagged for v in loaded)
+    assert not any(v.flagged for v in neutral)
+    assert min(v.probabilities["any"] for v in loaded) > max(
+        v.probabilities["any"] for v in neutral
+    )
+    for v in loaded:
+        assert {"Loaded_Language", "Name_Calling,Labeling"} & set(v.techniques)
+        assert v.disputes
+
+
+@pytest.mark.model
+def test_the_shipped_model_returns_spans_inside_the_passage(shipped_and_vectors) -> None:
+    model, texts, vectors = shipped_and_vectors
+    passage = " ".join([texts[2], texts[0]])
+    sentences = [(0, len(texts[2])), (len(texts[2]) + 1, len(passage))]
+    spans = model.detect(passage, sentences, vectors[[2, 0]])
+    assert spans
+    for span in spans:
+        assert sentences[1][0] <= span.start < span.end <= sentences[1][1]
+        assert span.text == passage[span.start : span.end]
+        assert span.technique in tq.TECHNIQUES
+        assert 0.0 <= span.confidence <= 1.0
+        assert span.source == "model"
