@@ -269,25 +269,27 @@ class NgramTfidf:
         )
         return self
 
-    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+    def rows(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(columns, weights) of each text's row: the sparse matrix without scipy, which is
+        what scoring a few sentences at a time needs (building a matrix costs more)."""
         analyze = ANALYZERS[self.analyzer]
         index = self.vocabulary_.index
-        indptr = [0]
-        cols: list[int] = []
-        vals: list[float] = []
+        out = []
         for text in texts:
             counts = Counter(index[t] for t in analyze(text) if t in index)
-            row = sorted(counts.items())
-            weights = np.array(
-                [(1.0 + math.log(c)) * self.idf_[k] for k, c in row], dtype=np.float32
-            )
+            cols = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+            weights = (1.0 + np.log([counts[k] for k in cols.tolist()])) * self.idf_[cols]
             norm = float(np.sqrt((weights**2).sum())) or 1.0
-            cols.extend(k for k, _ in row)
-            vals.extend((weights / norm).tolist())
-            indptr.append(len(cols))
+            out.append((cols, (weights / norm).astype(np.float32)))
+        return out
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rows = self.rows(texts)
+        indptr = np.r_[0, np.cumsum([len(c) for c, _ in rows])]
+        cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int64)
+        vals = np.concatenate([v for _, v in rows]) if rows else np.zeros(0, np.float32)
         return sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), np.asarray(cols, dtype=np.int64), indptr),
-            shape=(len(texts), len(self.vocabulary_)),
+            (vals.astype(np.float32), cols, indptr), shape=(len(texts), len(self.vocabulary_))
         )
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
@@ -542,13 +544,14 @@ class TechniqueModel:
         if not len(texts):
             return np.zeros((0, n_views))
         dense = self._dense(texts, vectors)
-        tfidf = self.word.transform(texts)
-        lr = dense @ self.W_dense + np.asarray(tfidf @ self.W_word) + self.b
+        lr = dense @ self.W_dense + self.b
+        nb = np.tile(self.N_b, (len(texts), 1))
+        for i, (cols, weights) in enumerate(self.word.rows(texts)):
+            if len(cols):
+                lr[i] += weights @ self.W_word[cols]
+                nb[i] += self.N_w[cols].sum(axis=0)  # NB-LR sees binary n-grams
         hidden = np.maximum(dense @ self.M1 + self.m1, 0.0)
         net = hidden @ self.M2 + self.m2
-        binary = tfidf.copy()
-        binary.data[:] = 1.0
-        nb = np.asarray(binary @ self.N_w) + self.N_b
         return np.hstack([lr, net, nb]).astype(np.float64)
 
     def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
