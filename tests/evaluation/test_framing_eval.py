@@ -288,3 +288,11 @@ def test_cross_validation_pools_held_out_folds_and_folds_can_run_apart(tmp_path:
         assert apart[key] == whole[key]
     with pytest.raises(ValueError, match="do not cover"):
         merge_folds(articles, runs[:2])
+
+
+def test_the_default_training_folder_is_the_shared_ptc_folder_when_present() -> None:
+    found = framing.default_training_dirs()
+    if framing.SHARED_PTC.is_dir():
+        assert found == (framing.SHARED_PTC / "articles", framing.SHARED_PTC / "labels")
+    else:
+        assert found is None

@@ -35,6 +35,15 @@ if TYPE_CHECKING:
 
 _ARTICLE_NAME = re.compile(r"^article(.+)\.txt$")
 LABELS_SUFFIX = ".task2-TC.labels"
+SHARED_PTC = Path(__file__).resolve().parents[3] / "shared" / "data" / "ptc-train"
+"""The PTC training folder beside the repository (``../shared/data/ptc-train``)."""
+
+
+def default_training_dirs() -> tuple[Path, Path] | None:
+    """(articles, labels) of :data:`SHARED_PTC` when it is there: the default training
+    folder of ``workbench eval framing``'s TF-IDF baseline; None otherwise."""
+    articles, labels = SHARED_PTC / "articles", SHARED_PTC / "labels"
+    return (articles, labels) if articles.is_dir() and labels.is_dir() else None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from workbench.suggest.techniques import (
     group_folds,
 )
 
-DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ptc-train"
+DEFAULT_DATA = framing.SHARED_PTC
 
 
 def embed_articles(articles: Sequence[framing.Article]) -> tuple[list[np.ndarray], str, str]:
