@@ -32,6 +32,21 @@ from workbench.suggest.techniques import (
 )
 
 DEFAULT_DATA = framing.SHARED_PTC
+LIMITS = (
+    "trained on the 250 English news articles of the PTC training folder; other genres, "
+    "topics and languages are out of domain",
+    "sentence level: a flagged sentence gets one span, from the first to the last token the "
+    "span model marks, and every technique over its threshold (the likeliest one when none is)",
+    "single techniques are weak (sentence F1 about 0.06 to 0.42 in cross_validation; the "
+    "frequent Loaded_Language and Name_Calling,Labeling are the most usable): use the names "
+    "as hints to check, not findings",
+    "PTC marks a technique wherever it appears, also inside quotations of other speakers; the "
+    "model does the same, so a quoted slur is flagged as the writer's own is",
+    "thresholds maximise F1 on PTC, where 29 % of sentences hold a technique; on other text "
+    "the share of flagged sentences and the precision differ",
+    "confidence is calibrated on PTC (Platt scaling and the combiner fitted on out-of-fold "
+    "scores); it is a probability for PTC-like news text, not for any text",
+)
 
 
 def embed_articles(articles: Sequence[framing.Article]) -> tuple[list[np.ndarray], str, str]:
@@ -202,17 +217,7 @@ def train(
         ],
         "positive_sentence": "the sentence (non-blank line) overlaps at least one gold span",
         "cross_validation": cv_report or {"skipped": True},
-        "limits": [
-            "trained on 250 English news articles from 2017-2018 (mostly US politics); other "
-            "genres, topics and languages are out of domain",
-            "sentence-level: a flagged sentence gets one span, from the first to the last "
-            "token the span model marks, and all techniques over their thresholds",
-            "rare techniques (fewer than ~100 training sentences) are weak: see the "
-            "per-technique F1 in cross_validation",
-            "PTC annotations mark a technique wherever it appears, also inside quotations "
-            "of other speakers; the model does the same",
-            "thresholds maximise F1 on PTC; the share of flagged sentences elsewhere differs",
-        ],
+        "limits": list(LIMITS),
     }
     fitted = TechniqueDetector(**(params or {})).fit(docs, card=card).model_
     fitted.card["training_seconds"] = round(time.time() - started)
