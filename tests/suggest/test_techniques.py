@@ -246,3 +246,21 @@ def test_the_shipped_model_returns_spans_inside_the_passage(shipped_and_vectors)
         assert span.technique in tq.TECHNIQUES
         assert 0.0 <= span.confidence <= 1.0
         assert span.source == "model"
+
+
+def test_several_networks_of_a_head_are_averaged_in_one_wide_layer() -> None:
+    rng = np.random.default_rng(3)
+    nets = [
+        (j, rng.normal(size=(5, 4)), rng.normal(size=4), rng.normal(size=4), float(rng.normal()))
+        for j in (0, 0, 1)
+    ]
+    wide = tq._stack_networks(nets, np.zeros(2), dim=5, hidden=4)
+    x = rng.normal(size=(3, 5))
+    got = np.maximum(x @ wide["M1"] + wide["m1"], 0) @ wide["M2"] + wide["m2"]
+
+    def one(net):
+        _, w1, b1, w2, b2 = net
+        return np.maximum(x @ w1 + b1, 0) @ w2 + b2
+
+    np.testing.assert_allclose(got[:, 0], (one(nets[0]) + one(nets[1])) / 2, rtol=1e-4)
+    np.testing.assert_allclose(got[:, 1], one(nets[2]), rtol=1e-4)

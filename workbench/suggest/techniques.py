@@ -704,6 +704,8 @@ class TechniqueDetector:
         C: inverse regularisation of the sentence heads.
         word_min_df: keep word n-grams found in at least this many training sentences.
         hidden: units of the network's hidden layer.
+        networks: networks per combined head (seeds ``random_state``, ``random_state + 1``,
+            ...); their scores are averaged.
         alpha: L2 penalty of the network.
         nb_C: inverse regularisation of the NB-LR view.
         token_C: inverse regularisation of the token (span) model.
@@ -719,6 +721,7 @@ class TechniqueDetector:
         C: float = 0.3,
         word_min_df: int = 2,
         hidden: int = 256,
+        networks: int = 1,
         alpha: float = 0.01,
         nb_C: float = 0.1,
         token_C: float = 0.5,
@@ -730,6 +733,7 @@ class TechniqueDetector:
         self.C = C
         self.word_min_df = word_min_df
         self.hidden = hidden
+        self.networks = networks
         self.alpha = alpha
         self.nb_C = nb_C
         self.token_C = token_C
@@ -743,6 +747,7 @@ class TechniqueDetector:
             "C",
             "word_min_df",
             "hidden",
+            "networks",
             "alpha",
             "nb_C",
             "token_C",
@@ -781,9 +786,7 @@ class TechniqueDetector:
 
         # The network sees standardised inputs: fold the extra sqrt(d) into its first layer.
         root = math.sqrt(dense.shape[1])
-        M1 = np.zeros((dense.shape[1], self.hidden, len(COMBINED)))
-        m1 = np.zeros((self.hidden, len(COMBINED)))
-        M2 = np.zeros((self.hidden, len(COMBINED)))
+        nets: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, float]] = []
         m2 = np.zeros(len(COMBINED))
         binary = tfidf.copy()
         binary.data[:] = 1.0
@@ -795,18 +798,24 @@ class TechniqueDetector:
                 m2[j] = -30.0 if y.max() == 0 else 30.0
                 N_b[j] = m2[j]
                 continue
-            net = MLPClassifier(
-                hidden_layer_sizes=(self.hidden,),
-                alpha=self.alpha,
-                early_stopping=True,
-                random_state=self.random_state,
-                max_iter=200,
-            )
-            net.fit(Z * root, y)
-            M1[:, :, j] = net.coefs_[0] * root
-            m1[:, j] = net.intercepts_[0]
-            M2[:, j] = net.coefs_[1][:, 0]
-            m2[j] = net.intercepts_[1][0]
+            for seed in range(self.networks):
+                net = MLPClassifier(
+                    hidden_layer_sizes=(self.hidden,),
+                    alpha=self.alpha,
+                    early_stopping=True,
+                    random_state=self.random_state + seed,
+                    max_iter=200,
+                )
+                net.fit(Z * root, y)
+                nets.append(
+                    (
+                        j,
+                        net.coefs_[0] * root,
+                        net.intercepts_[0],
+                        net.coefs_[1][:, 0],
+                        float(net.intercepts_[1][0]),
+                    )
+                )
             pos = np.asarray(binary[y == 1].sum(axis=0)).ravel() + 1.0
             neg = np.asarray(binary[y == 0].sum(axis=0)).ravel() + 1.0
             ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
@@ -819,9 +828,7 @@ class TechniqueDetector:
             "W_word": W[:nw].astype(np.float32),
             "W_dense": W[nw:].astype(np.float32),
             "b": b,
-            # one network per combined head, stored side by side: hidden units of head j
-            # are columns j*hidden..(j+1)*hidden of M1 and rows of the block-diagonal M2
-            **_stack_networks(M1, m1, M2, m2),
+            **_stack_networks(nets, m2, dense.shape[1], self.hidden),
             "N_w": N_w.astype(np.float32),
             "N_b": N_b,
         }
@@ -954,20 +961,32 @@ class TechniqueDetector:
 
 
 def _stack_networks(
-    M1: np.ndarray, m1: np.ndarray, M2: np.ndarray, m2: np.ndarray
+    nets: Sequence[tuple[int, np.ndarray, np.ndarray, np.ndarray, float]],
+    m2: np.ndarray,
+    dim: int,
+    hidden: int,
 ) -> dict[str, np.ndarray]:
-    """The per-head networks as one wider network with a block-diagonal output layer."""
-    _, h, k = M1.shape
-    wide1 = np.concatenate([M1[:, :, j] for j in range(k)], axis=1)
-    bias1 = np.concatenate([m1[:, j] for j in range(k)])
-    out = np.zeros((h * k, k))
-    for j in range(k):
-        out[j * h : (j + 1) * h, j] = M2[:, j]
+    """The networks (head, first-layer weights and bias, output weights and bias) as one
+    wider network: hidden units side by side, each network's output weights in its head's
+    column, divided by the number of networks of that head so the head gets their mean."""
+    counts = Counter(j for j, *_ in nets)
+    wide1 = np.zeros((dim, hidden * len(nets)))
+    bias1 = np.zeros(hidden * len(nets))
+    out = np.zeros((hidden * len(nets), len(COMBINED)))
+    m2 = m2.astype(np.float64).copy()
+    for j in counts:
+        m2[j] = 0.0
+    for k, (j, w1, b1, w2, b2) in enumerate(nets):
+        cols = slice(k * hidden, (k + 1) * hidden)
+        wide1[:, cols] = w1
+        bias1[cols] = b1
+        out[cols, j] = w2 / counts[j]
+        m2[j] += b2 / counts[j]
     return {
         "M1": wide1.astype(np.float32),
         "m1": bias1.astype(np.float32),
         "M2": out.astype(np.float32),
-        "m2": m2.astype(np.float64),
+        "m2": m2,
     }
 
 

@@ -241,6 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="folds of the calibration CV inside each fit (default 5)",
     )
+    parser.add_argument(
+        "--networks",
+        type=int,
+        default=None,
+        help="networks averaged per any/dispute head (default 1)",
+    )
     parser.add_argument("--skip-cv", action="store_true", help="fit and save without CV")
     parser.add_argument(
         "--cv-only", action="store_true", help="only cross-validate; print the report as JSON"
@@ -266,7 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model already at --out, without refitting it",
     )
     args = parser.parse_args(argv)
-    params = {"inner_folds": args.inner_folds} if args.inner_folds else None
+    params = {}
+    if args.inner_folds:
+        params["inner_folds"] = args.inner_folds
+    if args.networks:
+        params["networks"] = args.networks
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
