@@ -84,7 +84,6 @@ DEFAULT_MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "techniqu
 # -- text features ---------------------------------------------------------------------------
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[!?\"“”‘’]")
-_SPACE = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+(?:['’]\w+)?|[^\w\s]")
 _QUOTES = frozenset('"“”')
 INTENSIFIERS = frozenset(
