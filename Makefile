@@ -59,7 +59,7 @@ eval-stance: setup
 		--stances ../shared/data/fnc1-train/train_stances.csv --holdout 0.2
 
 # Persuasion-technique detector: 5-fold CV by article on the PTC training folder, then the
-# shipped workbench/data/techniques.npz and techniques.json (about an hour on two cores).
+# shipped workbench/data/techniques.npz and techniques.json (about 35 minutes on two busy cores).
 PTC ?= ../shared/data/ptc-train
 train-techniques: setup
 	OMP_NUM_THREADS=1 $(BIN)/python -m workbench.suggest.train_techniques \
