@@ -820,6 +820,85 @@ def eval_align(
         click.echo(f"scorer saved to {save_scorer}")
 
 
+@eval_group.command(name="framing")
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="folder of PTC-format articles (article<ID>.txt, one sentence per line)",
+)
+@click.option(
+    "--labels",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    required=True,
+    help="folder of their technique spans (article<ID>.task2-TC.labels)",
+)
+@click.option(
+    "--train-articles",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="training articles for the TF-IDF baseline [default ../shared/data/ptc-train]",
+)
+@click.option(
+    "--train-labels",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="their labels [default ../shared/data/ptc-train/labels]",
+)
+@click.option(
+    "--technique-model",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="technique model (.npz) to evaluate [default: the shipped one]",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@model_options
+@click.pass_context
+def eval_framing(
+    ctx: click.Context,
+    articles: Path,
+    labels: Path,
+    train_articles: Path | None,
+    train_labels: Path | None,
+    technique_model: Path | None,
+    fmt: str,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+) -> None:
+    """Persuasion-technique detection on PTC-format data: sentence-level P/R/F1 (any
+    technique, the dispute subset, each technique), SemEval-2020 span F1, and baselines."""
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+    from workbench.evaluation.framing import (
+        default_training_dirs,
+        evaluate_framing,
+        format_table,
+        read_ptc,
+    )
+    from workbench.suggest.techniques import load_model
+
+    if (train_articles is None) != (train_labels is None):
+        raise WorkbenchError("give --train-articles and --train-labels together, or neither")
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device, backend=backend)
+    evaluated = read_ptc(articles, labels)
+    training = (train_articles, train_labels) if train_articles else default_training_dirs()
+    train = read_ptc(*training) if training else None
+    embedder = load_embedder(settings)
+    cache = open_cache(settings, embedder)
+    progress = _reporter(ctx, settings)
+    report = evaluate_framing(
+        evaluated,
+        load_model(technique_model),
+        lambda texts: embed_texts(texts, embedder, cache, progress=progress).vectors,
+        train_articles=train,
+    )
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"PTC format: {len(evaluated)} articles, model {embedder.model_id}")
+    click.echo(format_table(report))
+
+
 @eval_group.command(name="stance")
 @click.option(
     "--bodies",

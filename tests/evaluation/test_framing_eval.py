@@ -296,3 +296,56 @@ def test_the_default_training_folder_is_the_shared_ptc_folder_when_present() -> 
         assert found == (framing.SHARED_PTC / "articles", framing.SHARED_PTC / "labels")
     else:
         assert found is None
+
+
+@pytest.mark.model
+def test_eval_framing_command_prints_the_documented_json_and_a_table(tmp_path: Path) -> None:
+    """`workbench eval framing` as a user runs it, with the shipped model and the bundled
+    embedder, on a small PTC-format folder."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = make_corpus(tmp_path / "c", 6)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    env |= {"HF_HUB_OFFLINE": "1", "WORKBENCH_EMBEDDINGS": str(tmp_path / "emb")}
+    base = [
+        sys.executable,
+        "-m",
+        "workbench",
+        "-q",
+        "eval",
+        "framing",
+        "--articles",
+        str(root / "articles"),
+        "--labels",
+        str(root / "labels"),
+        "--train-articles",
+        str(root / "articles"),
+        "--train-labels",
+        str(root / "labels"),
+    ]
+    out = subprocess.run(
+        [*base, "--format", "json"], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for level in ("any", "dispute"):
+        assert set(report["sentence"][level]) >= {"precision", "recall", "f1"}
+    assert set(report["span"]) >= {"precision", "recall", "f1"}
+    assert report["techniques"]["Loaded_Language"]["support"] > 0
+    assert set(report["baselines"]) == {"flag_everything", "tfidf_lr"}
+    assert report["baselines"]["flag_everything"]["sentence"]["any"]["recall"] == 1.0
+    table = subprocess.run(base, capture_output=True, text=True, env=env, timeout=600)
+    assert table.returncode == 0, table.stderr
+    assert "sentence, any technique" in table.stdout and "Loaded_Language" in table.stdout
+    bad = subprocess.run(
+        [*base[:-4], "--train-articles", str(root / "articles")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert bad.returncode == 1
+    assert "give --train-articles and --train-labels together" in bad.stderr
