@@ -7,11 +7,12 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pgserver import PgServer, PgUnavailable
 
 from workbench.config import Settings
 
@@ -57,6 +58,28 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
         monkeypatch.delenv(var)
     return Settings.load(db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb",
                          corpus_dir=CORPUS, progress=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the whole run (``WORKBENCH_TEST_PG`` or a throwaway
+    cluster); skipped when none can be had, except under ``CI=true``, where it fails."""
+    try:
+        server = PgServer.start()
+    except (PgUnavailable, OSError) as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the store tests: {exc}")
+        pytest.skip(f"no PostgreSQL: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty PostgreSQL database for one test."""
+    return pg_server.fresh_db()
 
 
 @pytest.fixture
