@@ -491,6 +491,100 @@ def backup(target: Path, db: Path | None) -> None:
     click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
 
 
+# -- accounts ---------------------------------------------------------------------------
+
+ROLES = click.Choice(["analyst", "adjudicator", "admin"], case_sensitive=False)
+
+
+def _cli_actor() -> str:
+    """Who runs a management command, for the audit trail: the operating-system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _new_password(name: str, from_stdin: bool) -> str:
+    """A password from one line of standard input, or typed twice without echo."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: standard input is empty; pipe a password")
+        return line.rstrip("\r\n")
+    return str(click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
+
+
+@main.group(name="users", cls=WorkbenchGroup)
+def users_group() -> None:
+    """Accounts of the app: user names, roles and passwords (argon2 hashes in the store)."""
+
+
+@users_group.command(name="add")
+@click.argument("name")
+@click.option("--role", type=ROLES, required=True,
+              help="analyst tags; adjudicator also decides; admin also manages")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@store_options
+def users_add(name: str, role: str, password_stdin: bool, db: Path | None) -> None:
+    """Create the account NAME (asks for its password twice, without echo)."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db), create=True) as store:
+        accounts = Accounts(store)
+        name = accounts.ensure_new(name, role)  # before asking for a password
+        user = accounts.add(name, role, _new_password(name, password_stdin), actor=_cli_actor())
+    click.echo(f"added {user.name} ({user.role.value})")
+
+
+@users_group.command(name="list")
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def users_list(db: Path | None, fmt: str) -> None:
+    """List the accounts with their roles (never a password or a hash)."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        found = Accounts(store).list()
+    records = [{"name": u.name, "role": u.role.value, "created_at": u.created_at} for u in found]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table([[r["name"], r["role"], r["created_at"]] for r in records],
+           ["name", "role", "created"], [32, 12, 29])
+
+
+@users_group.command(name="passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@store_options
+def users_passwd(name: str, password_stdin: bool, db: Path | None) -> None:
+    """Set a new password for NAME and sign out its sessions."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        accounts = Accounts(store)
+        user = accounts.get(name)
+        accounts.set_password(user.name, _new_password(user.name, password_stdin),
+                              actor=_cli_actor())
+    click.echo(f"new password set for {user.name}; its sessions are signed out")
+
+
+@users_group.command(name="remove")
+@click.argument("name")
+@store_options
+def users_remove(name: str, db: Path | None) -> None:
+    """Delete the account NAME (its tags stay, under its name)."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        accounts = Accounts(store)
+        user = accounts.get(name)
+        accounts.remove(user.name, actor=_cli_actor())
+    click.echo(f"removed {user.name}; its tags are kept")
+
+
 # -- relation suggestions -------------------------------------------------------------
 
 
