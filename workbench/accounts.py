@@ -22,12 +22,13 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import InvalidInput, NotFound, WorkbenchError
+from workbench.errors import ConfigError, InvalidInput, NotFound, WorkbenchError
 
 if TYPE_CHECKING:
     from workbench.store.users import UserRecord
@@ -330,6 +331,34 @@ class Accounts:
         """End a session; a later :meth:`user_for` with the same token returns None."""
         if token:
             self.store.remove_session(_token_hash(token))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is an address only this machine can reach."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, accounts_exist: Callable[[], bool]) -> None:
+    """Refuse to serve the app on ``host`` beyond this machine while no account exists.
+
+    Without accounts the app has no sign-in, so anyone who can reach the port could read
+    every document and tag under any name.
+    """
+    if is_loopback(host) or accounts_exist():
+        return
+    raise ConfigError(
+        f"--host {host} would show the whole corpus, without sign-in, to anyone who can "
+        "reach this machine, and no account exists yet; create the first one with "
+        "`workbench users add NAME --role admin`, or keep the default --host 127.0.0.1"
+    )
 
 
 def require(user: User | None, *, adjudicate: bool = False, admin: bool = False) -> User:

@@ -26,11 +26,24 @@ def _settings(**overrides: Any) -> Settings:
     return Settings.load(**overrides)
 
 
+class _Database(click.ParamType):
+    """``--db``: a SQLite file, or a ``postgresql://`` URL kept exactly as written."""
+
+    name = "file|url"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        text = str(value).strip()
+        if text.lower().startswith(("postgresql://", "postgres://")):
+            return text
+        return Path(value)
+
+
 def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--db`` on every command that reads or writes the store."""
 
-    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                  help="SQLite database [env WORKBENCH_DB; default data/workbench.db]")
+    @click.option("--db", type=_Database(),
+                  help="SQLite file or postgresql://USER@HOST:PORT/DB "
+                       "[env WORKBENCH_DB; default data/workbench.db]")
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -102,9 +115,9 @@ def _reporter(ctx: click.Context, settings: Settings) -> Any:
 
 
 def _open_store(settings: Settings, create: bool = False) -> Any:
-    from workbench.store import Store
+    from workbench.store.factory import open_store
 
-    return Store(settings.db, create=create)
+    return open_store(settings.db, create=create)
 
 
 def _emit_jsonl(records: Iterable[dict[str, Any]]) -> None:
@@ -506,6 +519,13 @@ def _cli_actor() -> str:
         return "cli"
 
 
+def _accounts_exist(settings: Settings) -> bool:
+    from workbench.accounts import Accounts
+
+    with _open_store(settings, create=True) as store:
+        return Accounts(store).exist()
+
+
 def _new_password(name: str, from_stdin: bool) -> str:
     """A password from one line of standard input, or typed twice without echo."""
     if from_stdin:
@@ -825,15 +845,20 @@ def app(port: int, host: str, db: Path | None, model: str | None,
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
     env = dict(os.environ)
+    from workbench.accounts import check_host
+    from workbench.store.factory import describe_store
+
+    check_host(host, lambda: _accounts_exist(settings))  # no open corpus on the network
     for name, var in (("db", "WORKBENCH_DB"), ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
                       ("corpus_dir", "WORKBENCH_CORPUS"), ("uploads_dir", "WORKBENCH_UPLOADS")):
-        env[var] = str(Path(getattr(settings, name)).resolve())
+        value = getattr(settings, name)
+        env[var] = value if isinstance(value, str) else str(Path(value).resolve())
     env["WORKBENCH_MODEL"] = settings.model
     env["WORKBENCH_DEVICE"] = settings.device
     env["WORKBENCH_BACKEND"] = settings.backend
     env.setdefault("HF_HUB_OFFLINE", "1")
     click.echo(f"workbench app: open http://localhost:{port} in your browser "
-               f"(database {settings.db})", err=True)
+               f"(database {describe_store(settings.db)})", err=True)
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
                "--server.port", str(port), "--server.address", host,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
