@@ -9,6 +9,7 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -80,6 +81,16 @@ def pg_server() -> Iterator[PgServer]:
 def pg_url(pg_server: PgServer) -> str:
     """The URL of a new, empty PostgreSQL database for one test."""
     return pg_server.fresh_db()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An empty store on each database: SQLite, and PostgreSQL (see ``pg_server``)."""
+    from workbench.store.factory import open_store
+
+    db = request.getfixturevalue("pg_url") if request.param == "postgres" else tmp_path / "wb.db"
+    with open_store(db) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -29,9 +29,12 @@ class UserRecord:
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """One line of the audit trail: who did what to which subject, and when."""
+    """One line of the audit trail: who did what to which subject, and when.
 
-    event_id: int
+    ``actor`` is a user name, ``cli:<os user>`` for management commands, or "" where the
+    store does not know (documents ingested before accounts existed).
+    """
+
     at: str
     actor: str
     action: str
@@ -177,19 +180,13 @@ class UserQueries(Database):
             self._execute("DELETE FROM sign_in_failures WHERE name = ?", (name,))
 
 
-def _event(row: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(
-        event_id=int(row["id"]),
-        at=row["at"],
-        actor=row["actor"],
-        action=row["action"],
-        subject=row["subject"],
-        detail=json.loads(row["detail"]),
-    )
-
-
 class AuditQueries(Database):
-    """The audit trail: an append-only list of who did what, when (mixed into the store)."""
+    """The audit trail: an append-only list of who did what, when (mixed into the store).
+
+    Tags and adjudications are their own history (every save is a new row with its author
+    and time), so the trail reads them from their tables; other events (sign-ins, account
+    changes, ingestion) are rows of the ``audit`` table.
+    """
 
     def record_event(
         self, actor: str, action: str, subject: str = "", detail: dict[str, Any] | None = None
@@ -202,10 +199,10 @@ class AuditQueries(Database):
             )
 
     def audit_events(
-        self, *, actor: str | None = None, action: str | None = None, limit: int | None = None
+        self, *, actor: str | None = None, action: str | None = None
     ) -> list[AuditEvent]:
-        """Events oldest first, optionally only one actor's or one action's."""
-        sql = "SELECT * FROM audit WHERE 1 = 1"
+        """Rows of the ``audit`` table, oldest first, optionally one actor's or one action's."""
+        sql = "SELECT at, actor, action, subject, detail FROM audit WHERE 1 = 1"
         params: list[Any] = []
         if actor is not None:
             sql += " AND actor = ?"
@@ -214,7 +211,44 @@ class AuditQueries(Database):
             sql += " AND action = ?"
             params.append(action)
         sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        return [_event(row) for row in self._rows(sql, params)]
+        return [
+            AuditEvent(r["at"], r["actor"], r["action"], r["subject"], json.loads(r["detail"]))
+            for r in self._rows(sql, params)
+        ]
+
+    def first_adjudications(self) -> dict[str, str]:
+        """When each adjudicated pair was first decided: ``{pair_id: ISO time}``."""
+        rows = self._tuples("SELECT pair_id, min(created_at) FROM adjudications GROUP BY pair_id")
+        return {pair_id: at for pair_id, at in rows}
+
+    def audit_trail(self, *, since: str = "") -> list[AuditEvent]:
+        """Everything that changed the corpus or its tags, oldest first: documents ingested,
+        tags, adjudications and the ``audit`` table's events (sign-ins excluded)."""
+        events = [e for e in self.audit_events() if not e.action.startswith("sign_in")]
+        events += [
+            AuditEvent(r["ingested_at"], "", "ingest", r["id"], {"source": r["source_path"]})
+            for r in self._rows("SELECT id, source_path, ingested_at FROM documents")
+        ]
+        events += [
+            AuditEvent(
+                r["created_at"],
+                r["analyst"],
+                "tag",
+                r["pair_id"],
+                {"label": r["label"], "note": r["note"]},
+            )
+            for r in self._rows("SELECT pair_id, label, analyst, note, created_at FROM tags")
+        ]
+        events += [
+            AuditEvent(
+                r["created_at"],
+                r["adjudicator"],
+                "adjudicate",
+                r["pair_id"],
+                {"label": r["label"], "note": r["note"]},
+            )
+            for r in self._rows(
+                "SELECT pair_id, label, adjudicator, note, created_at FROM adjudications"
+            )
+        ]
+        return sorted((e for e in events if e.at >= since), key=lambda e: e.at)
