@@ -100,3 +100,15 @@ def test_loopback_hosts_need_no_account() -> None:
     check_host("0.0.0.0", lambda: True)
     with pytest.raises(ConfigError):
         check_host("0.0.0.0", lambda: False)
+
+
+def test_backup_works_on_both_stores(db: str, tmp_path: Path) -> None:
+    users(db, "add", "ann", "--role", "analyst", "--password-stdin", input=SECRET)
+    result = CliRunner().invoke(main, ["backup", str(tmp_path / "copy"), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "copy").stat().st_size > 0
+    if db.startswith("postgresql://"):
+        assert "backed up with pg_dump" in result.output and "pg_restore" in result.output
+        assert db.split("@")[0].rsplit(":", 1)[1] not in result.output  # no password
+    else:
+        assert "pages" in result.output

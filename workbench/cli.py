@@ -498,10 +498,18 @@ def report(ctx: click.Context, fmt: str | None, out: Path, focus: str | None,
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
 def backup(target: Path, db: Path | None) -> None:
-    """Copy the database to TARGET while analysts keep working (SQLite online backup)."""
-    with _open_store(_settings(db=db)) as store:
-        pages = store.backup(target)
-    click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
+    """Copy the database to TARGET while analysts keep working (SQLite online backup;
+    for PostgreSQL a pg_dump archive)."""
+    from workbench.store.factory import is_postgres_url
+
+    settings = _settings(db=db)
+    with _open_store(settings) as store:
+        amount = store.backup(target)
+    if is_postgres_url(settings.db):
+        click.echo(f"backed up with pg_dump to {target} ({amount} bytes); restore with "
+                   f"`pg_restore --no-owner --dbname postgresql://.../NEWDB {target}`")
+        return
+    click.echo(f"backed up {amount} pages to {target} (integrity check ok)")
 
 
 # -- accounts ---------------------------------------------------------------------------

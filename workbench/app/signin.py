@@ -103,6 +103,12 @@ def open_to_all(store: Any) -> bool:
     return tags_open(store.audit_events(action=OPEN_TAGS_ACTION))
 
 
+def blind(store: Any) -> bool:
+    """Whether the signed-in user sees only their own tags (an analyst, tags not opened)."""
+    who = viewer(store)
+    return who is not None and not who.sees_all and not open_to_all(store)
+
+
 def visible(store: Any, tags: list[Any]) -> list[Any]:
     """``tags`` as the signed-in user may see them (blind tagging)."""
     who = viewer(store)

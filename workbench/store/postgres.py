@@ -95,7 +95,7 @@ class _DDL:
         self.store = store
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self.store.conn.execute(translate(translate_ddl(sql)), [_param(p) for p in params])
+        return self.store._pg.execute(translate(translate_ddl(sql)), [_param(p) for p in params])
 
     def executescript(self, script: str) -> None:  # pragma: no cover - migrations avoid it
         for statement in script.split(";"):
@@ -126,6 +126,47 @@ def _param(value: Any) -> Any:
     return value
 
 
+class _Row(tuple):  # type: ignore[type-arg]
+    """A row readable by position and by column name, as ``sqlite3.Row`` is."""
+
+    _index: dict[str, int]
+
+    def __new__(cls, values: Iterable[Any], index: dict[str, int]) -> _Row:
+        row = super().__new__(cls, values)
+        row._index = index
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: Any) -> Any:
+    index = {column.name: i for i, column in enumerate(cursor.description or ())}
+    return lambda values: _Row((_plain(v) for v in values), index)
+
+
+class _LegacyConnection:
+    """``store.conn`` for code that still runs its own SQL with ``?`` placeholders, as on
+    SQLite (the suggestion stage and the pair evidence, until their queries move into the
+    store's mixins): statements are translated, rows read by position or by name."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor = self._store._pg.cursor(row_factory=_row_factory)
+        cursor.execute(translate(sql), [_param(p) for p in params])
+        return cursor
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._store._executemany(sql, rows)
+
+
 class PostgresStore(
     DocumentQueries, AlignmentQueries, TagQueries, SuggestionQueries, UserQueries, AuditQueries
 ):
@@ -147,7 +188,7 @@ class PostgresStore(
         self.path = redact_url(url)  # what messages show where SQLite shows the file
         self._depth = 0
         try:
-            self.conn: psycopg.Connection[Any] = psycopg.connect(
+            self._pg: psycopg.Connection[Any] = psycopg.connect(
                 url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
             )
         except psycopg.Error as exc:
@@ -155,14 +196,15 @@ class PostgresStore(
                 f"cannot connect to {self.path}: {_first_line(exc)}; check the host, port, "
                 "user, password and database name (`createdb` makes the database)"
             ) from None
+        self.conn = _LegacyConnection(self)
         try:
             self._migrate()
         except psycopg.Error as exc:
-            self.conn.close()
+            self._pg.close()
             raise StoreError(f"cannot open database {self.path}: {_first_line(exc)}") from None
 
     def close(self) -> None:
-        self.conn.close()
+        self._pg.close()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -210,8 +252,8 @@ class PostgresStore(
             return
         self._depth = 1
         try:
-            with self.conn.transaction():
-                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            with self._pg.transaction():
+                self._pg.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 yield self.conn
         finally:
             self._depth = 0
@@ -270,23 +312,23 @@ class PostgresStore(
     # -- the primitives the query mixins run on ------------------------------------------
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.conn.execute(translate(sql), [_param(p) for p in params])
+        self._pg.execute(translate(sql), [_param(p) for p in params])
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cursor:
+        with self._pg.cursor() as cursor:
             cursor.executemany(translate(sql), ([_param(p) for p in row] for row in rows))
 
     def _insert(self, sql: str, params: Sequence[Any]) -> int:
-        cursor = self.conn.execute(translate(sql) + " RETURNING id", [_param(p) for p in params])
+        cursor = self._pg.execute(translate(sql) + " RETURNING id", [_param(p) for p in params])
         row = cursor.fetchone()
         return int(row[0]) if row else 0
 
     def _tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.conn.execute(translate(sql), [_param(p) for p in params])
+        cursor = self._pg.execute(translate(sql), [_param(p) for p in params])
         return [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cursor = self.conn.execute(translate(sql), [_param(p) for p in params])
+        cursor = self._pg.execute(translate(sql), [_param(p) for p in params])
         names = [column.name for column in cursor.description or ()]
         return [
             dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()
@@ -297,13 +339,13 @@ class PostgresStore(
         return rows[0] if rows else None
 
     def _value(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.conn.execute(translate(sql), [_param(p) for p in params]).fetchone()
+        row = self._pg.execute(translate(sql), [_param(p) for p in params]).fetchone()
         return None if row is None else _plain(row[0])
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         import pandas as pd
 
-        cursor = self.conn.execute(translate(sql), [_param(p) for p in params])
+        cursor = self._pg.execute(translate(sql), [_param(p) for p in params])
         names = [column.name for column in cursor.description or ()]
         rows = [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
         return pd.DataFrame.from_records(rows, columns=names)
