@@ -57,11 +57,11 @@ def synthetic(folder: Path, emb: Path, size: int, docs: int) -> Path:
     import numpy as np
 
     from workbench.align.aligner import align, build_corpus, current_alignment_key
+    from workbench.align.scorer import PairScorer
     from workbench.config import Settings
     from workbench.embed.embedder import embed_texts, load_embedder, open_cache
-    from workbench.models import Document, DocumentMeta, Passage, passage_id, text_hash
-    from workbench.align.scorer import PairScorer
     from workbench.ingest.segment import segment
+    from workbench.models import Document, DocumentMeta, Passage, passage_id, text_hash
     from workbench.store import Store
 
     settings = Settings.load(db=folder / "synthetic.db", embeddings_dir=emb, progress=False)
@@ -128,7 +128,7 @@ def synthetic(folder: Path, emb: Path, size: int, docs: int) -> Path:
 def tag_some(db: Path, n: int) -> None:
     """Two analysts' tags on ``n`` pairs, so Overview and Agreement have something to show."""
     from workbench.models import Relation
-    from workbench.store import Store, add_tag
+    from workbench.store import Store
 
     labels = [r.value for r in Relation]
     with Store(db) as store:
@@ -139,8 +139,8 @@ def tag_some(db: Path, n: int) -> None:
             )
         ]
         for i, pair in enumerate(pairs):
-            add_tag(store, pair, labels[i % 5], "bench-a")
-            add_tag(store, pair, labels[(i + i // 3) % 5], "bench-b")
+            store.add_tag(pair, labels[i % 5], "bench-a")
+            store.add_tag(pair, labels[(i + i // 3) % 5], "bench-b")
 
 
 def timed(step: Callable[[], object], repeat: int) -> float:

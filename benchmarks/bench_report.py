@@ -37,7 +37,7 @@ def _rss_mb() -> float:
 
 def _tag_some(db: Path, count: int) -> None:
     from workbench.models import Relation
-    from workbench.store import Store, add_tag
+    from workbench.store import Store
 
     labels = [r.value for r in Relation]
     with Store(db) as store:
@@ -49,8 +49,8 @@ def _tag_some(db: Path, count: int) -> None:
             )
         ]
         for i, pair in enumerate(pairs):
-            add_tag(store, pair, labels[i % len(labels)], "Ana", "benchmark tag")
-            add_tag(store, pair, labels[(i // 2) % len(labels)], "Ben")
+            store.add_tag(pair, labels[i % len(labels)], "Ana", "benchmark tag")
+            store.add_tag(pair, labels[(i // 2) % len(labels)], "Ben")
 
 
 def bench_bundled(tmp: Path) -> None:
@@ -79,8 +79,8 @@ def bench_bundled(tmp: Path) -> None:
 def make_synthetic(db: Path, passages: int, docs_per: int) -> None:
     import numpy as np
 
-    from workbench.models import Document, DocumentMeta, Passage, pair_id
     from workbench.ingest.segment import segment
+    from workbench.models import Document, DocumentMeta, Passage, pair_id
     from workbench.store import Store
 
     sentences = []

@@ -275,14 +275,9 @@ def documents(db: Path | None, fmt: str) -> None:
     with _open_store(settings) as store:
         docs = store.documents()
         counts = store.passage_counts()
-    records = [
-        {"doc": d.id, "outlet": d.meta.outlet, "kind": d.meta.kind, "title": d.meta.title,
-         "author": d.meta.author, "published": d.meta.published, "date": d.date,
-         "url": d.meta.url, "language": d.meta.language, "format": d.format,
-         "passages": counts.get(d.id, 0), "source": d.source_path,
-         "content_hash": d.content_hash, **({"extra": d.meta.extra} if d.meta.extra else {})}
-        for d in docs
-    ]
+    from workbench.views.records import document_record
+
+    records = [document_record(d, counts.get(d.id, 0)) for d in docs]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
@@ -300,7 +295,8 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
              disputing: bool) -> None:
     """List passages with their offsets in the document text and their framing cues."""
     from workbench.models import PassageKind
-    from workbench.suggest.stage import framing_for, framing_record
+    from workbench.views.evidence import framing_for
+    from workbench.views.records import cues_record, passage_record
 
     settings = _settings(db=db)
     kinds = list(PassageKind) if all_kinds else [PassageKind.TEXT]
@@ -310,9 +306,7 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
         outlets = {d.id: d.meta.outlet for d in store.documents()}
         found = store.passages(doc_id, kinds=kinds)
         framings = framing_for(store, found)
-    from workbench.views.records import passage_record
-
-    records = [passage_record(p, outlets[p.doc_id]) | framing_record(framings[p.id], p)
+    records = [passage_record(p, outlets[p.doc_id]) | cues_record(framings[p.id], p.start)
                for p in found]
     if disputing:
         records = [r for r in records if r["disputes_framing"]]
@@ -329,10 +323,10 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
 def _pair_records(store: Any, rows: list[Any], relation: str | None = None
                   ) -> list[dict[str, Any]]:
     """Pair records with their suggested relation, confidence, reasons and specifics."""
-    from workbench.views.records import pair_record
-    from workbench.suggest.stage import suggestion_record, suggestions_for
+    from workbench.views.evidence import stored_suggestions
+    from workbench.views.records import pair_record, suggestion_record
 
-    found = suggestions_for(store, [row["pair_id"] for row in rows])
+    found = stored_suggestions(store, [row["pair_id"] for row in rows])
     records = [pair_record(row) | suggestion_record(found.get(row["pair_id"]), row["a_id"],
                                                     row["a_start"], row["b_start"])
                for row in rows]
@@ -406,11 +400,10 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
         rows = [r for r in store.coverage(addressed=False)
                 if doc_id is None or r["source_doc"] == doc_id]
         texts = {p.id: p for p in store.passages(doc_id)}
-    records = [
-        {"passage_id": r["passage_id"], "doc": r["source_doc"], "silent_doc": r["doc_id"],
-         "best_score": round(r["best_score"], 4), "text": texts[r["passage_id"]].text}
-        for r in rows if r["passage_id"] in texts
-    ]
+    from workbench.views.records import gap_record
+
+    records = [gap_record(r, texts[r["passage_id"]].text) for r in rows
+               if r["passage_id"] in texts]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
@@ -430,10 +423,8 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
 @store_options
 def tag(pair_id: str, label: str, analyst: str, note: str, db: Path | None) -> None:
     """Tag an aligned pair: corroborates, contradicts, disputes_framing, related, unrelated."""
-    from workbench.store import add_tag
-
     with _open_store(_settings(db=db)) as store:
-        saved = add_tag(store, pair_id, label, analyst, note)
+        saved = store.add_tag(pair_id, label, analyst, note)
     click.echo(json.dumps(saved.record(), ensure_ascii=False))
 
 
@@ -444,10 +435,8 @@ def tag(pair_id: str, label: str, analyst: str, note: str, db: Path | None) -> N
 @click.option("--latest", is_flag=True, help="only each analyst's latest tag per pair")
 def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
     """List analysts' tags, oldest first (every save is kept)."""
-    from workbench.store import tags as read_tags
-
     with _open_store(_settings(db=db)) as store:
-        found = read_tags(store, analyst=analyst, latest=latest)
+        found = store.tags(analyst=analyst, latest=latest)
     records = [t.record() for t in found]
     if fmt == "jsonl":
         _emit_jsonl(records)
@@ -626,7 +615,8 @@ def users_remove(name: str, db: Path | None) -> None:
 def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
           device: str | None, backend: str | None, prior_weight: float, forget: bool) -> None:
     """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
-    from workbench.suggest.stage import forget_training, suggest_store, train_from_tags
+    from workbench.suggest.stage import suggest_store
+    from workbench.suggest.training import forget_training, train_from_tags
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
@@ -637,7 +627,8 @@ def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
             _echo_suggestions(suggest_store(store, settings, progress=progress))
             click.echo("trained model dropped" if existed else "no trained model to drop")
             return
-        stats = train_from_tags(store, settings, prior_weight=prior_weight, progress=progress)
+        stats = train_from_tags(store, settings, prior_weight=prior_weight)
+        suggest_store(store, settings, progress=progress)
         counts = ", ".join(f"{n} {label}" for label, n in sorted(stats.label_counts.items()))
         click.echo(f"trained on {stats.tags} tagged pairs ({counts}) and {stats.pseudo} "
                    f"untagged pairs at weight {prior_weight}; accuracy on the tags "
@@ -650,16 +641,13 @@ def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
 @click.option("--limit", type=int, default=20, show_default=True, help="pairs listed")
 def rank(db: Path | None, fmt: str, limit: int) -> None:
     """Untagged pairs ordered by how much a tag would teach the suggester (most first)."""
-    from workbench.suggest.stage import rank_for_tagging
+    from workbench.suggest.ranking import rank_for_tagging
+    from workbench.views.records import ranked_record
 
     with _open_store(_settings(db=db)) as store:
         ranked = rank_for_tagging(store, limit)
         rows = {r["pair_id"]: r for r in store.aligned_pairs() if r["rank"] == 1}
-    records = [{"pair_id": r.pair_id, "uncertainty": r.uncertainty, "relation": r.relation,
-                "confidence": r.confidence, "probabilities": r.probabilities,
-                **({"a_text": rows[r.pair_id]["a_text"], "b_text": rows[r.pair_id]["b_text"]}
-                   if r.pair_id in rows else {})}
-               for r in ranked]
+    records = [ranked_record(r, rows.get(r.pair_id)) for r in ranked]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return

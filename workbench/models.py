@@ -134,3 +134,26 @@ class Tag:
             "note": self.note,
             "created_at": self.created_at,
         }
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    """An adjudicator's final label for a pair, kept apart from the analysts' tags; every
+    decision is a new row, the latest one counts."""
+
+    adjudication_id: int
+    pair_id: str
+    label: Relation
+    adjudicator: str
+    note: str
+    created_at: str
+
+    def record(self) -> dict[str, object]:
+        return {
+            "adjudication_id": self.adjudication_id,
+            "pair_id": self.pair_id,
+            "label": self.label.value,
+            "adjudicator": self.adjudicator,
+            "note": self.note,
+            "created_at": self.created_at,
+        }

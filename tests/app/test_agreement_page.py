@@ -9,7 +9,7 @@ from apphelpers import app_settings, rendered, session, texts
 from sklearn.metrics import cohen_kappa_score
 
 from workbench.config import Settings
-from workbench.store import Store, add_tag, adjudications, tags
+from workbench.store import Store
 
 pytestmark = pytest.mark.model
 
@@ -25,8 +25,8 @@ def settings(
     with Store(settings.db) as store:
         pairs = sorted({r["pair_id"] for r in store.aligned_pairs(max_rank=1)})[: len(ANA)]
         for pair, a, b in zip(pairs, ANA, BEN, strict=True):
-            add_tag(store, pair, a, "Ana")
-            add_tag(store, pair, b, "Ben")
+            store.add_tag(pair, a, "Ana")
+            store.add_tag(pair, b, "Ben")
     return settings
 
 
@@ -44,20 +44,20 @@ def test_agreement_shows_kappa_for_two_analysts_and_warns_under_30_items(setting
 def test_an_adjudicated_label_is_kept_apart_from_the_analysts_tags(settings) -> None:  # type: ignore[no-untyped-def]
     at = session("Judge", page="agreement")
     with Store(settings.db) as store:
-        before = [t.record() for t in tags(store)]
+        before = [t.record() for t in store.tags()]
     pair = next(b.key for b in at.button if b.key and b.key.startswith("adj_save_"))
     pair = pair.removeprefix("adj_save_")
     at.selectbox(key=f"adj_label_{pair}").set_value("contradicts")
     at.text_input(key=f"adj_note_{pair}").input("figures differ")
     at.button(key=f"adj_save_{pair}").click().run()
     with Store(settings.db) as store:
-        final = adjudications(store)[pair]
-        assert (final["label"], final["adjudicator"], final["note"]) == (
+        final = store.adjudications()[pair]
+        assert (final.label.value, final.adjudicator, final.note) == (
             "contradicts",
             "Judge",
             "figures differ",
         )
-        assert [t.record() for t in tags(store)] == before
+        assert [t.record() for t in store.tags()] == before
     assert "final label: Contradicts by Judge" in texts(at)
 
 
@@ -70,8 +70,8 @@ def test_analyst_names_in_the_warning_are_shown_as_text(
     with Store(settings.db) as store:
         pairs = sorted({r["pair_id"] for r in store.aligned_pairs(max_rank=1)})[:2]
         for pair in pairs:
-            add_tag(store, pair, "corroborates", first)
-            add_tag(store, pair, "related", second)
+            store.add_tag(pair, "corroborates", first)
+            store.add_tag(pair, "related", second)
     at = session(page="agreement")
     (warning,) = [str(w.value) for w in at.warning]
     live, text = rendered(warning)

@@ -17,7 +17,7 @@ from browserkit import serve_app, webdriver
 from browserkit import wait as _wait
 
 from workbench.config import Settings
-from workbench.store import Store, tags
+from workbench.store import Store
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
@@ -88,7 +88,7 @@ def _tag_buttons(driver: webdriver.Chrome, label: str) -> list[tuple[str, object
 
 def _tag_count(settings: Settings, analyst: str) -> int:
     with Store(settings.db) as store:
-        return len(tags(store, analyst=analyst))
+        return len(store.tags(analyst=analyst))
 
 
 def _click_tag(
@@ -127,7 +127,7 @@ def test_an_analyst_tags_a_pair_in_the_browser_and_it_is_stored(app) -> None:  #
     finally:
         driver.quit()
     with Store(settings.db) as store:
-        (saved,) = tags(store)
+        (saved,) = store.tags()
         focus_docs = {r["a_doc"] for r in store.aligned_pairs(pair_id=pair)}
     assert (saved.pair_id, saved.label.value, saved.analyst) == (pair, "disputes_framing", "Ana")
     assert NEO in focus_docs
@@ -237,7 +237,7 @@ def test_two_analysts_tagging_at_the_same_time_lose_no_tags(app) -> None:  # typ
             driver.quit()
     assert not failures, failures
     with Store(settings.db) as store:
-        stored = {name: [t.pair_id for t in tags(store, analyst=name)] for name in analysts}
+        stored = {name: [t.pair_id for t in store.tags(analyst=name)] for name in analysts}
     assert stored == saved
     assert all(len(pairs) == rounds for pairs in stored.values())
 

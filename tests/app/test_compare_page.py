@@ -8,7 +8,7 @@ import pytest
 from apphelpers import NEO, app_settings, session, texts
 
 from workbench.config import Settings
-from workbench.store import Store, tags
+from workbench.store import Store
 
 pytestmark = pytest.mark.model
 
@@ -59,7 +59,7 @@ def test_a_tag_saved_from_compare_carries_the_analysts_name_and_note(settings) -
     at.button(key=f"cmp_tag_{pair}_disputes_framing").click().run()
     assert not at.exception
     with Store(settings.db) as store:
-        (saved,) = tags(store)
+        (saved,) = store.tags()
     assert (saved.pair_id, saved.label.value, saved.analyst, saved.note) == (
         pair,
         "disputes_framing",

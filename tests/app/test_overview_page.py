@@ -8,8 +8,8 @@ import pytest
 from apphelpers import AMNESTY, NEO, app_settings, rendered, session, texts
 
 from workbench.config import Settings
+from workbench.store import Store
 from workbench.views.overview import unaddressed
-from workbench.store import Store, add_tag
 
 pytestmark = pytest.mark.model
 
@@ -24,8 +24,8 @@ def settings(
 def test_tagged_relations_are_charted_by_source_and_section(settings) -> None:  # type: ignore[no-untyped-def]
     with Store(settings.db) as store:
         rows = store.aligned_pairs(doc_id=NEO, max_rank=1)
-        add_tag(store, rows[0]["pair_id"], "disputes_framing", "Ana")
-        add_tag(store, rows[1]["pair_id"], "corroborates", "Ana")
+        store.add_tag(rows[0]["pair_id"], "disputes_framing", "Ana")
+        store.add_tag(rows[1]["pair_id"], "corroborates", "Ana")
     at = session(page="overview")
     assert not at.exception
     assert at.get("vega_lite_chart"), "no chart"
@@ -41,7 +41,7 @@ def test_suggested_relations_are_counted_apart_from_tagged_ones(settings) -> Non
     with Store(settings.db) as store:
         suggested = suggested_relations(store)
         pair = next(pid for pid, rel in suggested.items() if rel == "corroborates")
-        add_tag(store, pair, "contradicts", "Ana")
+        store.add_tag(pair, "contradicts", "Ana")
     at = session(page="overview")
     counts = at.dataframe[0].value
     assert "tagged: Contradicts" in counts.columns

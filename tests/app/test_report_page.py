@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench.config import Settings
 from workbench.report import ReportScope
-from workbench.store import Store, add_tag
+from workbench.store import Store
 
 pytestmark = pytest.mark.model
 
@@ -168,7 +168,7 @@ def test_a_report_built_before_a_new_tag_says_so_until_built_again(settings: Set
     assert not at.warning
     with Store(settings.db) as store:
         pair = store.aligned_pairs(max_rank=1)[0]["pair_id"]
-        add_tag(store, pair, "corroborates", "Ben")
+        store.add_tag(pair, "corroborates", "Ben")
     at.run()
     assert any("changed since this report was built" in w.value for w in at.warning)
     assert at.selectbox(key="rep_analyst").options == ["All analysts", "Ben"]

@@ -15,7 +15,7 @@ from workbench.align.aligner import align_store
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
 from workbench.report import Provenance, Report, ReportScope, build_report
-from workbench.store import Store, add_adjudication, add_tag
+from workbench.store import Store
 
 FIXED = Provenance(generated_at="2026-01-01T00:00:00+00:00", version="0.0.0-test")
 """Run time and version written into test reports instead of the real ones."""
@@ -59,14 +59,14 @@ def _tag_fixture(store: Store, threshold: float) -> tuple[list[str], str]:
         "SELECT pair_id FROM alignments GROUP BY pair_id HAVING min(rank) > 1 ORDER BY pair_id"
         " LIMIT 1"
     ).fetchone()[0]
-    add_tag(store, top[0], "corroborates", "Ana", "Both give the same figure")
-    add_tag(store, top[0], "corroborates", "Ben")
-    add_tag(store, top[1], "contradicts", "Ana", '=HYPERLINK("http://example.invalid","x")')
-    add_tag(store, top[1], "related", "Ben", "-same event, different emphasis")
-    add_tag(store, top[2], "related", "Ana")
-    add_tag(store, top[2], "disputes_framing", "Ana", 'Calls the report "propaganda"')
-    add_tag(store, low, "unrelated", "Ben", "Not the same event")
-    add_adjudication(store, top[1], "contradicts", "Chief", "The figures differ")
+    store.add_tag(top[0], "corroborates", "Ana", "Both give the same figure")
+    store.add_tag(top[0], "corroborates", "Ben")
+    store.add_tag(top[1], "contradicts", "Ana", '=HYPERLINK("http://example.invalid","x")')
+    store.add_tag(top[1], "related", "Ben", "-same event, different emphasis")
+    store.add_tag(top[2], "related", "Ana")
+    store.add_tag(top[2], "disputes_framing", "Ana", 'Calls the report "propaganda"')
+    store.add_tag(low, "unrelated", "Ben", "Not the same event")
+    store.add_adjudication(top[1], "contradicts", "Chief", "The figures differ")
     with store.write() as conn:
         conn.execute("UPDATE tags SET created_at = printf('2026-01-01T09:%02d:00.000+00:00', id)")
         conn.execute(
@@ -142,5 +142,5 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
             for row in store.aligned_pairs()
             if SCRIPT in row["a_text"] and IMG in row["b_text"]
         )
-        add_tag(store, pair, "corroborates", ANALYST, NOTE)
+        store.add_tag(pair, "corroborates", ANALYST, NOTE)
         yield build_report(store, settings, ReportScope(), provenance=FIXED)

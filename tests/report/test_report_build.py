@@ -12,7 +12,7 @@ from conftest import CORPUS
 from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.ingest.batch import ingest_paths
 from workbench.report import ReportScope, build_report, preview_markdown, render_report
-from workbench.store import Store, tags
+from workbench.store import Store
 
 from .conftest import FIXED, Bundled, align_folder, make_settings
 
@@ -29,7 +29,7 @@ def test_default_report_holds_best_pairs_above_threshold_and_every_tagged_pair(
     bundled: Bundled, bundled_store: Store
 ) -> None:
     report = _build(bundled_store, bundled)
-    tagged = {t.pair_id for t in tags(bundled_store)}
+    tagged = {t.pair_id for t in bundled_store.tags()}
     assert _pair_ids(report) == set(bundled.top_pairs) | tagged
     assert bundled.low_pair in _pair_ids(report)
 

@@ -20,7 +20,7 @@ from workbench.report.builds import (
     download,
     file_stem,
 )
-from workbench.store import Store, add_adjudication, add_tag
+from workbench.store import Store
 
 FIXED = Provenance(generated_at="2026-01-01T00:00:00+00:00", version="0.0.0-test")
 
@@ -35,7 +35,7 @@ def test_analysts_are_everyone_who_tagged_once_each_in_alphabetical_order(store:
     assert analysts(store) == []
     pair = pair_between(store, "ngo", "195", "agency")
     for name in ("ben", "Ana", "ben", "cy"):
-        add_tag(store, pair, "related", name)
+        store.add_tag(pair, "related", name)
     assert analysts(store) == ["Ana", "ben", "cy"]
 
 
@@ -126,11 +126,11 @@ def test_a_built_report_knows_when_tags_or_decisions_came_after_it(
     built = shelf.build(store, settings, ReportScope())
     assert built.is_current(store)
     pair = pair_between(store, "ngo", "195", "agency")
-    add_tag(store, pair, "corroborates", "Ana")
+    store.add_tag(pair, "corroborates", "Ana")
     assert not built.is_current(store)
     rebuilt = shelf.build(store, settings, ReportScope())
     assert rebuilt.is_current(store)
-    add_adjudication(store, pair, "related", "Judge")
+    store.add_adjudication(pair, "related", "Judge")
     assert not rebuilt.is_current(store)
     assert shelf.build(store, settings, ReportScope()).is_current(store)
 

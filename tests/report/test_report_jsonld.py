@@ -12,7 +12,7 @@ from typing import Any
 
 from workbench.models import Relation
 from workbench.report import ReportScope, build_report, render_report
-from workbench.store import Store, tags
+from workbench.store import Store
 
 from .conftest import FIXED, Bundled
 
@@ -101,7 +101,7 @@ def test_jsonld_holds_each_analysts_latest_tag_on_the_reported_pairs(
         )
         for a in items
     }
-    latest = {(t.analyst, t.label.value, t.created_at) for t in tags(bundled_store, latest=True)}
+    latest = {(t.analyst, t.label.value, t.created_at) for t in bundled_store.tags(latest=True)}
     assert exported == latest
     notes = {b["value"] for a in items for b in a["body"] if b["purpose"] == "commenting"}
     assert "Not the same event" in notes

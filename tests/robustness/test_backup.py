@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.store import Store, tags
+from workbench.store import Store
 
 from .helpers import integrity, store_with_pairs
 from .test_concurrent_writers import _writer
@@ -24,13 +24,13 @@ def test_backup_while_writers_are_active(tmp_path: Path, figure) -> None:  # typ
     for w in workers:
         w.start()
     with Store(db) as store:
-        while len(tags(store)) < 500:  # writers are under way
+        while len(store.tags()) < 500:  # writers are under way
             time.sleep(0.05)
-        committed_before = len(tags(store))
+        committed_before = len(store.tags())
     result = subprocess.run([sys.executable, "-m", "workbench", "backup", str(tmp_path / "b.db"),
                              "--db", str(db)], capture_output=True, text=True, timeout=300)
     with Store(db) as store:
-        committed_after = len(tags(store))
+        committed_after = len(store.tags())
     for w in workers:
         w.join(300)
     assert errors.empty()
@@ -39,8 +39,8 @@ def test_backup_while_writers_are_active(tmp_path: Path, figure) -> None:  # typ
     assert "integrity check ok" in result.stdout
     assert integrity(tmp_path / "b.db") == "ok"
     with Store(tmp_path / "b.db") as copy, Store(db) as live:
-        in_copy = {t.note for t in tags(copy)}
-        in_live = [t.note for t in tags(live)]
+        in_copy = {t.note for t in copy.tags()}
+        in_live = [t.note for t in live.tags()]
     assert set(in_live[:committed_before]) <= in_copy  # every tag committed before is there
     assert in_copy <= set(in_live)
     assert len(in_live) == 12000

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.store import Store, add_tag, tags
+from workbench.store import Store
 
 from .helpers import integrity, store_with_pairs
 
@@ -21,7 +21,7 @@ def _writer(db: str, pair_ids: list[str], writer: int, count: int, errors: objec
     with Store(db) as store:
         for i in range(count):
             try:
-                add_tag(store, pair_ids[i % len(pair_ids)], "related", f"analyst-{writer}",
+                store.add_tag(pair_ids[i % len(pair_ids)], "related", f"analyst-{writer}",
                         note=f"{writer}:{i}")
             except Exception as exc:  # recorded, and the test fails on any
                 errors.put(f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
@@ -46,7 +46,7 @@ def test_eight_processes_save_eight_thousand_tags(tmp_path: Path, figure) -> Non
     assert found == []
     assert all(w.exitcode == 0 for w in workers)
     with Store(db) as store:
-        saved = tags(store)
+        saved = store.tags()
     assert len(saved) == WRITERS * TAGS_EACH
     assert len({t.note for t in saved}) == WRITERS * TAGS_EACH
     assert integrity(db) == "ok"
@@ -69,7 +69,7 @@ def test_concurrent_cli_taggers(tmp_path: Path, figure) -> None:  # type: ignore
     outputs = [r.communicate(timeout=600)[0] for r in runs]
     assert outputs == [""] * 4  # no error reached the user, "database is locked" included
     with Store(db) as store:
-        assert len(tags(store)) == 60
+        assert len(store.tags()) == 60
     assert integrity(db) == "ok"
     figure("concurrent CLI taggers: 4 processes x 15 `workbench tag` runs -> 60 tags, "
            "0 errors, integrity_check ok")

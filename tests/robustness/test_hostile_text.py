@@ -34,7 +34,7 @@ from workbench.cli import main as cli
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
 from workbench.models import PassageKind
-from workbench.store import Store, add_adjudication, add_tag
+from workbench.store import Store
 
 from .payloads import Payload, make_payloads
 
@@ -238,11 +238,11 @@ def hostile(
             )
         ]
         for n, pair in enumerate(pairs[:8]):
-            add_tag(store, pair, "contradicts", found.extras["analyst_1"], found.extras["note"])
-            add_tag(store, pair, "corroborates" if n % 2 else "related", found.extras["analyst_2"])
+            store.add_tag(pair, "contradicts", found.extras["analyst_1"], found.extras["note"])
+            store.add_tag(pair, "corroborates" if n % 2 else "related", found.extras["analyst_2"])
             found.disputed.append(pair)
-        add_adjudication(
-            store, pairs[0], "contradicts", found.extras["adjudicator"], found.extras["note"]
+        store.add_adjudication(
+            pairs[0], "contradicts", found.extras["adjudicator"], found.extras["note"]
         )
     return found
 

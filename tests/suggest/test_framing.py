@@ -6,7 +6,7 @@ import pytest
 from conftest import CORPUS
 
 from workbench.suggest import framing
-from workbench.suggest.framing import analyse, detect_cues, disputes_framing, framing_score
+from workbench.suggest.framing import detect_cues, disputes_framing, framing_score
 
 DISPUTING = [
     # dismissal and ridicule
@@ -72,20 +72,6 @@ def test_cue_offsets_index_the_text_given() -> None:
         assert text[cue.start : cue.end] == cue.text
     kinds = {c.kind for c in cues}
     assert {"hedge", "sarcasm", "attribution"} <= kinds
-
-
-def test_record_shifts_offsets_by_the_passage_start() -> None:
-    text = "Another duck story appeared."
-    result = analyse(text).record(offset=100)
-    cue = result["cues"][0]
-    assert (cue["start"], cue["end"], cue["text"], cue["kind"]) == (
-        108,
-        118,
-        "duck story",
-        "dismissal",
-    )
-    assert result["disputes_framing"] is True
-    assert result["framing_score"] == 1.0
 
 
 def test_attribution_is_shown_but_never_counted() -> None:

@@ -1,4 +1,4 @@
-"""The suggestion stage, its reads, learning from tags and ranking pairs for tagging.
+"""The suggestion stage, reading what it stored, learning from tags and ranking pairs.
 
 Unit tests use a tiny relation model trained on a small FNC-format sample with the fake
 embedder; the end-to-end tests at the bottom use the shipped model and the real embedder
@@ -7,7 +7,6 @@ on the bundled corpus.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +19,14 @@ from workbench.config import Settings
 from workbench.errors import NothingToDo
 from workbench.evaluation.fnc import load_fnc, train_relation_model
 from workbench.ingest.batch import ingest_paths
+from workbench.store import Store
+from workbench.suggest.ranking import rank_for_tagging
 from workbench.suggest.relation import RELATIONS, RelationModel
-from workbench.store import Store, add_tag
-from workbench.suggest.stage import (
-    HEAD_META_KEY,
-    forget_training,
-    framing_for,
-    rank_for_tagging,
-    suggest_store,
-    suggestion_record,
-    suggestions_for,
-    train_from_tags,
-)
+from workbench.suggest.stage import HEAD_META_KEY, suggest_store
+from workbench.suggest.training import forget_training, train_from_tags
+from workbench.views.evidence import framing_for, reason_text
+from workbench.views.evidence import stored_suggestions as suggestions_for
+from workbench.views.records import cues_record, suggestion_record
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +87,23 @@ def test_specifics_offsets_index_the_documents_from_either_side(store: Store) ->
     assert checked > 50
 
 
+def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: Store) -> None:
+    found = suggestions_for(store)
+    kinds = set()
+    for s in found.values():
+        for reason in s.reasons:
+            assert set(reason) == {"kind", "side", "values", "weight", "ranked"}
+            assert reason["side"] in {"a", "b", "both", None}
+            kinds.add(reason["kind"])
+            from_a, from_b = reason_text(reason, True), reason_text(reason, False)
+            assert from_a and from_b
+            if reason["kind"] not in {"framing", "conflict"}:  # the rest name no side
+                assert from_a == from_b
+    assert {"stance", "shared_names"} <= kinds
+    raw = store.conn.execute("SELECT reasons FROM suggestions").fetchall()
+    assert not any('"text": "stance model' in row[0] for row in raw)  # no sentences stored
+
+
 def test_stored_framing_is_read_back_with_document_offsets(store: Store) -> None:
     passages = store.passages()
     framings = framing_for(store, passages)
@@ -100,7 +112,7 @@ def test_stored_framing_is_read_back_with_document_offsets(store: Store) -> None
     docs = _documents(store)
     flagged = 0
     for p in passages:
-        record = framings[p.id].record(p.start)
+        record = cues_record(framings[p.id], p.start)
         for cue in record["cues"]:
             assert docs[p.doc_id][cue["start"] : cue["end"]] == cue["text"]
         flagged += record["disputes_framing"]
@@ -113,14 +125,14 @@ def test_untagged_pairs_are_ranked_by_uncertainty(store: Store) -> None:
     values = [r.uncertainty for r in ranked]
     assert values == sorted(values, reverse=True)
     assert all(0 <= v <= 1 for v in values)
-    add_tag(store, ranked[0].pair_id, "related", "Ana")
+    store.add_tag(ranked[0].pair_id, "related", "Ana")
     assert ranked[0].pair_id not in {r.pair_id for r in rank_for_tagging(store, limit=None)}
     assert len(rank_for_tagging(store, limit=3)) == 3
 
 
 def test_training_needs_enough_tags(store: Store, settings: Settings) -> None:
     pair = store.aligned_pairs()[0]["pair_id"]
-    add_tag(store, pair, "related", "Ana")
+    store.add_tag(pair, "related", "Ana")
     with pytest.raises(NothingToDo) as err:
         train_from_tags(store, settings)
     assert str(err.value).startswith(
@@ -140,19 +152,22 @@ def test_training_from_tags_learns_them_and_can_be_forgotten(
     rows = store.aligned_pairs(max_rank=1)
     # Tag the most and least similar pairs (raw cosine, which the relation head sees),
     # so the two labels are learnable from the head's own evidence.
-    ranked = sorted({r["pair_id"]: json.loads(r["features"])["cosine"] for r in rows}.items(),
+    ranked = sorted({r["pair_id"]: r["features"]["cosine"] for r in rows}.items(),
                     key=lambda kv: -kv[1])
     strong = [p for p, _ in ranked[:8]]
     weak = [p for p, _ in ranked[-8:]]
     for pair in strong:
-        add_tag(store, pair, "corroborates", "Ana")
+        store.add_tag(pair, "corroborates", "Ana")
     for pair in weak:
-        add_tag(store, pair, "unrelated", "Ben")
-    stats = train_from_tags(store, settings, embedder=fake_embedder)
+        store.add_tag(pair, "unrelated", "Ben")
+    before = suggestions_for(store)
+    stats = train_from_tags(store, settings)
     assert stats.tags == 16
     assert stats.label_counts == {"corroborates": 8, "unrelated": 8}
     assert stats.training_accuracy >= 0.75
     assert store.get_meta(HEAD_META_KEY) is not None
+    assert suggestions_for(store) == before  # training does not run the stage itself
+    suggest_store(store, settings, embedder=fake_embedder)
     found = suggestions_for(store)
     assert all(s.model.endswith("+tags") for s in found.values())
     learned = [found[p].relation for p in strong] + [found[p].relation for p in weak]
@@ -239,13 +254,17 @@ def test_pairs_with_a_disputing_outlet_passage_are_suggested_as_disputing_framin
     found = suggestions_for(store)
     framings = framing_for(store, store.passages())
     disputing = [
-        s for s in found.values() if framings[s.a_id].disputes or framings[s.b_id].disputes
+        s
+        for s in found.values()
+        if framings[s.a_id].disputes_framing or framings[s.b_id].disputes_framing
     ]
     assert disputing
     share = np.mean([s.relation == "disputes_framing" for s in disputing])
     assert share >= 0.5
     calm = [
-        s for s in found.values() if not framings[s.a_id].disputes and not framings[s.b_id].disputes
+        s
+        for s in found.values()
+        if not framings[s.a_id].disputes_framing and not framings[s.b_id].disputes_framing
     ]
     assert not [s for s in calm if s.relation == "disputes_framing"]
 

@@ -5,7 +5,6 @@ from aligned_store import THRESHOLD, aligned_store, pair_between
 
 from workbench.config import Settings
 from workbench.views.overview import pair_labels, relation_counts, silence_matrix, unaddressed
-from workbench.store import add_adjudication, add_tag
 
 
 @pytest.fixture
@@ -16,19 +15,19 @@ def store(tmp_path: Path, settings: Settings):  # type: ignore[no-untyped-def]
 
 def test_a_pairs_label_is_the_majority_then_the_adjudicators(store) -> None:  # type: ignore[no-untyped-def]
     pid = pair_between(store, "ngo", "195", "agency")
-    add_tag(store, pid, "corroborates", "ana")
-    add_tag(store, pid, "corroborates", "ben")
-    add_tag(store, pid, "related", "cy")
+    store.add_tag(pid, "corroborates", "ana")
+    store.add_tag(pid, "corroborates", "ben")
+    store.add_tag(pid, "related", "cy")
     assert pair_labels(store)[pid] == "corroborates"
-    add_adjudication(store, pid, "related", "judge")
+    store.add_adjudication(pid, "related", "judge")
     assert pair_labels(store)[pid] == "related"
 
 
 def test_counts_each_pair_under_both_sources_tagged_and_suggested_apart(store) -> None:  # type: ignore[no-untyped-def]
     figure = pair_between(store, "ngo", "195", "agency")
     guards = pair_between(store, "ngo", "guards", "agency")
-    add_tag(store, figure, "corroborates", "ana")
-    add_tag(store, guards, "related", "ana")  # not a counted relation
+    store.add_tag(figure, "corroborates", "ana")
+    store.add_tag(guards, "related", "ana")  # not a counted relation
     counts = relation_counts(store, {guards: "contradicts"})
     rows = {(r.outlet, r.relation, r.basis): r.pairs for r in counts.itertuples()}
     assert rows == {

@@ -14,7 +14,6 @@ from workbench.views.review import (
     progress_counts,
     with_texts,
 )
-from workbench.store import add_tag, tags
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def store(tmp_path: Path, settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _mine(store, analyst: str = "ana"):  # type: ignore[no-untyped-def]
-    return {t.pair_id: t for t in tags(store, analyst=analyst, latest=True)}
+    return {t.pair_id: t for t in store.tags(analyst=analyst, latest=True)}
 
 
 def test_queue_holds_focus_passages_in_document_order_with_counterparts(store) -> None:  # type: ignore[no-untyped-def]
@@ -52,8 +51,8 @@ def test_filters_by_source_score_section_and_tag_status(store) -> None:  # type:
     assert build_queue(rows, Filters(sections=("No such section",)), Context()) == []
 
     tagged_pair = pair_between(store, "ngo", "195", "agency")
-    add_tag(store, tagged_pair, "corroborates", "ana")
-    add_tag(store, pair_between(store, "ngo", "guards", "agency"), "contradicts", "ben")
+    store.add_tag(tagged_pair, "corroborates", "ana")
+    store.add_tag(pair_between(store, "ngo", "guards", "agency"), "contradicts", "ben")
     context = Context(my_tags=_mine(store))
     untagged = build_queue(rows, Filters(tagged="untagged"), context)
     assert tagged_pair not in {pid for i in untagged for pid in i.pair_ids}
@@ -92,13 +91,13 @@ def test_framing_filter_uses_each_sides_verdict(store) -> None:  # type: ignore[
 def test_next_untagged_skips_done_passages_and_wraps_round(store) -> None:  # type: ignore[no-untyped-def]
     queue = build_queue(load_pairs(store, doc="ngo"), Filters(), Context())
     for pid in queue[1].pair_ids:
-        add_tag(store, pid, "related", "ana")
+        store.add_tag(pid, "related", "ana")
     mine = _mine(store)
     assert next_untagged(queue, 0, mine) == 2
     assert next_untagged(queue, 2, mine) == 0
     for item in queue:
         for pid in item.pair_ids:
-            add_tag(store, pid, "related", "ana")
+            store.add_tag(pid, "related", "ana")
     assert next_untagged(queue, 0, _mine(store)) is None
     done, total = progress_counts(queue, _mine(store))
     assert done == total > 0

@@ -29,13 +29,20 @@ import numpy as np
 import pandas as pd
 
 from workbench import __version__
+from workbench.align.staleness import ALIGNMENT_META_KEY, corpus_key
 from workbench.config import Settings
 from workbench.errors import InvalidInput, NotFound, NothingToDo
 from workbench.models import Document, Relation, Tag, text_hash
 from workbench.progress import SILENT, Reporter
-from workbench.report import evidence
-from workbench.align.staleness import ALIGNMENT_META_KEY, corpus_key
-from workbench.store import Store, adjudications, tags
+from workbench.store import Store
+from workbench.store.suggestions import StoredSuggestion
+from workbench.views import evidence
+from workbench.views.records import (
+    report_cues_record,
+    report_suggestion_record,
+    side_record,
+    tag_record,
+)
 
 _SIDE_FIELDS = ("doc", "seq", "start", "end", "section", "text")
 
@@ -112,7 +119,7 @@ class Report:
     methods: dict[str, Any]
     tags_by_pair: dict[str, list[Tag]] = field(default_factory=dict)
     adjudication_by_pair: dict[str, dict[str, Any]] = field(default_factory=dict)
-    suggestion_by_pair: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suggestion_by_pair: dict[str, StoredSuggestion] = field(default_factory=dict)
     doc_texts: dict[str, str] = field(default_factory=dict, repr=False)
     """Document texts by id: what every offset indexes into (quote selectors use them)."""
     _cues: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
@@ -144,12 +151,14 @@ class Report:
 
     def cues(self, passage_id: str, text: str, start: int) -> dict[str, Any]:
         if passage_id not in self._cues:
-            self._cues[passage_id] = evidence.passage_cues(text, start)
+            self._cues[passage_id] = report_cues_record(evidence.passage_cues(text), start)
         return self._cues[passage_id]
 
     def _counterpart(self, row: dict[str, Any]) -> dict[str, Any]:
         pair = row["pair_id"]
         score = row["score"]
+        stored = self.suggestion_by_pair.get(pair)
+        suggestion = evidence.suggestion_seen_from(stored, row["a_id"]) if stored else None
         return {
             "pair_id": pair,
             "passage": side_record(row, "b"),
@@ -158,10 +167,10 @@ class Report:
             "mutual": bool(row["mutual"]),
             "tags": [tag_record(t) for t in self.tags_by_pair.get(pair, [])],
             "adjudication": self.adjudication_by_pair.get(pair),
-            "suggestion": evidence.seen_from(self.suggestion_by_pair.get(pair), row["a_id"]),
+            "suggestion": report_suggestion_record(suggestion),
             "specifics": evidence.compare_specifics(
-                row["a_text"], int(row["a_start"]), row["b_text"], int(row["b_start"])
-            ),
+                row["a_text"], row["b_text"], suggestion
+            ).record(int(row["a_start"]), int(row["b_start"])),
             "cues": self.cues(row["b_id"], row["b_text"], int(row["b_start"])),
         }
 
@@ -234,42 +243,6 @@ def _none_if_nan(value: Any) -> Any:
     return round(float(value), 4) if isinstance(value, float) else value
 
 
-def citation(outlet: str, title: str, date: str, doc: str, start: int, end: int) -> str:
-    """``Outlet, "Title" (date), doc ID, characters START–END``: enough to find the words."""
-    head = ", ".join(part for part in (outlet, f"“{title}”" if title else "") if part)
-    when = f" ({date})" if date else ""
-    return f"{head}{when}, doc {doc}, characters {start}–{end}"
-
-
-def side_record(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """One passage of a row with its source and citation."""
-    p = prefix
-    start, end = int(row[f"{p}_start"]), int(row[f"{p}_end"])
-    return {
-        "passage_id": row[f"{p}_id"],
-        "doc": row[f"{p}_doc"],
-        "outlet": row[f"{p}_outlet"],
-        "title": row[f"{p}_title"],
-        "date": row[f"{p}_date"],
-        "start": start,
-        "end": end,
-        "section": row[f"{p}_section"],
-        "text": row[f"{p}_text"],
-        "citation": citation(
-            row[f"{p}_outlet"], row[f"{p}_title"], row[f"{p}_date"], row[f"{p}_doc"], start, end
-        ),
-    }
-
-
-def tag_record(tag: Tag) -> dict[str, Any]:
-    return {
-        "analyst": tag.analyst,
-        "label": tag.label.value,
-        "note": tag.note,
-        "created_at": tag.created_at,
-    }
-
-
 # -- building ---------------------------------------------------------------------------
 
 
@@ -322,11 +295,7 @@ def alignment_settings(store: Store, settings: Settings) -> dict[str, Any]:
 
 
 def _passages(store: Store, documents: list[Document]) -> pd.DataFrame:
-    frame = pd.read_sql_query(
-        "SELECT id, doc_id AS doc, seq, start, end, section, text FROM passages"
-        " WHERE kind = 'text'",
-        store.conn,
-    ).set_index("id")
+    frame = store.passage_frame().rename(columns={"doc_id": "doc"}).set_index("id")
     meta = pd.DataFrame(
         {
             "outlet": [d.meta.outlet for d in documents],
@@ -354,9 +323,7 @@ def _pair_table(
     """Unordered pairs: aligned ones with their best score and rank, plus tagged pairs the
     current alignment no longer holds. Returns the table and how many tagged pairs were
     left out because a passage of theirs is gone."""
-    al = pd.read_sql_query(
-        "SELECT pair_id, a_id, b_id, rank, score, mutual FROM alignments", store.conn
-    )
+    al = store.alignment_frame()
     swap = (al["a_id"] > al["b_id"]).to_numpy()
     al["lo"] = np.where(swap, al["b_id"], al["a_id"])
     al["hi"] = np.where(swap, al["a_id"], al["b_id"])
@@ -397,7 +364,7 @@ def build_report(
     with progress.task("building report", 3) as task:
         focus_docs = resolve_focus(documents, scope.focus)
         alignment = alignment_settings(store, settings)
-        latest = tags(store, latest=True)
+        latest = store.tags(latest=True)
         if scope.analyst is not None and scope.analyst not in {t.analyst for t in latest}:
             names = sorted({t.analyst for t in latest})
             raise NotFound(
@@ -407,12 +374,12 @@ def build_report(
         in_scope_tags = [t for t in latest if scope.analyst in (None, t.analyst)]
         adjudicated = {
             pid: {
-                "label": row["label"],
-                "adjudicator": row["adjudicator"],
-                "note": row["note"],
-                "created_at": row["created_at"],
+                "label": found.label.value,
+                "adjudicator": found.adjudicator,
+                "note": found.note,
+                "created_at": found.created_at,
             }
-            for pid, row in adjudications(store).items()
+            for pid, found in store.adjudications().items()
         }
         passages = _passages(store, documents)
         pairs, dropped = _pair_table(store, passages, latest, adjudicated)
@@ -423,13 +390,13 @@ def build_report(
             (pairs["rank"] == 1) & (pairs["score"] >= alignment["threshold"])
         ) | pairs.index.isin(keyed)
         pairs = pairs[keep]
-        suggested = evidence.suggestions(store, list(pairs.index))
+        suggested = evidence.stored_suggestions(store, list(pairs.index))
         if scope.tagged_only:
             pairs = pairs[pairs.index.isin(keyed)]
         if scope.relation is not None:
             labelled = {t.pair_id for t in in_scope_tags if t.label.value == scope.relation}
             labelled |= {p for p, a in adjudicated.items() if a["label"] == scope.relation}
-            labelled |= {p for p, s in suggested.items() if s["relation"] == scope.relation}
+            labelled |= {p for p, s in suggested.items() if s.relation == scope.relation}
             pairs = pairs[pairs.index.isin(labelled)]
         focus = set(focus_docs)
         doc_of = passages["doc"]
@@ -486,11 +453,7 @@ def build_report(
 def _sources(
     store: Store, documents: list[Document], passages: pd.DataFrame, focus: set[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cov = pd.read_sql_query(
-        "SELECT c.passage_id, c.doc_id AS other, c.addressed, p.doc_id AS doc FROM coverage c"
-        " JOIN passages p ON p.id = c.passage_id WHERE p.kind = 'text'",
-        store.conn,
-    )
+    cov = store.coverage_frame().rename(columns={"doc_id": "other", "source_doc": "doc"})
     aligned = cov.groupby(["doc", "passage_id"])["addressed"].max().groupby("doc").sum()
     counts = passages.groupby("doc").size()
     ids = [d.id for d in documents]
@@ -525,12 +488,12 @@ def _sources(
 def _relations(
     scoped_tags: list[Tag],
     adjudicated: dict[str, dict[str, Any]],
-    suggested: dict[str, dict[str, Any]],
+    suggested: dict[str, StoredSuggestion],
 ) -> pd.DataFrame:
     labels = [r.value for r in Relation]
     tag_counts = pd.Series([t.label.value for t in scoped_tags], dtype="str").value_counts()
     adj_counts = pd.Series([a["label"] for a in adjudicated.values()], dtype="str").value_counts()
-    sug_counts = pd.Series([s["relation"] for s in suggested.values()], dtype="str").value_counts()
+    sug_counts = pd.Series([s.relation for s in suggested.values()], dtype="str").value_counts()
     return pd.DataFrame(
         {
             "relation": labels,
@@ -544,11 +507,9 @@ def _relations(
 def _unaddressed(
     store: Store, passages: pd.DataFrame, documents: list[Document], focus: set[str]
 ) -> pd.DataFrame:
-    gaps = pd.read_sql_query(
-        "SELECT passage_id AS a_id, doc_id AS silent_doc, best_score FROM coverage"
-        " WHERE addressed = 0",
-        store.conn,
-    )
+    cov = store.coverage_frame()
+    gaps = cov.loc[cov["addressed"] == 0, ["passage_id", "doc_id", "best_score"]]
+    gaps = gaps.rename(columns={"passage_id": "a_id", "doc_id": "silent_doc"})
     gaps = gaps[gaps["a_id"].isin(passages.index)]
     fields = [*_SIDE_FIELDS, "outlet", "title", "date"]
     gaps = gaps.join(passages[fields].add_prefix("a_"), on="a_id")
@@ -574,7 +535,7 @@ def _methods(
     provenance: Provenance,
     dropped: int,
 ) -> dict[str, Any]:
-    caps = evidence.capabilities(store)
+    caps = evidence.stage_methods(store)
     return {
         "software": {"name": "workbench", "version": provenance.version},
         "generated_at": provenance.generated_at,

@@ -29,7 +29,6 @@ from workbench.report import (
     preview_markdown,
     render_report,
 )
-from workbench.align.staleness import ALIGNED_KEY
 from workbench.store import Store
 
 PREVIEW_CLAIMS = 10
@@ -43,21 +42,13 @@ KEEP = 3
 
 def analysts(store: Store) -> list[str]:
     """Everyone who has tagged a pair, in alphabetical order (the choices of ``--analyst``)."""
-    rows = store.conn.execute("SELECT DISTINCT analyst FROM tags")
-    return sorted((r[0] for r in rows), key=str.casefold)
+    return store.analysts()
 
 
 def database_marks(store: Store) -> tuple[object, ...]:
     """Values that change when tags, decisions, the alignment, suggestions or the set of
     documents change; comparing them tells whether a built report is behind the store."""
-    row = store.conn.execute(
-        "SELECT (SELECT max(id) FROM tags), (SELECT max(id) FROM adjudications),"
-        " (SELECT value FROM meta WHERE key = ?), (SELECT max(computed_at) FROM suggestions),"
-        " (SELECT count(*) FROM suggestions), (SELECT count(*) FROM documents),"
-        " (SELECT max(ingested_at) FROM documents)",
-        (ALIGNED_KEY,),
-    ).fetchone()
-    return tuple(row)
+    return store.change_marks()
 
 
 def _slug(value: str, width: int = 40) -> str:

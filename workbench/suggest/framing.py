@@ -347,14 +347,6 @@ class Framing:
     score: float
     disputes: bool
 
-    def record(self, offset: int = 0) -> dict[str, object]:
-        """``{"cues", "disputes_framing", "framing_score"}`` with document offsets."""
-        return {
-            "cues": [c.record(offset) for c in self.cues],
-            "disputes_framing": self.disputes,
-            "framing_score": self.score,
-        }
-
 
 def analyse(text: str) -> Framing:
     """Cues, score and verdict of one passage."""

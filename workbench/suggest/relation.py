@@ -14,8 +14,8 @@ Two learned parts, both scikit-learn-style estimators saved as plain arrays:
 :class:`RelationModel` bundles the two with the stance featurizer and a model card, and
 saves them in one ``.npz`` (``allow_pickle=False``) with the card as JSON inside and beside
 it. The reasons given with a suggestion are the features that pushed the chosen relation
-up most (their contributions to the head's score), spelled out with the specifics and cue
-texts behind them.
+up most (their contributions to the head's score) and the specifics and cue texts behind
+them, kept as structured facts; :mod:`workbench.views.evidence` puts them into words.
 """
 
 from __future__ import annotations
@@ -31,11 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from workbench.suggest import compare
-from workbench.suggest import framing
 from workbench.errors import ConfigError
-from workbench.models import Relation
 from workbench.ingest.segment import split_sentences
+from workbench.models import Relation
+from workbench.suggest import compare, framing
 from workbench.suggest.stance import FEATURE_NAMES, STANCES, StanceFeaturizer, StanceModel, prepare
 
 RELATIONS = tuple(r.value for r in Relation)
@@ -462,13 +461,20 @@ _GROUPS = {
 def explain(
     head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
 ) -> list[dict[str, Any]]:
-    """The reasons for class ``cls``: the evidence that raised it most, then the specifics.
+    """The reasons for class ``cls``, as facts: the evidence that raised it most, then the
+    specifics.
 
-    Each reason is ``{"kind", "text", "weight"}``; ``weight`` is the summed contribution of
-    the reason's features to the relation's score (negative: it spoke against it). The
-    first reasons are the groups of features (stance, similarity, framing, negation) that
-    raised the relation most; shared figures and dates, shared names, conflicting
-    quantities and a framing dispute are always listed when present.
+    Each reason is ``{"kind", "side", "values", "weight", "ranked"}``. ``kind`` names a group
+    of features (stance, similarity, framing, negation, one_sided) or a kind of specifics
+    (shared, shared_names, conflict); ``side`` is the passage the reason is about ("a",
+    "b", "both", or None for neither; "a" is the first text given); ``values`` holds the
+    facts (probabilities, figures with their units, names, cue texts, counts), never
+    sentences; ``weight`` is the summed contribution of the reason's features to the
+    relation's score (negative: it spoke against it); ``ranked`` is True for the groups of
+    features that raised the relation most (at most ``top``, listed first) and False for
+    what is always listed when present: shared figures and dates, shared names,
+    conflicting quantities and a framing dispute. Words, seen from either passage, are
+    made at read time by :func:`workbench.views.evidence.reason_text`.
     """
     contributions = head.contributions(evidence.features, cls)
     index = {name: i for i, name in enumerate(PAIR_FEATURES)}
@@ -477,74 +483,91 @@ def explain(
         return round(float(sum(contributions[index[n]] for n in names)), 3)
 
     cmp = evidence.comparison
-    st = dict(zip(STANCES, evidence.stance, strict=True))
-    texts = {
-        "stance": "stance model: " + ", ".join(f"{k} {v:.2f}" for k, v in st.items()),
+    framing_values = {
+        side: {
+            "disputes": bool(f.disputes),
+            "cues": [
+                {"kind": c.kind, "text": c.text}
+                for c in f.cues
+                if c.kind != "attribution" and c.weight > 0
+            ],
+        }
+        for side, f in (("a", evidence.framing_a), ("b", evidence.framing_b))
+    }
+    negations = {"a": cmp.counts.get("negation_a", 0), "b": cmp.counts.get("negation_b", 0)}
+    one_sided = {
+        "a": sum(1 for i in cmp.a_only if i.kind == "number"),
+        "b": sum(1 for i in cmp.b_only if i.kind == "number"),
+    }
+    facts: dict[str, tuple[str | None, dict[str, Any]]] = {
+        "stance": (
+            "both",
+            {k: float(v) for k, v in zip(STANCES, evidence.stance, strict=True)},
+        ),
         # measured from the most related sentence of one passage against the other
         # passage, so it differs from the alignment's whole-passage score
-        "similarity": f"similarity of the closest sentence: cosine {evidence.similarity:.2f}, "
-        f"word overlap {evidence.features[index['lexical_overlap']]:.2f}",
-        "framing": _framing_text(evidence),
-        "negation": "one side negates where the other does not"
-        if evidence.features[index["negation_asymmetry"]] > 0
-        else "no difference in negation",
-        "one_sided": f"{cmp.counts.get('one_sided_numbers', 0)} figure(s) on one side only",
+        "similarity": (
+            "both",
+            {
+                "cosine": float(evidence.similarity),
+                "word_overlap": float(evidence.features[index["lexical_overlap"]]),
+            },
+        ),
+        "framing": (_side({k: bool(v["cues"]) for k, v in framing_values.items()}), framing_values),
+        "negation": (_side({k: v > negations[_other(k)] for k, v in negations.items()}), negations),
+        "one_sided": (_side({k: v > 0 for k, v in one_sided.items()}), one_sided),
     }
     groups = sorted(((weight(names), kind) for kind, names in _GROUPS.items()), reverse=True)
     reasons: list[dict[str, Any]] = [
-        {"kind": kind, "text": texts[kind], "weight": w} for w, kind in groups[:top] if w > 0
+        _reason(kind, *facts[kind], w, ranked=True) for w, kind in groups[:top] if w > 0
     ]
-    numbers = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "number"][:6]
-    dates = [_shared_label(a, b) for a, b in cmp.shared if a.kind == "date"][:4]
+    numbers = [_shared_item(a, b) for a, b in cmp.shared if a.kind == "number"]
+    dates = [_shared_item(a, b) for a, b in cmp.shared if a.kind == "date"]
     if numbers or dates:
         reasons.append(
-            {
-                "kind": "shared",
-                "weight": weight(("shared_numbers", "shared_dates")),
-                "text": "shared: " + "; ".join(numbers + dates),
-            }
+            _reason(
+                "shared",
+                "both",
+                {"numbers": numbers, "dates": dates},
+                weight(("shared_numbers", "shared_dates")),
+            )
         )
     names = list(dict.fromkeys(a.text for a, _ in cmp.shared if a.kind in compare.KINDS[2:6]))
     if names:
-        reasons.append(
-            {
-                "kind": "shared_names",
-                "weight": weight(("shared_names",)),
-                "text": "both name: " + ", ".join(names[:6]),
-            }
-        )
+        reasons.append(_reason("shared_names", "both", {"names": names}, weight(("shared_names",))))
     if cmp.conflicting:
-        reasons.append(
-            {
-                "kind": "conflict",
-                "weight": weight(("conflicting",)),
-                "text": "differ: "
-                + "; ".join(f"{a.label()} vs {b.label()}" for a, b in cmp.conflicting),
-            }
-        )
+        pairs = [{"a": _item(a), "b": _item(b)} for a, b in cmp.conflicting]
+        reasons.append(_reason("conflict", "both", {"pairs": pairs}, weight(("conflicting",))))
     disputes = evidence.framing_a.disputes or evidence.framing_b.disputes
     if disputes and not any(r["kind"] == "framing" for r in reasons):
-        reasons.append(
-            {"kind": "framing", "weight": weight(_GROUPS["framing"]), "text": texts["framing"]}
-        )
+        reasons.append(_reason("framing", *facts["framing"], weight(_GROUPS["framing"])))
     return reasons
 
 
-def _shared_label(a: compare.Item, b: compare.Item) -> str:
-    if a.kind == "date":  # what both say: "September" where one says "30 September"
-        return (b if len(b.value) < len(a.value) else a).label()
-    return (b if len(b.unit) > len(a.unit) else a).label()
+def _reason(
+    kind: str, side: str | None, values: dict[str, Any], weight: float, ranked: bool = False
+) -> dict[str, Any]:
+    return {"kind": kind, "side": side, "values": values, "weight": weight, "ranked": ranked}
 
 
-def _framing_text(evidence: PairEvidence) -> str:
-    parts = []
-    for side, f in (("a", evidence.framing_a), ("b", evidence.framing_b)):
-        cues = [c for c in f.cues if c.kind != "attribution" and c.weight > 0]
-        if cues:
-            shown = ", ".join(
-                f"{c.kind.replace('_', ' ')} "
-                + (c.text if c.kind == "scare_quote" else f"“{c.text}”")
-                for c in cues[:4]
-            )
-            parts.append(f"{side} {'disputes framing' if f.disputes else 'has cues'}: {shown}")
-    return "; ".join(parts) or "no framing cues"
+def _other(side: str) -> str:
+    return "b" if side == "a" else "a"
+
+
+def _side(present: dict[str, bool]) -> str | None:
+    """Which of the two sides ``present`` marks: "a", "b", "both" or None."""
+    if present["a"] and present["b"]:
+        return "both"
+    return "a" if present["a"] else "b" if present["b"] else None
+
+
+def _item(item: compare.Item) -> dict[str, Any]:
+    """A specific without its offsets: what a reason names (offsets are in the specifics)."""
+    return {"kind": item.kind, "value": item.value, "text": item.text, "unit": item.unit}
+
+
+def _shared_item(a: compare.Item, b: compare.Item) -> dict[str, Any]:
+    """The wording both sides share: "September" where one says "30 September"."""
+    if a.kind == "date":
+        return _item(b if len(b.value) < len(a.value) else a)
+    return _item(b if len(b.unit) > len(a.unit) else a)

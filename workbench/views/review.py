@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workbench.models import Document, DocumentMeta, Tag
+from workbench.models import Document, Tag
 from workbench.store import Store
 
 TAGGED_CHOICES = ("all", "untagged", "tagged")
@@ -95,17 +95,6 @@ class Context:
 
 OPENING_CHARS = 160
 
-_PAIRS = """
-    SELECT al.pair_id, al.rank, al.score, al.mutual, al.a_id, pa.doc_id, pa.section, al.b_id,
-           al.b_doc
-    FROM alignments al JOIN passages pa ON pa.id = al.a_id
-    WHERE al.rank <= ? AND al.score >= ?
-"""
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
-
 
 def load_pairs(
     store: Store,
@@ -121,62 +110,54 @@ def load_pairs(
     of tens of thousands of pairs stays quick to build, and :func:`with_texts` reads the
     rest for the one passage on show. ``outlets`` limits the counterparts to those sources.
     """
-    outlet_of = dict(store.conn.execute("SELECT id, outlet FROM documents").fetchall())
+    outlet_of = store.document_outlets()
     focus_docs = sorted(
         d
         for d, o in outlet_of.items()
         if (doc is None or d == doc) and (outlet is None or o == outlet)
     )
-    sql = _PAIRS + f" AND pa.doc_id IN ({_marks(len(focus_docs))})"
-    params: list[Any] = [max_rank, min_score, *focus_docs]
+    others = None
     if outlets is not None:
         wanted = set(outlets)
         others = [d for d, o in outlet_of.items() if o in wanted]
-        sql += f" AND al.b_doc IN ({_marks(len(others))})"
-        params.extend(others)
-    sql += " ORDER BY pa.doc_id, pa.seq, al.b_doc, al.rank"
-    openings = dict(
-        store.conn.execute(
-            f"SELECT id, substr(text, 1, {OPENING_CHARS}) FROM passages"
-            f" WHERE kind = 'text' AND doc_id IN ({_marks(len(focus_docs))})",
-            focus_docs,
-        ).fetchall()
+    summaries = store.pair_summaries(
+        focus_docs, max_rank=max_rank, min_score=min_score, b_docs=others
     )
+    openings = store.passage_openings(focus_docs, OPENING_CHARS)
     return [
         {
-            "pair_id": pair,
-            "rank": rank,
-            "score": score,
-            "mutual": mutual,
-            "a_id": a_id,
-            "a_doc": a_doc,
-            "a_outlet": outlet_of[a_doc],
-            "a_section": section,
-            "a_opening": openings.get(a_id, ""),
-            "b_id": b_id,
-            "b_doc": b_doc,
-            "b_outlet": outlet_of[b_doc],
+            "pair_id": row["pair_id"],
+            "rank": row["rank"],
+            "score": row["score"],
+            "mutual": row["mutual"],
+            "a_id": row["a_id"],
+            "a_doc": row["a_doc"],
+            "a_outlet": outlet_of[row["a_doc"]],
+            "a_section": row["a_section"],
+            "a_opening": openings.get(row["a_id"], ""),
+            "b_id": row["b_id"],
+            "b_doc": row["b_doc"],
+            "b_outlet": outlet_of[row["b_doc"]],
         }
-        for pair, rank, score, mutual, a_id, a_doc, section, b_id, b_doc in store.conn.execute(
-            sql, params
-        )
+        for row in summaries
     ]
 
 
 def with_texts(store: Store, item: FocusItem) -> FocusItem:
     """The item with the texts, sections and offsets of its focus passage and counterparts."""
     ids = [item.passage_id, *(c.passage_id for c in item.counterparts)]
-    rows = store.conn.execute(
-        f"SELECT id, text, section, start, end FROM passages WHERE id IN ({_marks(len(ids))})",
-        ids,
-    )
-    found = {r[0]: r for r in rows}
+    found = store.passages_by_id(ids)
 
     def fields(passage_id: str) -> dict[str, Any]:
-        row = found.get(passage_id)
-        if row is None:
+        passage = found.get(passage_id)
+        if passage is None:
             return {}
-        return {"text": row[1], "section": row[2], "start": row[3], "end": row[4]}
+        return {
+            "text": passage.text,
+            "section": passage.section,
+            "start": passage.start,
+            "end": passage.end,
+        }
 
     return replace(
         item,
@@ -188,30 +169,7 @@ def with_texts(store: Store, item: FocusItem) -> FocusItem:
 def document_catalogue(store: Store) -> dict[str, Document]:
     """Every document's metadata (its text left out, which pages listing documents never
     need), by id."""
-    rows = store.conn.execute(
-        "SELECT id, source_path, format, content_hash, outlet, kind, title, author, published,"
-        " date, url, language FROM documents ORDER BY id"
-    )
-    return {
-        r["id"]: Document(
-            id=r["id"],
-            source_path=r["source_path"],
-            format=r["format"],
-            content_hash=r["content_hash"],
-            text="",
-            date=r["date"],
-            meta=DocumentMeta(
-                outlet=r["outlet"],
-                kind=r["kind"],
-                title=r["title"],
-                author=r["author"],
-                published=r["published"],
-                url=r["url"],
-                language=r["language"],
-            ),
-        )
-        for r in rows
-    }
+    return {d.id: d for d in store.documents(with_text=False)}
 
 
 def _counterpart(row: Mapping[str, Any]) -> Counterpart:

@@ -1,13 +1,12 @@
 """Finding passages by keyword or by meaning, filtered by outlet, kind of source and date.
 
-Keyword search is SQL over the passages (every word or "quoted phrase" must occur).
+Keyword search asks the store for passages holding every word or "quoted phrase".
 Semantic search compares the query's embedding with the passages' vectors, which come from
 the vector cache the alignment filled; the model is loaded only to embed the query.
 """
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,33 +57,14 @@ def terms(query: str) -> list[str]:
     return [p for p in (" ".join(part.split()) for part in parts) if p][:MAX_TERMS]
 
 
-def _document_clause(filters: SearchFilters) -> tuple[str, list[Any]]:
-    sql, params = "", []
-    if filters.outlets:
-        sql += f" AND d.outlet IN ({','.join('?' * len(filters.outlets))})"
-        params += list(filters.outlets)
-    if filters.kinds:
-        sql += f" AND d.kind IN ({','.join('?' * len(filters.kinds))})"
-        params += list(filters.kinds)
-    if filters.date_from:
-        # a document dated "2021" may be from any day of 2021: compare at its precision
-        sql += " AND d.date != '' AND d.date >= substr(?, 1, length(d.date))"
-        params.append(filters.date_from)
-    if filters.date_to:
-        sql += " AND d.date != '' AND d.date <= substr(?, 1, length(d.date))"
-        params.append(filters.date_to)
-    return sql, params
-
-
-_SELECT = (
-    "SELECT p.id AS passage_id, p.doc_id AS doc, d.outlet, d.kind, d.date, d.title, p.section,"
-    " p.text, p.start, p.end FROM passages p JOIN documents d ON d.id = p.doc_id"
-    " WHERE p.kind = 'text'"
-)
-
-
-def _like(term: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+def _where(filters: SearchFilters) -> dict[str, Any]:
+    """The filters as the keyword arguments of the store's passage queries."""
+    return {
+        "outlets": filters.outlets,
+        "kinds": filters.kinds,
+        "date_from": filters.date_from,
+        "date_to": filters.date_to,
+    }
 
 
 def keyword_search(
@@ -94,14 +74,11 @@ def keyword_search(
     words = terms(query)
     if not words:
         return []
-    clause, params = _document_clause(filters)
-    sql = _SELECT + clause + "".join(" AND p.text LIKE ? ESCAPE '\\'" for _ in words)
-    rows = store.conn.execute(sql, params + [_like(w) for w in words]).fetchall()
     hits = []
-    for row in rows:
+    for row in store.matching_passages(words, **_where(filters)):
         text = row["text"].lower()
         score = float(sum(text.count(w.lower()) for w in words))
-        hits.append(Hit(**{**dict(row), "score": score}))
+        hits.append(Hit(**row, score=score))
     hits.sort(key=lambda h: (-h.score, h.doc, h.start))
     return hits[:limit]
 
@@ -144,15 +121,6 @@ class PassageIndex:
         return [(self.passage_ids[i], float(sims[i])) for i in best]
 
 
-def _rows_by_id(store: Store, ids: Sequence[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for lo in range(0, len(ids), 500):
-        chunk = list(ids[lo : lo + 500])
-        sql = _SELECT + f" AND p.id IN ({','.join('?' * len(chunk))})"
-        found.update({row["passage_id"]: row for row in store.conn.execute(sql, chunk)})
-    return found
-
-
 def semantic_search(
     store: Store,
     index: PassageIndex,
@@ -164,18 +132,10 @@ def semantic_search(
     """Passages closest in meaning to ``query``, by embedding cosine."""
     if not query.strip():
         return []
-    clause, params = _document_clause(filters)
     allowed = None
-    if clause:
-        allowed = [
-            r[0]
-            for r in store.conn.execute(
-                "SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_id"
-                " WHERE p.kind = 'text'" + clause,
-                params,
-            )
-        ]
+    if any(_where(filters).values()):
+        allowed = store.text_passage_ids(**_where(filters))
     vector = embedder.encode([query])[0]
     ranked = index.nearest(vector, allowed, limit)
-    rows = _rows_by_id(store, [pid for pid, _ in ranked])
-    return [Hit(**{**dict(rows[pid]), "score": score}) for pid, score in ranked if pid in rows]
+    rows = store.sourced_passages([pid for pid, _ in ranked])
+    return [Hit(**rows[pid], score=score) for pid, score in ranked if pid in rows]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.views.agreement import MIN_SHARED, agreement_report
 from workbench.app import ui
 from workbench.errors import WorkbenchError
+from workbench.views.agreement import MIN_SHARED, agreement_report
 from workbench.views.highlight import escape, highlight
-from workbench.store import add_adjudication, adjudications, tags
 
 
 def adjudicate(pair_id: str) -> None:
@@ -18,7 +17,7 @@ def adjudicate(pair_id: str) -> None:
     note = str(st.session_state.get(f"adj_note_{pair_id}", "")).strip()
     try:
         with ui.callback_store() as store:
-            add_adjudication(store, pair_id, label, ui.analyst(), note)
+            store.add_adjudication(pair_id, label, ui.analyst(), note)
     except WorkbenchError as exc:
         ui.flash(str(exc), "error")
         return
@@ -31,7 +30,7 @@ def fmt(value: float | None) -> str:
 
 store = ui.store()
 st.title("Agreement between analysts")
-report = agreement_report(tags(store))
+report = agreement_report(store.tags())
 if len(report.analysts) < 2:
     st.info(
         "Agreement needs tags from at least two analysts on the same pairs. "
@@ -87,7 +86,7 @@ st.caption(
     "Record a final label as adjudicator. It is kept apart from the analysts' own tags, "
     "which stay as they are."
 )
-finals = adjudications(store)
+finals = store.adjudications()
 PAGE = 10
 pending = st.checkbox("Only those without a final label", key="adj_pending")
 shown = [d for d in report.disagreements if not (pending and d.pair_id in finals)]
@@ -113,8 +112,8 @@ for item in shown[page * PAGE : (page + 1) * PAGE]:
         if final is not None:
             header.append(
                 ui.meta_line(
-                    f"final label: {ui.LABELS[final['label']]} by {final['adjudicator']}",
-                    final["note"],
+                    f"final label: {ui.LABELS[final.label.value]} by {final.adjudicator}",
+                    final.note,
                 )
             )
         ui.html_block(header)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.views import evidence
-from workbench.views import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
+from workbench.views import evidence, review
 from workbench.views.highlight import Mark, escape, highlight
-from workbench.store import add_tag, tags
 
 KEY = "cmp"
 TAGGED_NAMES = {"all": "All", "untagged": "Not tagged by me", "tagged": "Tagged by me"}
@@ -45,7 +43,7 @@ def save_tag(pair_id: str, label: str) -> None:
     note = str(st.session_state.get(note_key, "")).strip()
     try:
         with ui.callback_store() as store:
-            saved = add_tag(store, pair_id, label, ui.analyst(), note)
+            saved = store.add_tag(pair_id, label, ui.analyst(), note)
     except WorkbenchError as exc:
         ui.flash(str(exc), "error")
         return
@@ -149,7 +147,7 @@ with st.expander("More filters"):
     )
 
 pair_ids = sorted({r["pair_id"] for r in rows})
-all_tags = tags(store, latest=True)
+all_tags = store.tags(latest=True)
 my_tags = {t.pair_id: t for t in all_tags if t.analyst == me}
 relations_of = evidence.suggested_relations(store, pair_ids) if relations else {}
 disputes: dict[str, bool | None] = {}
@@ -245,9 +243,15 @@ nav[1].selectbox(
 nav[2].progress(done / total if total else 0.0, text=f"You tagged {done} of {total} pairs")
 
 
-def specifics_marks(item: review.FocusItem) -> tuple[list[Mark], dict[str, evidence.PairSpecifics]]:
-    """Per counterpart, the comparison of specifics; for the focus, the strongest mark of any."""
-    per_pair = {c.pair_id: evidence.compare_specifics(item.text, c.text) for c in item.counterparts}
+def specifics_marks(
+    item: review.FocusItem, suggested: dict[str, evidence.Suggestion]
+) -> tuple[list[Mark], dict[str, evidence.PairSpecifics]]:
+    """Per counterpart, the comparison of specifics (the one stored with its suggestion, seen
+    from the focus); for the focus, the strongest mark of any."""
+    per_pair = {
+        c.pair_id: evidence.compare_specifics(item.text, c.text, suggested.get(c.pair_id))
+        for c in item.counterparts
+    }
     strength = {"conflict": 3, "shared": 2, "negation": 1, "only": 0}
     best: dict[tuple[int, int], Mark] = {}
     for found in per_pair.values():
@@ -258,7 +262,7 @@ def specifics_marks(item: review.FocusItem) -> tuple[list[Mark], dict[str, evide
     return list(best.values()), per_pair
 
 
-focus_marks, per_pair = specifics_marks(item)
+focus_marks, per_pair = specifics_marks(item, suggested)
 doc = documents[item.doc]
 left, right = st.columns([1, 1.25], gap="medium")
 with left, st.container(border=True):

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.views import review
 from workbench.app import ui
-from workbench.views.search import PassageIndex, SearchFilters, keyword_search, semantic_search, terms
+from workbench.views import review
 from workbench.views.highlight import highlight, query_marks
+from workbench.views.search import (
+    PassageIndex,
+    SearchFilters,
+    keyword_search,
+    semantic_search,
+    terms,
+)
 
 _lock = threading.Lock()
 
@@ -104,13 +110,7 @@ if query.strip():
             )
         words = []
     hit_ids = [h.passage_id for h in hits]
-    aligned = {
-        r[0]
-        for r in store.conn.execute(
-            f"SELECT DISTINCT a_id FROM alignments WHERE a_id IN ({','.join('?' * len(hit_ids))})",
-            hit_ids,
-        )
-    }
+    aligned = store.passages_with_counterparts(hit_ids)
     st.caption(f"{len(hits)} passages" + (" (best 50)" if len(hits) == 50 else ""))
     titles = {d.id: d.meta.title or d.id for d in documents}
     for n, hit in enumerate(hits):
