@@ -15,9 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from workbench.align.aligner import align_store
 from workbench.config import Settings
-from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import run
 from workbench.store import Store
 from workbench.suggest.stage import suggest_store
 
@@ -30,8 +29,7 @@ def main() -> None:
             db=Path(home) / "wb.db", embeddings_dir=Path(home) / "emb", progress=False
         )
         with Store(settings.db) as store:
-            ingest_paths(store, [ROOT / "corpus"], settings=settings)
-            align_store(store, settings)
+            run(store, settings, [ROOT / "corpus"])
             started = time.perf_counter()
             stats = suggest_store(store, settings)
             seconds = time.perf_counter() - started

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from conftest import FakeEmbedder
 
-from workbench.align.aligner import align_store
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import realign
 from workbench.store import Store
 
 DOCS = {
@@ -67,7 +67,7 @@ def aligned_store(folder: Path, settings: Settings) -> Store:
             writer.writerow([f"{name}.txt", outlet, kind, f"{outlet} report", date])
     store = Store(settings.db)
     ingest_paths(store, [docs], settings=settings)
-    align_store(store, settings.replace(threshold=THRESHOLD), embedder=FakeEmbedder())
+    realign(store, settings.replace(threshold=THRESHOLD), embedder=FakeEmbedder())
     return store
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import FakeEmbedder
 
-from workbench.align.aligner import align_store
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import realign
 from workbench.store import Store
 
 HEAVY = [
@@ -63,7 +63,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     settings = Settings.load(db=home / "wb.db", embeddings_dir=home / "emb", progress=False)
     with Store(settings.db) as store:
         ingest_paths(store, [docs], settings=settings)
-        align_store(store, settings, embedder=FakeEmbedder())
+        realign(store, settings, embedder=FakeEmbedder())
         pair = store.aligned_pairs(max_rank=1)[0]["pair_id"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
     return environment | {

@@ -177,11 +177,10 @@ def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
                          backend=backend)
     embedder = load_embedder(settings)
     with _open_store(settings) as store:
-        vectors = embed_store(store, settings, embedder=embedder,
-                              progress=_reporter(ctx, settings))
-    total = len(vectors.passages) + len(vectors.sentences)
-    click.echo(f"{total} texts ({len(vectors.passages)} passages, {len(vectors.sentences)} "
-               f"sentences): {vectors.embedded} embedded, {total - vectors.embedded} cached "
+        stats = embed_store(store, settings, embedder=embedder,
+                            progress=_reporter(ctx, settings))
+    click.echo(f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
+               f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
                f"(backend {embedder.backend})")
 
 
@@ -197,24 +196,28 @@ def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
 def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
           device: str | None, backend: str | None, top_k: int | None, candidates: int | None,
           threshold: float | None, scorer_file: Path | None) -> None:
-    """Align every passage with its counterparts in every other document."""
-    from workbench.align.aligner import align_store
+    """Align every passage with its counterparts in every other document.
+
+    Embeds what the vector cache lacks first, and suggests relations for the pairs after.
+    """
     from workbench.align.scorer import PairScorer
+    from workbench.pipeline import realign
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend, top_k=top_k, candidates=candidates,
                          threshold=threshold)
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
-        stats = align_store(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+        done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+    stats = done.aligned
     for warning in stats.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{stats.passages} passages in {stats.documents} documents "
-        f"({stats.embedded} texts embedded); {stats.pairs} pairs kept of "
+        f"({done.embedded.embedded} texts embedded); {stats.pairs} pairs kept of "
         f"{stats.candidates} candidates; {stats.unaddressed} passage-document gaps"
     )
-    _echo_suggestions(stats.suggestions)
+    _echo_suggestions(done.suggested)
 
 
 def _echo_suggestions(stats: Any, err: bool = False) -> None:
@@ -242,23 +245,24 @@ def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: 
         model: str | None, embeddings_dir: Path | None, device: str | None,
         backend: str | None, top: int) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
-    from workbench.align.aligner import align_store
-    from workbench.ingest.batch import ingest_paths
+    from workbench.pipeline import run as run_pipeline
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
-    progress = _reporter(ctx, settings)
+
+    def show(stage: str, outcome: Any) -> None:
+        if stage == "ingest":
+            for result in outcome.rejected:
+                click.echo(result.line(), err=True)
+
     with _open_store(settings, create=True) as store:
-        report = ingest_paths(store, list(paths) or [settings.corpus_dir], settings=settings,
-                              manifest=manifest, progress=progress)
-        for result in report.rejected:
-            click.echo(result.line(), err=True)
-        stats = align_store(store, settings, progress=progress)
-        for warning in stats.warnings:
+        done = run_pipeline(store, settings, list(paths) or [settings.corpus_dir],
+                            manifest=manifest, progress=_reporter(ctx, settings), on_stage=show)
+        for warning in done.aligned.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{stats.passages} passages in {stats.documents} documents; "
-                   f"{stats.pairs} pairs", err=True)
-        _echo_suggestions(stats.suggestions, err=True)
+        click.echo(f"{done.aligned.passages} passages in {done.aligned.documents} documents; "
+                   f"{done.aligned.pairs} pairs", err=True)
+        _echo_suggestions(done.suggested, err=True)
         _print_pairs(store, store.aligned_pairs(max_rank=top, min_score=settings.threshold),
                      "table")
 
@@ -615,20 +619,18 @@ def users_remove(name: str, db: Path | None) -> None:
 def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
           device: str | None, backend: str | None, prior_weight: float, forget: bool) -> None:
     """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
-    from workbench.suggest.stage import suggest_store
-    from workbench.suggest.training import forget_training, train_from_tags
+    from workbench.pipeline import drop_training, retrain
 
     settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
                          backend=backend)
     progress = _reporter(ctx, settings)
     with _open_store(settings) as store:
         if forget:
-            existed = forget_training(store)
-            _echo_suggestions(suggest_store(store, settings, progress=progress))
+            existed, suggested = drop_training(store, settings, progress=progress)
+            _echo_suggestions(suggested)
             click.echo("trained model dropped" if existed else "no trained model to drop")
             return
-        stats = train_from_tags(store, settings, prior_weight=prior_weight)
-        suggest_store(store, settings, progress=progress)
+        stats, _ = retrain(store, settings, prior_weight=prior_weight, progress=progress)
         counts = ", ".join(f"{n} {label}" for label, n in sorted(stats.label_counts.items()))
         click.echo(f"trained on {stats.tags} tagged pairs ({counts}) and {stats.pseudo} "
                    f"untagged pairs at weight {prior_weight}; accuracy on the tags "

@@ -5,9 +5,12 @@ import pytest
 from conftest import FakeEmbedder
 
 from workbench.align.aligner import align_store, build_corpus, pair_features
-from workbench.config import Settings
-from workbench.ingest.batch import ingest_paths
 from workbench.align.scorer import COLUMNS, PairScorer
+from workbench.config import Settings
+from workbench.embed.embedder import embed_store
+from workbench.errors import NothingToDo
+from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import run
 from workbench.store import Store
 
 DOCS = {
@@ -48,13 +51,17 @@ def _ingest(tmp_path: Path, settings: Settings) -> Store:
     return store
 
 
-def test_align_finds_same_event_across_sources(tmp_path: Path, settings: Settings,
-                                               fake_embedder: FakeEmbedder) -> None:
+def test_align_finds_same_event_across_sources(
+    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     with _ingest(tmp_path, settings) as store:
+        embed_store(store, settings, embedder=fake_embedder)
         stats = align_store(store, settings, embedder=fake_embedder)
         rows = store.aligned_pairs(max_rank=1)
-        best = {(_opening(r["a_text"]), r["b_doc"]): (_opening(r["b_text"]), bool(r["mutual"]))
-                for r in rows}
+        best = {
+            (_opening(r["a_text"]), r["b_doc"]): (_opening(r["b_text"]), bool(r["mutual"]))
+            for r in rows
+        }
     assert stats.documents == 3
     assert best[("Only 195 North", "agency")] == ("South Korea said", True)
     assert best[("The authorities ordered", "agency")] == ("Guards at the", True)
@@ -65,18 +72,19 @@ def test_align_finds_same_event_across_sources(tmp_path: Path, settings: Setting
 def test_rerun_embeds_nothing_and_records_gaps(tmp_path: Path, settings: Settings) -> None:
     # The gap decision is an absolute score, calibrated for the real model: no fake here.
     with _ingest(tmp_path, settings) as store:
-        first = align_store(store, settings)
-        second = align_store(store, settings)
+        first = run(store, settings, through="align")
+        second = run(store, settings, through="align")
         silent = {(r["passage_id"], r["doc_id"]) for r in store.coverage(addressed=False)}
         floods = next(p for p in store.passages("ngo") if "floods" in p.text)
-    assert first.embedded > 0 and second.embedded == 0
+    assert first.embedded.embedded > 0 and second.embedded.embedded == 0
     assert (floods.id, "agency") in silent and (floods.id, "outlet") in silent
 
 
-def test_ranks_are_per_passage_and_document_best_first(tmp_path: Path, settings: Settings,
-                                                       fake_embedder: FakeEmbedder) -> None:
+def test_ranks_are_per_passage_and_document_best_first(
+    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     with _ingest(tmp_path, settings) as store:
-        align_store(store, settings.replace(top_k=2), embedder=fake_embedder)
+        run(store, settings.replace(top_k=2), through="align", embedder=fake_embedder)
         rows = store.aligned_pairs()
     groups: dict[tuple[str, str], list] = {}
     for r in rows:
@@ -117,10 +125,11 @@ def test_shipped_scorer_weights_every_evidence_positively() -> None:
     assert all(c > 0 for c in scorer.coef_), dict(zip(scorer.features, scorer.coef_, strict=True))
 
 
-def test_scorer_fitted_for_another_model_is_flagged(tmp_path: Path, settings: Settings,
-                                                   fake_embedder: FakeEmbedder) -> None:
+def test_scorer_fitted_for_another_model_is_flagged(
+    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     with _ingest(tmp_path, settings) as store:
-        stats = align_store(store, settings, embedder=fake_embedder)
+        stats = run(store, settings, through="align", embedder=fake_embedder).aligned
     assert stats.warnings == [
         "the pair scorer was fitted on vectors of sentence-transformers/all-MiniLM-L6-v2, "
         "not fake/hashing-64: rankings hold, but scores and the never-addressed threshold "
@@ -129,14 +138,23 @@ def test_scorer_fitted_for_another_model_is_flagged(tmp_path: Path, settings: Se
     ]
 
 
-def test_alignment_records_the_model_and_backend_it_used(tmp_path: Path, settings: Settings,
-                                                         fake_embedder: FakeEmbedder) -> None:
+def test_alignment_records_the_model_and_backend_it_used(
+    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     from workbench.align.staleness import alignment_provenance, is_stale
 
     with _ingest(tmp_path, settings) as store:
-        align_store(store, settings, embedder=fake_embedder)
+        run(store, settings, through="align", embedder=fake_embedder)
         recorded = alignment_provenance(store)
         assert (recorded["model"], recorded["backend"]) == ("fake/hashing-64", "numpy")
         assert recorded["top_k"] == settings.top_k and len(recorded["scorer_sha256"]) == 64
         # the key is computed with the configured model, not the fake one: stale
         assert is_stale(store, settings)
+
+
+def test_align_needs_two_documents(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "one.txt").write_text("Floods hit the north in August.\n")
+    with Store(settings.db) as store:
+        ingest_paths(store, [tmp_path / "one.txt"], settings=settings)
+        with pytest.raises(NothingToDo, match="at least two documents; the database has 1"):
+            align_store(store, settings)

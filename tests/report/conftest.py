@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, FakeEmbedder
 
-from workbench.align.aligner import align_store
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import realign
 from workbench.report import Provenance, Report, ReportScope, build_report
 from workbench.store import Store
 
@@ -42,7 +42,7 @@ def align_folder(settings: Settings, folder: Path) -> Store:
     store = Store(settings.db)
     report = ingest_paths(store, [folder], settings=settings)
     assert not report.rejected, [r.line() for r in report.rejected]
-    align_store(store, settings, embedder=FakeEmbedder())
+    realign(store, settings, embedder=FakeEmbedder())
     return store
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from workbench.align.aligner import align_store
 from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import realign
 from workbench.report import build_report
 from workbench.store import Store
 
@@ -95,7 +95,7 @@ def test_report_of_the_bundled_corpus_aligned_with_the_real_model(tmp_path: Path
     settings = make_settings(tmp_path)
     with Store(settings.db) as store:
         ingest_paths(store, [CORPUS], settings=settings)
-        align_store(store, settings)
+        realign(store, settings)
         report = build_report(store, settings)
         texts = {d.id: d.text for d in store.documents()}
     assert report.methods["alignment"]["model"] == "sentence-transformers/all-MiniLM-L6-v2"

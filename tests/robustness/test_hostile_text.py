@@ -29,11 +29,11 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-from workbench.align.aligner import align_store
 from workbench.cli import main as cli
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
 from workbench.models import PassageKind
+from workbench.pipeline import realign
 from workbench.store import Store
 
 from .payloads import Payload, make_payloads
@@ -227,7 +227,7 @@ def hostile(
     with Store(found.settings.db) as store:
         report = ingest_paths(store, [corpus], settings=found.settings)
         assert not report.rejected, [r.line() for r in report.rejected]
-        align_store(store, found.settings)  # the real model: the app finds nothing to redo
+        realign(store, found.settings)  # the real model: the app finds nothing to redo
         passages = [p for p in store.passages() if p.kind is PassageKind.TEXT]
         for p in found.payloads:
             assert any(p.text in q.text for q in passages), f"payload {p.number} not ingested"

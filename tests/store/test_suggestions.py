@@ -10,7 +10,7 @@ import pytest
 
 from workbench.ingest.segment import segment
 from workbench.models import Alignment, Document, DocumentMeta, pair_id
-from workbench.store import MIGRATIONS, Store, add_tag
+from workbench.store import MIGRATIONS, Store
 from workbench.store.suggestions import (
     CHUNK,
     StoredFraming,
@@ -154,8 +154,8 @@ def test_pairs_to_suggest_lists_every_aligned_direction(store: Store) -> None:
 def test_tagged_pairs_and_deleting_a_meta_key(store: Store) -> None:
     pairs = _align(store)
     assert store.tagged_pair_ids() == set()
-    add_tag(store, pairs[1], "related", "Ana")
-    add_tag(store, pairs[1], "unrelated", "Ben")
+    store.add_tag(pairs[1], "related", "Ana")
+    store.add_tag(pairs[1], "unrelated", "Ben")
     assert store.tagged_pair_ids() == {pairs[1]}
     store.set_meta("relation_head", "{}")
     assert store.delete_meta("relation_head") is True

@@ -14,11 +14,11 @@ import pytest
 from conftest import CORPUS, FakeEmbedder
 from fnc_sample import write_fnc
 
-from workbench.align.aligner import align_store
 from workbench.config import Settings
 from workbench.errors import NothingToDo
 from workbench.evaluation.fnc import load_fnc, train_relation_model
 from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import realign, run
 from workbench.store import Store
 from workbench.suggest.ranking import rank_for_tagging
 from workbench.suggest.relation import RELATIONS, RelationModel
@@ -46,7 +46,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> RelationModel:
 def store(settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel):
     with Store(settings.db) as opened:
         ingest_paths(opened, [CORPUS], settings=settings)
-        align_store(opened, settings, embedder=fake_embedder)
+        run(opened, settings, through="align", embedder=fake_embedder)
         suggest_store(opened, settings, embedder=fake_embedder, model=tiny_model)
         yield opened
 
@@ -184,8 +184,8 @@ def test_a_model_for_another_embedder_is_skipped_with_advice(
     model = RelationModel.load()
     with Store(settings.db) as opened:
         ingest_paths(opened, [CORPUS], settings=settings)
-        stats = align_store(opened, settings, embedder=fake_embedder)
-        assert stats.suggestions.skipped.startswith(
+        stats = realign(opened, settings, embedder=fake_embedder)
+        assert stats.suggested.skipped.startswith(
             f"the relation model {model.model_id} reads sentence-transformers/all-MiniLM-L6-v2"
             " vectors, the embedder is fake/hashing-64"
         )
@@ -202,7 +202,7 @@ def real(tmp_path_factory: pytest.TempPathFactory):
     settings = Settings.load(db=home / "wb.db", embeddings_dir=home / "emb", progress=False)
     with Store(settings.db) as opened:
         ingest_paths(opened, [CORPUS], settings=settings)
-        stats = align_store(opened, settings)
+        stats = realign(opened, settings)
         yield opened, stats
 
 
@@ -222,9 +222,9 @@ def _pair(store: Store, a_words: str, b_words: str) -> dict:
 @pytest.mark.model
 def test_the_shipped_model_suggests_for_every_pair_of_the_corpus(real) -> None:
     store, stats = real
-    assert not stats.suggestions.skipped
-    assert stats.suggestions.pairs == len({r["pair_id"] for r in store.aligned_pairs()})
-    relations = stats.suggestions.relations
+    assert not stats.suggested.skipped
+    assert stats.suggested.pairs == len({r["pair_id"] for r in store.aligned_pairs()})
+    relations = stats.suggested.relations
     assert set(relations) <= set(RELATIONS)
     assert relations.get("disputes_framing", 0) > 0
     assert relations.get("corroborates", 0) > 0

@@ -19,18 +19,11 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-from workbench.suggest import specifics
-from workbench.config import Settings
-from workbench.embed.embedder import Embedder, embed_store, load_embedder
-from workbench.errors import NothingToDo
-from workbench.models import Alignment, pair_id
-from workbench.progress import SILENT, Reporter
 from workbench.align.scorer import COLUMNS, PairScorer
 from workbench.align.search import Candidates, nearest_per_group
 from workbench.align.staleness import (
@@ -39,7 +32,13 @@ from workbench.align.staleness import (
     corpus_key,
     current_alignment_key,
 )
+from workbench.config import Settings
+from workbench.embed.embedder import Embedder, load_embedder, stored_vectors
+from workbench.errors import NothingToDo
+from workbench.models import Alignment, pair_id
+from workbench.progress import SILENT, Reporter
 from workbench.store import Store
+from workbench.suggest import specifics
 
 __all__ = [
     "AlignCorpus",
@@ -49,6 +48,7 @@ __all__ = [
     "corpus_key",
     "current_alignment_key",
     "pair_features",
+    "require_alignable",
 ]
 
 CONTEXT_WINDOW = 2
@@ -405,16 +405,30 @@ def align(
 
 @dataclass(frozen=True)
 class AlignStats:
+    """What the alignment stage found and kept."""
+
     documents: int
     passages: int
     sentences: int
-    embedded: int
     pairs: int
     candidates: int
     unaddressed: int
     warnings: list[str]
-    suggestions: Any = None
-    """:class:`workbench.suggest.stage.SuggestStats` of the suggestion stage run after aligning."""
+
+
+def require_alignable(store: Store) -> int:
+    """The number of documents with passages; raises unless there are at least two.
+
+    The pipeline checks this before embedding, so a run that cannot align fails before it
+    loads a model.
+    """
+    doc_count = len(store.passage_counts())
+    if doc_count < 2:
+        raise NothingToDo(
+            f"alignment needs passages from at least two documents; the database has "
+            f"{doc_count}. Ingest more with `workbench ingest PATH`"
+        )
+    return doc_count
 
 
 def align_store(
@@ -425,15 +439,17 @@ def align_store(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
 ) -> AlignStats:
-    """Embed what is missing, align every passage of the store, and save the alignment."""
-    doc_count = len(store.passage_counts())
-    if doc_count < 2:
-        raise NothingToDo(
-            f"alignment needs passages from at least two documents; the database has "
-            f"{doc_count}. Ingest more with `workbench ingest PATH`"
-        )
+    """The alignment stage: align every text passage of the store and save the alignment.
+
+    It reads the passage and sentence vectors of ``embedder`` (by default the configured
+    model) from the vector cache and embeds nothing: run the embedding stage first
+    (:func:`workbench.embed.embedder.embed_store`; :mod:`workbench.pipeline` composes the
+    two), or :class:`~workbench.errors.NothingToDo` says so. Safe to re-run: the saved
+    alignment is replaced as a whole.
+    """
+    doc_count = require_alignable(store)
     embedder = embedder or load_embedder(settings)
-    vectors = embed_store(store, settings, embedder=embedder, progress=progress)
+    vectors = stored_vectors(store, settings, embedder)
     passages, sentences = vectors.passages, vectors.sentences
     counts: dict[str, int] = {}
     for s in sentences:
@@ -473,17 +489,12 @@ def align_store(
     store.replace_alignments(
         aligned.rows(), aligned.coverage(), key, meta={ALIGNMENT_META_KEY: json.dumps(record)}
     )
-    from workbench.suggest.stage import suggest_store
-
-    suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
         sentences=len(sentences),
-        embedded=vectors.embedded,
         pairs=len(aligned),
         candidates=aligned.candidates,
         unaddressed=int((~aligned.addressed).sum()),
         warnings=warnings,
-        suggestions=suggested,
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.views import review
 from workbench.app import ui
 from workbench.errors import WorkbenchError
+from workbench.ingest.batch import IngestReport
 from workbench.ingest.readers import SUPPORTED
-from workbench.ingest.uploads import Upload, ingest_uploads
+from workbench.ingest.uploads import Upload
 from workbench.models import DocumentMeta
+from workbench.pipeline import add_documents
 from workbench.store import Store
+from workbench.views import review
 
 META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
 
@@ -40,6 +42,23 @@ def show_documents(store: Store) -> None:
         f"{store.alignment_count()} aligned pairs"
     )
     st.dataframe(table, hide_index=True, key="corpus_table")
+
+
+def show_stage(stage: str, outcome: object) -> None:
+    """Each file's result as soon as the files are ingested, before the alignment starts."""
+    if stage != "ingest" or not isinstance(outcome, IngestReport):
+        return
+    for result in outcome.results:
+        if result.status == "rejected":
+            st.error(ui.plain(f"{result.path.name}: {result.reason}"))
+        else:
+            st.success(
+                ui.plain(
+                    f"{result.path.name}: {result.status} as {result.doc_id}"
+                    + (f" ({result.passages} passages)" if result.passages > 1 else "")
+                    + (" (1 passage)" if result.passages == 1 else "")
+                )
+            )
 
 
 store = ui.store()
@@ -90,30 +109,20 @@ if files:
             )
             for f in files
         ]
-        settings = ui.settings()
-        progress = ui.StreamlitReporter()
         try:
-            report = ingest_uploads(store, uploads, settings, progress=progress)
-            for result in report.results:
-                if result.status == "rejected":
-                    st.error(ui.plain(f"{result.path.name}: {result.reason}"))
-                else:
-                    st.success(
-                        ui.plain(
-                            f"{result.path.name}: {result.status} as {result.doc_id}"
-                            + (f" ({result.passages} passages)" if result.passages > 1 else "")
-                            + (" (1 passage)" if result.passages == 1 else "")
-                        )
-                    )
-            if (
-                any(r.status in {"ingested", "replaced"} for r in report.results)
-                and len(store.passage_counts()) >= 2
-            ):
-                from workbench.align.aligner import align_store
-
-                with st.spinner("Embedding and aligning…"):
-                    stats = align_store(store, settings, progress=progress)
-                st.success(f"Aligned: {stats.pairs} pairs across {stats.documents} documents.")
+            with st.spinner("Ingesting, embedding and aligning…"):
+                done = add_documents(
+                    store,
+                    uploads,
+                    ui.settings(),
+                    progress=ui.StreamlitReporter(),
+                    on_stage=show_stage,
+                )
+            if done.aligned is not None:
+                st.success(
+                    f"Aligned: {done.aligned.pairs} pairs across "
+                    f"{done.aligned.documents} documents."
+                )
         except WorkbenchError as exc:
             st.error(str(exc))
 

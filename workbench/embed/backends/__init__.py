@@ -13,19 +13,32 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError, ModelError
 
 if TYPE_CHECKING:
-    from workbench.embed.backends.verify import Verification
+    import numpy as np
+
     from workbench.config import Settings
-    from workbench.embed.embedder import Embedder
+    from workbench.embed.backends.verify import Verification
 
 BACKENDS = ("auto", "openvino", "torch")
 logger = logging.getLogger("workbench")
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors: every backend, and
+    :class:`workbench.embed.embedder.LazyEmbedder` in front of them."""
+
+    model_id: str
+    backend: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass
@@ -93,7 +106,7 @@ def _openvino_choice(settings: Settings, location: str, model_id: str) -> Backen
     """The OpenVINO backend for the model, converted and verified if not done before."""
     from workbench.embed.backends import openvino_runtime as ov
     from workbench.embed.backends.verify import Verification, load_probe_set, verify
-    from workbench.embed.embedder import model_slug
+    from workbench.embed.cache import model_slug
 
     name = ov.backend_name(ov.cpu_precision())
     fingerprint = ov.model_fingerprint(location, model_id)
@@ -102,7 +115,10 @@ def _openvino_choice(settings: Settings, location: str, model_id: str) -> Backen
     if record_file.exists():
         record = Verification.from_json(record_file.read_text())
         return BackendChoice(name, _describe(record), record, folder)
-    from workbench.embed.backends.reference import SentenceTransformerEmbedder, load_sentence_transformer
+    from workbench.embed.backends.reference import (
+        SentenceTransformerEmbedder,
+        load_sentence_transformer,
+    )
 
     logger.info("checking the OpenVINO backend for %s against torch (once per model)...", model_id)
     probe = load_probe_set()
