@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 SCHEMES = ("postgresql://", "postgres://")
 
@@ -18,25 +17,13 @@ def is_postgres_url(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower().startswith(SCHEMES)
 
 
-def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        password, port = parts.password, parts.port
-    except ValueError:
-        return "postgresql://***"
-    if password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{port}" if port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def describe_store(db: Path | str) -> str:
     """How messages name the database: the file, or the URL without its password."""
-    return redact_url(db) if is_postgres_url(db) else str(db)
+    if not is_postgres_url(db):
+        return str(db)
+    from workbench.store.postgres import redact_url
+
+    return redact_url(str(db))
 
 
 def open_store(db: Path | str, *, create: bool = True) -> Any:

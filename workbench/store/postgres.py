@@ -32,11 +32,11 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from workbench.errors import InvalidInput, StoreError
 from workbench.store.alignments import AlignmentQueries
 from workbench.store.documents import DocumentQueries
-from workbench.store.factory import redact_url
 from workbench.store.schema import MIGRATIONS
 from workbench.store.sqlite import Store as SQLiteStore
 from workbench.store.suggestions import SuggestionQueries
@@ -50,6 +50,22 @@ if TYPE_CHECKING:
 WRITE_LOCK = 0x776F726B62656E63
 """The advisory lock every write transaction takes first ("workbenc" in ASCII)."""
 CONNECT_TIMEOUT = 15
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password, port = parts.password, parts.port
+    except ValueError:
+        return "postgresql://***"
+    if password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{port}" if port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[^'\"]+")
