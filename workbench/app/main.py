@@ -133,8 +133,8 @@ def main() -> None:
     settings = ui.settings()
     try:
         with ui.session_store() as store:
-            from workbench.embed.modelref import resolve_model
             from workbench.align.staleness import alignment_provenance
+            from workbench.embed.modelref import resolve_model
 
             allowed, user = gate(store)
             if not allowed:

@@ -16,10 +16,10 @@ from typing import Any
 import streamlit as st
 
 from workbench.config import Settings
-from workbench.views.highlight import CSS, escape
 from workbench.models import Document, Relation
 from workbench.store import Store
 from workbench.store.factory import open_store
+from workbench.views.highlight import CSS, escape
 
 _local = threading.local()
 ANALYST = "analyst"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.views import review
 from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope
 from workbench.report.builds import RecentReports, analysts
+from workbench.views import review
 
 KEY = "rep"
 FORMAT_NAMES = {
