@@ -57,8 +57,9 @@ def fake_embedder() -> FakeEmbedder:
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for var in [v for v in os.environ if v.startswith("WORKBENCH_")]:
         monkeypatch.delenv(var)
-    return Settings.load(db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb",
-                         corpus_dir=CORPUS, progress=False)
+    return Settings.load(
+        db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb", corpus_dir=CORPUS, progress=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -135,5 +136,7 @@ def make_pdf(pages: Sequence[Sequence[str]]) -> bytes:
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)

@@ -17,8 +17,9 @@ WORKBENCH = [sys.executable, "-m", "workbench"]
 
 
 def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*WORKBENCH, *args], capture_output=True, text=True, env=env,
-                            timeout=600)
+    result = subprocess.run(
+        [*WORKBENCH, *args], capture_output=True, text=True, env=env, timeout=600
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"workbench {' '.join(args)} failed:\n{result.stderr}")
     return result
@@ -28,8 +29,11 @@ def run(*args: str, env: dict[str, str], check: bool = True) -> subprocess.Compl
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("cli")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
-    environment |= {"WORKBENCH_DB": str(home / "wb.db"),
-                    "WORKBENCH_EMBEDDINGS": str(home / "emb"), "HF_HUB_OFFLINE": "1"}
+    environment |= {
+        "WORKBENCH_DB": str(home / "wb.db"),
+        "WORKBENCH_EMBEDDINGS": str(home / "emb"),
+        "HF_HUB_OFFLINE": "1",
+    }
     return environment
 
 
@@ -47,8 +51,19 @@ def _pairs(env: dict[str, str], *args: str) -> list[dict]:
 
 def test_help_lists_every_stage() -> None:
     out = subprocess.run([*WORKBENCH, "--help"], capture_output=True, text=True).stdout
-    for command in ["ingest", "embed", "align", "pairs", "passages", "documents", "tag", "tags",
-                    "unaddressed", "eval", "run"]:
+    for command in [
+        "ingest",
+        "embed",
+        "align",
+        "pairs",
+        "passages",
+        "documents",
+        "tag",
+        "tags",
+        "unaddressed",
+        "eval",
+        "run",
+    ]:
         assert f"  {command} " in out or f"  {command}\n" in out
 
 
@@ -84,10 +99,16 @@ def test_pairs_jsonl_has_the_documented_shape(aligned: dict[str, str]) -> None:
     first = pairs[0]
     assert set(first) >= {"pair_id", "a", "b", "score", "rank", "mutual"}
     assert set(first["a"]) >= {"doc", "outlet", "start", "end", "text"}
-    docs = {d["doc"]: d for d in map(json.loads, run("documents", "--format", "jsonl",
-                                                       env=aligned).stdout.splitlines())}
-    texts = {doc: (CORPUS / Path(d["source"]).name).read_text(encoding="utf-8")
-             for doc, d in docs.items()}
+    docs = {
+        d["doc"]: d
+        for d in map(
+            json.loads, run("documents", "--format", "jsonl", env=aligned).stdout.splitlines()
+        )
+    }
+    texts = {
+        doc: (CORPUS / Path(d["source"]).name).read_text(encoding="utf-8")
+        for doc, d in docs.items()
+    }
     for pair in pairs:
         for side in ("a", "b"):
             p = pair[side]
@@ -101,8 +122,11 @@ def test_pairs_jsonl_has_the_documented_shape(aligned: dict[str, str]) -> None:
 
 
 def _best(pairs: list[dict], a_doc: str, a_words: str, b_doc: str) -> dict:
-    group = [p for p in pairs if p["a"]["doc"] == a_doc and a_words in p["a"]["text"]
-             and p["b"]["doc"] == b_doc]
+    group = [
+        p
+        for p in pairs
+        if p["a"]["doc"] == a_doc and a_words in p["a"]["text"] and p["b"]["doc"] == b_doc
+    ]
     assert group, (a_doc, a_words)
     return min(group, key=lambda p: p["rank"])
 
@@ -113,16 +137,29 @@ def _best(pairs: list[dict], a_doc: str, a_words: str, b_doc: str) -> dict:
     [
         ("000_5122fa09ea523ce1", "195", "002_de4ac8e5358793a0", "only 195 North Koreans"),
         ("002_de4ac8e5358793a0", "only 195 North Koreans", "000_5122fa09ea523ce1", "195"),
-        ("003_9370619d500f480d", "On June 22, during its 43rd session", "000_5122fa09ea523ce1",
-         "On June 22, 2020, the UN Human Rights Council"),
-        ("000_5122fa09ea523ce1", "On June 22, 2020, the UN Human Rights Council",
-         "003_9370619d500f480d", "On June 22, during its 43rd session"),
-        ("001_fddb6186e0e85242", "ratified five human rights treaties", "000_5122fa09ea523ce1",
-         "ratified five human rights treaties"),
+        (
+            "003_9370619d500f480d",
+            "On June 22, during its 43rd session",
+            "000_5122fa09ea523ce1",
+            "On June 22, 2020, the UN Human Rights Council",
+        ),
+        (
+            "000_5122fa09ea523ce1",
+            "On June 22, 2020, the UN Human Rights Council",
+            "003_9370619d500f480d",
+            "On June 22, during its 43rd session",
+        ),
+        (
+            "001_fddb6186e0e85242",
+            "ratified five human rights treaties",
+            "000_5122fa09ea523ce1",
+            "ratified five human rights treaties",
+        ),
     ],
 )
-def test_expected_pairs_come_first(aligned: dict[str, str], a_doc: str, a_words: str,
-                                   b_doc: str, b_words: str) -> None:
+def test_expected_pairs_come_first(
+    aligned: dict[str, str], a_doc: str, a_words: str, b_doc: str, b_words: str
+) -> None:
     best = _best(_pairs(aligned, "--top", "1"), a_doc, a_words, b_doc)
     assert b_words in best["b"]["text"]
 
@@ -138,10 +175,13 @@ def test_rerun_on_unchanged_corpus_embeds_nothing(aligned: dict[str, str]) -> No
 @pytest.mark.model
 def test_tag_and_tags_round_trip(aligned: dict[str, str]) -> None:
     pair = _pairs(aligned, "--top", "1")[0]["pair_id"]
-    saved = json.loads(run("tag", pair, "corroborates", "--analyst", "Ana", "--note", "same",
-                           env=aligned).stdout)
-    listed = [json.loads(line) for line in
-              run("tags", "--format", "jsonl", env=aligned).stdout.splitlines()]
+    saved = json.loads(
+        run("tag", pair, "corroborates", "--analyst", "Ana", "--note", "same", env=aligned).stdout
+    )
+    listed = [
+        json.loads(line)
+        for line in run("tags", "--format", "jsonl", env=aligned).stdout.splitlines()
+    ]
     assert saved in listed
     assert set(saved) == {"tag_id", "pair_id", "label", "analyst", "note", "created_at"}
 
@@ -166,7 +206,9 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, env: dict[str, st
     assert "Traceback" not in result.stderr
     bad = run("align", "--top-k", "0", env=local, check=False)
     assert bad.returncode == 1
-    assert "error: --top_k=0 is not a valid int for setting 'top_k' (must be positive)" in bad.stderr
+    assert (
+        "error: --top_k=0 is not a valid int for setting 'top_k' (must be positive)" in bad.stderr
+    )
 
 
 def test_db_option_beats_environment(tmp_path: Path, env: dict[str, str]) -> None:
@@ -179,16 +221,18 @@ def test_db_option_beats_environment(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 @pytest.mark.model
-def test_changed_document_makes_pairs_warn_until_realigned(tmp_path: Path,
-                                                          env: dict[str, str]) -> None:
+def test_changed_document_makes_pairs_warn_until_realigned(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     local = env | {"WORKBENCH_DB": str(tmp_path / "c.db")}
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     run("ingest", str(corpus), env=local)
     run("align", env=local)
     target = corpus / "004_a46ea01ca1f6a4b8.txt"
-    target.write_text(target.read_text(encoding="utf-8") + "\nA brand new paragraph.\n",
-                      encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8") + "\nA brand new paragraph.\n", encoding="utf-8"
+    )
     assert "replaced" in run("ingest", str(corpus), env=local).stdout
     assert "warning: passages or settings changed" in run("pairs", env=local).stderr
     run("align", env=local)

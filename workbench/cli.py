@@ -41,9 +41,12 @@ class _Database(click.ParamType):
 def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--db`` on every command that reads or writes the store."""
 
-    @click.option("--db", type=_Database(),
-                  help="SQLite file or postgresql://USER@HOST:PORT/DB "
-                       "[env WORKBENCH_DB; default data/workbench.db]")
+    @click.option(
+        "--db",
+        type=_Database(),
+        help="SQLite file or postgresql://USER@HOST:PORT/DB "
+        "[env WORKBENCH_DB; default data/workbench.db]",
+    )
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -55,11 +58,18 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of commands that may embed."""
 
     @click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]")
-    @click.option("--embeddings", "embeddings_dir", type=click.Path(path_type=Path),
-                  help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]")
+    @click.option(
+        "--embeddings",
+        "embeddings_dir",
+        type=click.Path(path_type=Path),
+        help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]",
+    )
     @click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]")
-    @click.option("--backend", type=click.Choice(["auto", "openvino", "torch"]),
-                  help="embedding backend [env WORKBENCH_BACKEND; default auto]")
+    @click.option(
+        "--backend",
+        type=click.Choice(["auto", "openvino", "torch"]),
+        help="embedding backend [env WORKBENCH_BACKEND; default auto]",
+    )
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -143,19 +153,28 @@ def _table(rows: list[list[Any]], headers: list[str], widths: list[int]) -> None
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
-              help="metadata CSV for the files (default: each folder's manifest.csv)")
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="metadata CSV for the files (default: each folder's manifest.csv)",
+)
 @store_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
-           db: Path | None) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: Path | None
+) -> None:
     """Ingest documents (.txt .md .html .pdf), or folders of them, into the database."""
     from workbench.ingest.batch import ingest_paths
 
     settings = _settings(db=db)
     with _open_store(settings, create=True) as store:
-        report = ingest_paths(store, list(paths), settings=settings, manifest=manifest,
-                              progress=_reporter(ctx, settings))
+        report = ingest_paths(
+            store,
+            list(paths),
+            settings=settings,
+            manifest=manifest,
+            progress=_reporter(ctx, settings),
+        )
     for result in report.results:
         click.echo(result.line(), err=result.status == "rejected")
     counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
@@ -168,20 +187,28 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None,
 @store_options
 @model_options
 @click.pass_context
-def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None, backend: str | None) -> None:
+def embed(
+    ctx: click.Context,
+    db: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+) -> None:
     """Embed every passage and sentence the vector cache does not have yet."""
     from workbench.embed.embedder import embed_store, load_embedder
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(
+        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+    )
     embedder = load_embedder(settings)
     with _open_store(settings) as store:
-        stats = embed_store(store, settings, embedder=embedder,
-                            progress=_reporter(ctx, settings))
-    click.echo(f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
-               f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
-               f"(backend {embedder.backend})")
+        stats = embed_store(store, settings, embedder=embedder, progress=_reporter(ctx, settings))
+    click.echo(
+        f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
+        f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
+        f"(backend {embedder.backend})"
+    )
 
 
 @main.command()
@@ -190,12 +217,25 @@ def embed(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
 @click.option("--top-k", type=int, help="counterparts kept per passage and document [3]")
 @click.option("--candidates", type=int, help="nearest passages per document rescored [10]")
 @click.option("--threshold", type=float, help="score below which a source is silent [0.5]")
-@click.option("--scorer", "scorer_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="pair-scorer JSON (default: the shipped one)")
+@click.option(
+    "--scorer",
+    "scorer_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="pair-scorer JSON (default: the shipped one)",
+)
 @click.pass_context
-def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None, backend: str | None, top_k: int | None, candidates: int | None,
-          threshold: float | None, scorer_file: Path | None) -> None:
+def align(
+    ctx: click.Context,
+    db: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+    top_k: int | None,
+    candidates: int | None,
+    threshold: float | None,
+    scorer_file: Path | None,
+) -> None:
     """Align every passage with its counterparts in every other document.
 
     Embeds what the vector cache lacks first, and suggests relations for the pairs after.
@@ -203,9 +243,16 @@ def align(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
     from workbench.align.scorer import PairScorer
     from workbench.pipeline import realign
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend, top_k=top_k, candidates=candidates,
-                         threshold=threshold)
+    settings = _settings(
+        db=db,
+        model=model,
+        embeddings_dir=embeddings_dir,
+        device=device,
+        backend=backend,
+        top_k=top_k,
+        candidates=candidates,
+        threshold=threshold,
+    )
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
         done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
@@ -228,9 +275,11 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
         click.echo(f"warning: {stats.skipped}", err=True)
         return
     relations = ", ".join(f"{n} {r}" for r, n in sorted(stats.relations.items()))
-    click.echo(f"{stats.disputing} of {stats.passages} passages dispute framing; "
-               f"{stats.pairs} pairs suggested ({relations or 'none'}) by {stats.model}",
-               err=err)
+    click.echo(
+        f"{stats.disputing} of {stats.passages} passages dispute framing; "
+        f"{stats.pairs} pairs suggested ({relations or 'none'}) by {stats.model}",
+        err=err,
+    )
 
 
 @main.command()
@@ -238,17 +287,27 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
 @model_options
-@click.option("--top", type=int, default=1, show_default=True,
-              help="pairs shown per passage and document")
+@click.option(
+    "--top", type=int, default=1, show_default=True, help="pairs shown per passage and document"
+)
 @click.pass_context
-def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: Path | None,
-        model: str | None, embeddings_dir: Path | None, device: str | None,
-        backend: str | None, top: int) -> None:
+def run(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    manifest: Path | None,
+    db: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+    top: int,
+) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
     from workbench.pipeline import run as run_pipeline
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(
+        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+    )
 
     def show(stage: str, outcome: Any) -> None:
         if stage == "ingest":
@@ -256,15 +315,25 @@ def run(ctx: click.Context, paths: tuple[Path, ...], manifest: Path | None, db: 
                 click.echo(result.line(), err=True)
 
     with _open_store(settings, create=True) as store:
-        done = run_pipeline(store, settings, list(paths) or [settings.corpus_dir],
-                            manifest=manifest, progress=_reporter(ctx, settings), on_stage=show)
+        done = run_pipeline(
+            store,
+            settings,
+            list(paths) or [settings.corpus_dir],
+            manifest=manifest,
+            progress=_reporter(ctx, settings),
+            on_stage=show,
+        )
         for warning in done.aligned.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{done.aligned.passages} passages in {done.aligned.documents} documents; "
-                   f"{done.aligned.pairs} pairs", err=True)
+        click.echo(
+            f"{done.aligned.passages} passages in {done.aligned.documents} documents; "
+            f"{done.aligned.pairs} pairs",
+            err=True,
+        )
         _echo_suggestions(done.suggested, err=True)
-        _print_pairs(store, store.aligned_pairs(max_rank=top, min_score=settings.threshold),
-                     "table")
+        _print_pairs(
+            store, store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table"
+        )
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -285,8 +354,11 @@ def documents(db: Path | None, fmt: str) -> None:
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["doc"], r["outlet"], r["date"], r["passages"], r["title"]] for r in records],
-           ["doc", "outlet", "date", "passages", "title"], [26, 24, 10, 8, 50])
+    _table(
+        [[r["doc"], r["outlet"], r["date"], r["passages"], r["title"]] for r in records],
+        ["doc", "outlet", "date", "passages", "title"],
+        [26, 24, 10, 8, 50],
+    )
 
 
 @main.command()
@@ -295,8 +367,9 @@ def documents(db: Path | None, fmt: str) -> None:
 @click.option("--doc", "doc_id", help="only this document")
 @click.option("--all-kinds", is_flag=True, help="include headings and boilerplate")
 @click.option("--disputing", is_flag=True, help="only passages that dispute framing")
-def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
-             disputing: bool) -> None:
+def passages(
+    db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool, disputing: bool
+) -> None:
     """List passages with their offsets in the document text and their framing cues."""
     from workbench.models import PassageKind
     from workbench.views.evidence import framing_for
@@ -310,30 +383,42 @@ def passages(db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool,
         outlets = {d.id: d.meta.outlet for d in store.documents()}
         found = store.passages(doc_id, kinds=kinds)
         framings = framing_for(store, found)
-    records = [passage_record(p, outlets[p.doc_id]) | cues_record(framings[p.id], p.start)
-               for p in found]
+    records = [
+        passage_record(p, outlets[p.doc_id]) | cues_record(framings[p.id], p.start) for p in found
+    ]
     if disputing:
         records = [r for r in records if r["disputes_framing"]]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["passage_id"], r["doc"], f"{r['start']}-{r['end']}", r["kind"],
-             f"{r['framing_score']:.1f}" + (" disputes" if r["disputes_framing"] else ""),
-             r["text"]] for r in records],
-           ["passage", "doc", "offsets", "kind", "framing", "text"],
-           [13, 24, 11, 11, 13, 60])
+    _table(
+        [
+            [
+                r["passage_id"],
+                r["doc"],
+                f"{r['start']}-{r['end']}",
+                r["kind"],
+                f"{r['framing_score']:.1f}" + (" disputes" if r["disputes_framing"] else ""),
+                r["text"],
+            ]
+            for r in records
+        ],
+        ["passage", "doc", "offsets", "kind", "framing", "text"],
+        [13, 24, 11, 11, 13, 60],
+    )
 
 
-def _pair_records(store: Any, rows: list[Any], relation: str | None = None
-                  ) -> list[dict[str, Any]]:
+def _pair_records(store: Any, rows: list[Any], relation: str | None = None) -> list[dict[str, Any]]:
     """Pair records with their suggested relation, confidence, reasons and specifics."""
     from workbench.views.evidence import stored_suggestions
     from workbench.views.records import pair_record, suggestion_record
 
     found = stored_suggestions(store, [row["pair_id"] for row in rows])
-    records = [pair_record(row) | suggestion_record(found.get(row["pair_id"]), row["a_id"],
-                                                    row["a_start"], row["b_start"])
-               for row in rows]
+    records = [
+        pair_record(row)
+        | suggestion_record(found.get(row["pair_id"]), row["a_id"], row["a_start"], row["b_start"])
+        for row in rows
+    ]
     if relation is not None:
         records = [r for r in records if r["relation"] == relation]
     return records
@@ -349,11 +434,20 @@ def _print_pairs(store: Any, rows: list[Any], fmt: str, relation: str | None = N
 
 def _print_records(records: list[dict[str, Any]]) -> None:
     _table(
-        [[r["pair_id"], f"{r['score']:.3f}", r["rank"], "yes" if r["mutual"] else "",
-          f"{r['relation'] or '-'} {r['confidence'] or 0:.2f}",
-          f"{r['a']['doc']} {r['a']['start']}-{r['a']['end']}", r["a"]["text"],
-          f"{r['b']['doc']} {r['b']['start']}-{r['b']['end']}", r["b"]["text"]]
-         for r in records],
+        [
+            [
+                r["pair_id"],
+                f"{r['score']:.3f}",
+                r["rank"],
+                "yes" if r["mutual"] else "",
+                f"{r['relation'] or '-'} {r['confidence'] or 0:.2f}",
+                f"{r['a']['doc']} {r['a']['start']}-{r['a']['end']}",
+                r["a"]["text"],
+                f"{r['b']['doc']} {r['b']['start']}-{r['b']['end']}",
+                r["b"]["text"],
+            ]
+            for r in records
+        ],
         ["pair", "score", "rank", "mutual", "relation", "a", "a text", "b", "b text"],
         [14, 5, 4, 6, 21, 30, 36, 30, 36],
     )
@@ -367,11 +461,21 @@ def _print_records(records: list[dict[str, Any]]) -> None:
 @click.option("--top", type=int, help="only counterparts ranked this high or better")
 @click.option("--min-score", type=float, help="only pairs scoring at least this")
 @click.option("--mutual", is_flag=True, help="only mutual best matches")
-@click.option("--relation", type=click.Choice(["corroborates", "contradicts",
-                                               "disputes_framing", "related", "unrelated"]),
-              help="only pairs with this suggested relation")
-def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top: int | None,
-          min_score: float | None, mutual: bool, relation: str | None) -> None:
+@click.option(
+    "--relation",
+    type=click.Choice(["corroborates", "contradicts", "disputes_framing", "related", "unrelated"]),
+    help="only pairs with this suggested relation",
+)
+def pairs(
+    db: Path | None,
+    fmt: str,
+    doc_id: str | None,
+    outlet: str | None,
+    top: int | None,
+    min_score: float | None,
+    mutual: bool,
+    relation: str | None,
+) -> None:
     """List aligned pairs: for each passage a, its counterparts b in other documents."""
     from workbench.align.staleness import is_stale
 
@@ -380,10 +484,12 @@ def pairs(db: Path | None, fmt: str, doc_id: str | None, outlet: str | None, top
         if store.alignment_count() == 0:
             raise WorkbenchError("nothing aligned yet; run `workbench align` first")
         if is_stale(store, settings):
-            click.echo("warning: passages or settings changed since the last alignment; "
-                       "run `workbench align` to bring it up to date", err=True)
-        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top,
-                                   min_score=min_score)
+            click.echo(
+                "warning: passages or settings changed since the last alignment; "
+                "run `workbench align` to bring it up to date",
+                err=True,
+            )
+        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top, min_score=min_score)
         if mutual:
             rows = [r for r in rows if r["mutual"]]
         records = _pair_records(store, rows, relation)
@@ -401,19 +507,26 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
     """Passages with no counterpart above the threshold in some other document."""
     settings = _settings(db=db)
     with _open_store(settings) as store:
-        rows = [r for r in store.coverage(addressed=False)
-                if doc_id is None or r["source_doc"] == doc_id]
+        rows = [
+            r
+            for r in store.coverage(addressed=False)
+            if doc_id is None or r["source_doc"] == doc_id
+        ]
         texts = {p.id: p for p in store.passages(doc_id)}
     from workbench.views.records import gap_record
 
-    records = [gap_record(r, texts[r["passage_id"]].text) for r in rows
-               if r["passage_id"] in texts]
+    records = [gap_record(r, texts[r["passage_id"]].text) for r in rows if r["passage_id"] in texts]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["passage_id"], r["doc"], r["silent_doc"], f"{r['best_score']:.3f}", r["text"]]
-            for r in records], ["passage", "doc", "silent in", "best", "text"],
-           [13, 24, 24, 5, 60])
+    _table(
+        [
+            [r["passage_id"], r["doc"], r["silent_doc"], f"{r['best_score']:.3f}", r["text"]]
+            for r in records
+        ],
+        ["passage", "doc", "silent in", "best", "text"],
+        [13, 24, 24, 5, 60],
+    )
 
 
 # -- tags -------------------------------------------------------------------------------
@@ -445,9 +558,14 @@ def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["tag_id"], r["pair_id"], r["label"], r["analyst"], r["created_at"], r["note"]]
-            for r in records], ["tag", "pair", "label", "analyst", "created", "note"],
-           [6, 14, 16, 16, 29, 40])
+    _table(
+        [
+            [r["tag_id"], r["pair_id"], r["label"], r["analyst"], r["created_at"], r["note"]]
+            for r in records
+        ],
+        ["tag", "pair", "label", "analyst", "created", "note"],
+        [6, 14, 16, 16, 29, 40],
+    )
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -456,32 +574,49 @@ REPORT_FORMATS = click.Choice(["md", "html", "csv", "xlsx", "json", "jsonld"])
 
 
 @main.command()
-@click.option("--format", "fmt", type=REPORT_FORMATS,
-              help="md, html, csv, xlsx, json or jsonld [default: from the --out suffix]")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="file to write (- for standard output)")
+@click.option(
+    "--format",
+    "fmt",
+    type=REPORT_FORMATS,
+    help="md, html, csv, xlsx, json or jsonld [default: from the --out suffix]",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="file to write (- for standard output)",
+)
 @click.option("--focus", help="an outlet or document id: its claims, with their counterparts")
 @click.option("--relation", help="only pairs tagged, adjudicated or suggested as this label")
 @click.option("--analyst", help="only this analyst's tags")
 @click.option("--tagged-only", is_flag=True, help="only pairs an analyst tagged or adjudicated")
 @store_options
 @click.pass_context
-def report(ctx: click.Context, fmt: str | None, out: Path, focus: str | None,
-           relation: str | None, analyst: str | None, tagged_only: bool,
-           db: Path | None) -> None:
+def report(
+    ctx: click.Context,
+    fmt: str | None,
+    out: Path,
+    focus: str | None,
+    relation: str | None,
+    analyst: str | None,
+    tagged_only: bool,
+    db: Path | None,
+) -> None:
     """Write a comparison report: summary, claims with counterparts, gaps, methods."""
     from workbench.report import ReportScope, build_report, format_for_path, write_report
 
     settings = _settings(db=db)
     fmt = fmt or format_for_path(out)
-    scope = ReportScope(focus=focus, relation=relation, analyst=analyst,
-                        tagged_only=tagged_only)
+    scope = ReportScope(focus=focus, relation=relation, analyst=analyst, tagged_only=tagged_only)
     with _open_store(settings) as store:
         built = build_report(store, settings, scope, progress=_reporter(ctx, settings))
         write_report(built, fmt, out)
     counts = built.counts()
-    click.echo(f"{fmt} report: {counts['claims']} claims, {counts['pairs']} pairs, "
-               f"{counts['unaddressed']} unaddressed -> {out}", err=True)
+    click.echo(
+        f"{fmt} report: {counts['claims']} claims, {counts['pairs']} pairs, "
+        f"{counts['unaddressed']} unaddressed -> {out}",
+        err=True,
+    )
 
 
 # -- maintenance ------------------------------------------------------------------------
@@ -499,8 +634,10 @@ def backup(target: Path, db: Path | None) -> None:
     with _open_store(settings) as store:
         amount = store.backup(target)
     if is_postgres_url(settings.db):
-        click.echo(f"backed up with pg_dump to {target} ({amount} bytes); restore with "
-                   f"`pg_restore --no-owner --dbname postgresql://.../NEWDB {target}`")
+        click.echo(
+            f"backed up with pg_dump to {target} ({amount} bytes); restore with "
+            f"`pg_restore --no-owner --dbname postgresql://.../NEWDB {target}`"
+        )
         return
     click.echo(f"backed up {amount} pages to {target} (integrity check ok)")
 
@@ -544,8 +681,12 @@ def users_group() -> None:
 
 @users_group.command(name="add")
 @click.argument("name")
-@click.option("--role", type=ROLES, required=True,
-              help="analyst tags; adjudicator also decides; admin also manages")
+@click.option(
+    "--role",
+    type=ROLES,
+    required=True,
+    help="analyst tags; adjudicator also decides; admin also manages",
+)
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 @store_options
 def users_add(name: str, role: str, password_stdin: bool, db: Path | None) -> None:
@@ -572,8 +713,11 @@ def users_list(db: Path | None, fmt: str) -> None:
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["name"], r["role"], r["created_at"]] for r in records],
-           ["name", "role", "created"], [32, 12, 29])
+    _table(
+        [[r["name"], r["role"], r["created_at"]] for r in records],
+        ["name", "role", "created"],
+        [32, 12, 29],
+    )
 
 
 @users_group.command(name="passwd")
@@ -587,8 +731,9 @@ def users_passwd(name: str, password_stdin: bool, db: Path | None) -> None:
     with _open_store(_settings(db=db)) as store:
         accounts = Accounts(store)
         user = accounts.get(name)
-        accounts.set_password(user.name, _new_password(user.name, password_stdin),
-                              actor=_cli_actor())
+        accounts.set_password(
+            user.name, _new_password(user.name, password_stdin), actor=_cli_actor()
+        )
     click.echo(f"new password set for {user.name}; its sessions are signed out")
 
 
@@ -612,17 +757,31 @@ def users_remove(name: str, db: Path | None) -> None:
 @main.command()
 @store_options
 @model_options
-@click.option("--prior-weight", type=float, default=0.2, show_default=True,
-              help="weight of the shipped model's own suggestions on untagged pairs")
+@click.option(
+    "--prior-weight",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="weight of the shipped model's own suggestions on untagged pairs",
+)
 @click.option("--forget", is_flag=True, help="drop the trained model, use the shipped one")
 @click.pass_context
-def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir: Path | None,
-          device: str | None, backend: str | None, prior_weight: float, forget: bool) -> None:
+def train(
+    ctx: click.Context,
+    db: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+    prior_weight: float,
+    forget: bool,
+) -> None:
     """Retrain the relation suggester from the analysts' tags, then re-suggest every pair."""
     from workbench.pipeline import drop_training, retrain
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(
+        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+    )
     progress = _reporter(ctx, settings)
     with _open_store(settings) as store:
         if forget:
@@ -632,9 +791,11 @@ def train(ctx: click.Context, db: Path | None, model: str | None, embeddings_dir
             return
         stats, _ = retrain(store, settings, prior_weight=prior_weight, progress=progress)
         counts = ", ".join(f"{n} {label}" for label, n in sorted(stats.label_counts.items()))
-        click.echo(f"trained on {stats.tags} tagged pairs ({counts}) and {stats.pseudo} "
-                   f"untagged pairs at weight {prior_weight}; accuracy on the tags "
-                   f"{stats.training_accuracy:.3f}; suggestions updated")
+        click.echo(
+            f"trained on {stats.tags} tagged pairs ({counts}) and {stats.pseudo} "
+            f"untagged pairs at weight {prior_weight}; accuracy on the tags "
+            f"{stats.training_accuracy:.3f}; suggestions updated"
+        )
 
 
 @main.command()
@@ -653,9 +814,20 @@ def rank(db: Path | None, fmt: str, limit: int) -> None:
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
-    _table([[r["pair_id"], f"{r['uncertainty']:.3f}", f"{r['relation']} {r['confidence']:.2f}",
-             r.get("a_text", ""), r.get("b_text", "")] for r in records],
-           ["pair", "uncertain", "suggested", "a text", "b text"], [14, 9, 22, 45, 45])
+    _table(
+        [
+            [
+                r["pair_id"],
+                f"{r['uncertainty']:.3f}",
+                f"{r['relation']} {r['confidence']:.2f}",
+                r.get("a_text", ""),
+                r.get("b_text", ""),
+            ]
+            for r in records
+        ],
+        ["pair", "uncertain", "suggested", "a text", "b text"],
+        [14, 9, 22, 45, 45],
+    )
 
 
 # -- evaluation -------------------------------------------------------------------------
@@ -667,79 +839,150 @@ def eval_group() -> None:
 
 
 @eval_group.command(name="align")
-@click.option("--sentences", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="ECB+ sentences.jsonl")
-@click.option("--retrieval", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="ECB+ retrieval.jsonl")
+@click.option(
+    "--sentences",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="ECB+ sentences.jsonl",
+)
+@click.option(
+    "--retrieval",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="ECB+ retrieval.jsonl",
+)
 @click.option("--split", default="dev", show_default=True, help="split to evaluate")
 @click.option("--fit-split", help="refit the pair scorer on this split first")
-@click.option("--scorer", "scorer_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="pair-scorer JSON to evaluate (default: the shipped one)")
-@click.option("--save-scorer", type=click.Path(dir_okay=False, path_type=Path),
-              help="write the (re)fitted scorer here")
+@click.option(
+    "--scorer",
+    "scorer_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="pair-scorer JSON to evaluate (default: the shipped one)",
+)
+@click.option(
+    "--save-scorer",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the (re)fitted scorer here",
+)
 @model_options
 @click.pass_context
-def eval_align(ctx: click.Context, sentences: Path, retrieval: Path, split: str,
-               fit_split: str | None, scorer_file: Path | None, save_scorer: Path | None,
-               model: str | None, embeddings_dir: Path | None, device: str | None,
-               backend: str | None) -> None:
+def eval_align(
+    ctx: click.Context,
+    sentences: Path,
+    retrieval: Path,
+    split: str,
+    fit_split: str | None,
+    scorer_file: Path | None,
+    save_scorer: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+) -> None:
     """MAP, P@1 and R-precision of the aligner's ranking on ECB+ sentence retrieval."""
     from workbench.embed.embedder import embed_texts, load_embedder, open_cache
     from workbench.evaluation.ecb import evaluate_alignment, load_ecbplus
     from workbench.align.scorer import PairScorer
 
-    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device, backend=backend)
     embedder = load_embedder(settings)
     cache = open_cache(settings, embedder)
     progress = _reporter(ctx, settings)
-    data = load_ecbplus(sentences, retrieval, lambda texts: embed_texts(
-        texts, embedder, cache, progress=progress).vectors)
+    data = load_ecbplus(
+        sentences,
+        retrieval,
+        lambda texts: embed_texts(texts, embedder, cache, progress=progress).vectors,
+    )
     result = evaluate_alignment(data, split, PairScorer.load(scorer_file), fit_split=fit_split)
-    click.echo(f"ECB+ {split}: {result.product.queries} queries, model {embedder.model_id}, "
-               f"backend {embedder.backend}")
+    click.echo(
+        f"ECB+ {split}: {result.product.queries} queries, model {embedder.model_id}, "
+        f"backend {embedder.backend}"
+    )
     click.echo(f"{'ranking':24s} {'MAP':>6s} {'P@1':>6s} {'R-prec':>6s}")
     for name, scores in [("workbench aligner", result.product), *result.baselines.items()]:
         click.echo(f"{name:24s} {scores.map:6.3f} {scores.p_at_1:6.3f} {scores.r_precision:6.3f}")
     if save_scorer is not None:
-        result.scorer.save(save_scorer, card={
-            "data": f"ECB+ split {fit_split or '(unchanged)'} of {sentences.name}: sentence pairs "
-                    "and 3-sentence pseudo-paragraph pairs",
-            "model": embedder.model_id,
-            "evaluated_on": split,
-            "map": round(result.product.map, 4),
-            "p_at_1": round(result.product.p_at_1, 4),
-            "r_precision": round(result.product.r_precision, 4),
-        })
+        result.scorer.save(
+            save_scorer,
+            card={
+                "data": f"ECB+ split {fit_split or '(unchanged)'} of {sentences.name}: sentence pairs "
+                "and 3-sentence pseudo-paragraph pairs",
+                "model": embedder.model_id,
+                "evaluated_on": split,
+                "map": round(result.product.map, 4),
+                "p_at_1": round(result.product.p_at_1, 4),
+                "r_precision": round(result.product.r_precision, 4),
+            },
+        )
         click.echo(f"scorer saved to {save_scorer}")
 
 
 @eval_group.command(name="stance")
-@click.option("--bodies", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="FNC-1 bodies CSV (Body ID, articleBody)")
-@click.option("--stances", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="FNC-1 stances CSV (Headline, Body ID, Stance)")
-@click.option("--train-bodies", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="train on these bodies first")
-@click.option("--train-stances", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="train on these stances first")
-@click.option("--holdout", type=float,
-              help="train on the given data except this fraction of its Body IDs, evaluate "
-                   "on that fraction")
+@click.option(
+    "--bodies",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="FNC-1 bodies CSV (Body ID, articleBody)",
+)
+@click.option(
+    "--stances",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="FNC-1 stances CSV (Headline, Body ID, Stance)",
+)
+@click.option(
+    "--train-bodies",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="train on these bodies first",
+)
+@click.option(
+    "--train-stances",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="train on these stances first",
+)
+@click.option(
+    "--holdout",
+    type=float,
+    help="train on the given data except this fraction of its Body IDs, evaluate on that fraction",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the hold-out")
-@click.option("--rounds", type=int, default=300, show_default=True,
-              help="boosting rounds of the stance model when training")
-@click.option("--relation-model", "model_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="relation model to evaluate (default: the shipped one); with --holdout, "
-                   "evaluated on the hold-out without training")
-@click.option("--save-model", type=click.Path(dir_okay=False, path_type=Path),
-              help="write the trained model (.npz, with its card as .json beside it)")
+@click.option(
+    "--rounds",
+    type=int,
+    default=300,
+    show_default=True,
+    help="boosting rounds of the stance model when training",
+)
+@click.option(
+    "--relation-model",
+    "model_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="relation model to evaluate (default: the shipped one); with --holdout, "
+    "evaluated on the hold-out without training",
+)
+@click.option(
+    "--save-model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the trained model (.npz, with its card as .json beside it)",
+)
 @model_options
 @click.pass_context
-def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: Path | None,
-                train_stances: Path | None, holdout: float | None, seed: int, rounds: int,
-                model_file: Path | None, save_model: Path | None, model: str | None,
-                embeddings_dir: Path | None, device: str | None, backend: str | None) -> None:
+def eval_stance(
+    ctx: click.Context,
+    bodies: Path,
+    stances: Path,
+    train_bodies: Path | None,
+    train_stances: Path | None,
+    holdout: float | None,
+    seed: int,
+    rounds: int,
+    model_file: Path | None,
+    save_model: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+) -> None:
     """FNC score and macro-F1 of the relation suggester on FNC-1-format stance data.
 
     Relations map to FNC labels: corroborates -> agree, contradicts -> disagree,
@@ -763,8 +1006,7 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
         raise InvalidInput(f"--holdout must be between 0 and 1, got {holdout}")
     if holdout is not None and train_bodies is not None:
         raise InvalidInput("use either --holdout or --train-bodies/--train-stances")
-    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device, backend=backend)
     embedder = load_embedder(settings)
     cache = open_cache(settings, embedder)
     progress = _reporter(ctx, settings)
@@ -784,36 +1026,55 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
     if train_data is not None and model_file is None:
         started = time.perf_counter()
         relation_model, report = train_relation_model(
-            train_data, encode, progress=progress, tree_params={"max_iter": rounds},
-            card={"data": f"FNC-1 format: {(train_stances or stances).name}"
-                          + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})"
-                             if holdout else ""),
-                  "embedding_model": embedder.model_id})
-        click.echo(f"trained on {report.pairs} pairs, {report.bodies} bodies in "
-                   f"{time.perf_counter() - started:.0f} s (embedding included)")
+            train_data,
+            encode,
+            progress=progress,
+            tree_params={"max_iter": rounds},
+            card={
+                "data": f"FNC-1 format: {(train_stances or stances).name}"
+                + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})" if holdout else ""),
+                "embedding_model": embedder.model_id,
+            },
+        )
+        click.echo(
+            f"trained on {report.pairs} pairs, {report.bodies} bodies in "
+            f"{time.perf_counter() - started:.0f} s (embedding included)"
+        )
     else:
         relation_model = RelationModel.load(model_file)
     result = evaluate_relation_model(relation_model, data, encode, progress=progress)
-    click.echo(f"FNC-1 stance: {result.product.pairs} pairs of {described}; "
-               f"model {relation_model.model_id}")
-    click.echo(f"{'classifier':24s} {'FNC %':>6s} {'macro-F1':>8s} "
-               + " ".join(f"{s:>9s}" for s in ("agree", "disagree", "discuss", "unrelated")))
-    for name, scores in (("relation suggester", result.product),
-                         ("stance model alone", result.stance_only)):
-        click.echo(f"{name:24s} {scores.relative_score:6.2f} {scores.macro_f1:8.3f} "
-                   + " ".join(f"{scores.f1[s]:9.3f}"
-                              for s in ("agree", "disagree", "discuss", "unrelated")))
+    click.echo(
+        f"FNC-1 stance: {result.product.pairs} pairs of {described}; "
+        f"model {relation_model.model_id}"
+    )
+    click.echo(
+        f"{'classifier':24s} {'FNC %':>6s} {'macro-F1':>8s} "
+        + " ".join(f"{s:>9s}" for s in ("agree", "disagree", "discuss", "unrelated"))
+    )
+    for name, scores in (
+        ("relation suggester", result.product),
+        ("stance model alone", result.stance_only),
+    ):
+        click.echo(
+            f"{name:24s} {scores.relative_score:6.2f} {scores.macro_f1:8.3f} "
+            + " ".join(
+                f"{scores.f1[s]:9.3f}" for s in ("agree", "disagree", "discuss", "unrelated")
+            )
+        )
     click.echo("confusion (rows gold, columns predicted: agree disagree discuss unrelated):")
-    for label, row in zip(("agree", "disagree", "discuss", "unrelated"),
-                          result.product.confusion, strict=True):
+    for label, row in zip(
+        ("agree", "disagree", "discuss", "unrelated"), result.product.confusion, strict=True
+    ):
         click.echo(f"  {label:10s} " + " ".join(f"{n:6d}" for n in row))
     if save_model is not None:
-        relation_model.card.update({
-            "evaluated_on": described,
-            "fnc_score": round(result.product.relative_score, 2),
-            "macro_f1": round(result.product.macro_f1, 4),
-            "f1": {k: round(v, 4) for k, v in result.product.f1.items()},
-        })
+        relation_model.card.update(
+            {
+                "evaluated_on": described,
+                "fnc_score": round(result.product.relative_score, 2),
+                "macro_f1": round(result.product.macro_f1, 4),
+                "f1": {k: round(v, 4) for k, v in result.product.f1.items()},
+            }
+        )
         relation_model.save(save_model)
         click.echo(f"model saved to {save_model}")
 
@@ -822,14 +1083,30 @@ def eval_stance(ctx: click.Context, bodies: Path, stances: Path, train_bodies: P
 
 
 @main.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
-              help="port to listen on")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="address to listen on; the default keeps the app on this machine")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8501,
+    show_default=True,
+    help="port to listen on",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="address to listen on; the default keeps the app on this machine",
+)
 @store_options
 @model_options
-def app(port: int, host: str, db: Path | None, model: str | None,
-        embeddings_dir: Path | None, device: str | None, backend: str | None) -> None:
+def app(
+    port: int,
+    host: str,
+    db: Path | None,
+    model: str | None,
+    embeddings_dir: Path | None,
+    device: str | None,
+    backend: str | None,
+) -> None:
     """Open the analyst app (Streamlit) on http://localhost:PORT.
 
     On first use it ingests the bundled corpus and embeds and aligns whatever is missing,
@@ -840,31 +1117,56 @@ def app(port: int, host: str, db: Path | None, model: str | None,
 
     from workbench.app import APP_SCRIPT
 
-    settings = _settings(db=db, model=model, embeddings_dir=embeddings_dir, device=device,
-                         backend=backend)
+    settings = _settings(
+        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+    )
     env = dict(os.environ)
     from workbench.accounts import check_host
     from workbench.store.factory import describe_store
 
     check_host(host, lambda: _accounts_exist(settings))  # no open corpus on the network
-    for name, var in (("db", "WORKBENCH_DB"), ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
-                      ("corpus_dir", "WORKBENCH_CORPUS"), ("uploads_dir", "WORKBENCH_UPLOADS")):
+    for name, var in (
+        ("db", "WORKBENCH_DB"),
+        ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
+        ("corpus_dir", "WORKBENCH_CORPUS"),
+        ("uploads_dir", "WORKBENCH_UPLOADS"),
+    ):
         value = getattr(settings, name)
         env[var] = value if isinstance(value, str) else str(Path(value).resolve())
     env["WORKBENCH_MODEL"] = settings.model
     env["WORKBENCH_DEVICE"] = settings.device
     env["WORKBENCH_BACKEND"] = settings.backend
     env.setdefault("HF_HUB_OFFLINE", "1")
-    click.echo(f"workbench app: open http://localhost:{port} in your browser "
-               f"(database {describe_store(settings.db)})", err=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-               "--server.port", str(port), "--server.address", host,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal",
-               # tables' own CSV export writes hostile cells raw (a passage starting with
-               # "=" becomes a live formula); exports go through the Report page instead
-               "--client.disableDataExport", "true",
-               "--server.maxUploadSize", str(max(1, math.ceil(settings.max_file_mb)))]
+    click.echo(
+        f"workbench app: open http://localhost:{port} in your browser "
+        f"(database {describe_store(settings.db)})",
+        err=True,
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+        # tables' own CSV export writes hostile cells raw (a passage starting with
+        # "=" becomes a live formula); exports go through the Report page instead
+        "--client.disableDataExport",
+        "true",
+        "--server.maxUploadSize",
+        str(max(1, math.ceil(settings.max_file_mb))),
+    ]
     os.execve(sys.executable, command, env)
 
 

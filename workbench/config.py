@@ -32,7 +32,8 @@ class Settings:
     """Where the workbench keeps its data and how each stage behaves."""
 
     db: Path | str = _setting(
-        Path("data/workbench.db"), "WORKBENCH_DB",
+        Path("data/workbench.db"),
+        "WORKBENCH_DB",
         "SQLite database file, or postgresql://USER@HOST:PORT/DB for a PostgreSQL server",
     )
     embeddings_dir: Path = _setting(
@@ -47,7 +48,8 @@ class Settings:
     )
     device: str = _setting("cpu", "WORKBENCH_DEVICE", "torch device for the model (cpu, cuda)")
     backend: str = _setting(
-        "auto", "WORKBENCH_BACKEND",
+        "auto",
+        "WORKBENCH_BACKEND",
         "embedding backend: auto (OpenVINO if installed and verified, else torch), openvino, torch",
     )
     batch_size: int = _setting(16, "WORKBENCH_BATCH_SIZE", "texts per embedding batch")
@@ -56,7 +58,8 @@ class Settings:
         10, "WORKBENCH_CANDIDATES", "nearest passages per document rescored by the aligner"
     )
     approximate_above: int = _setting(
-        200_000, "WORKBENCH_APPROXIMATE_ABOVE",
+        200_000,
+        "WORKBENCH_APPROXIMATE_ABOVE",
         "corpora with more passages than this are searched with an approximate (HNSW) index",
     )
     threshold: float = _setting(

@@ -55,8 +55,14 @@ class TqdmReporter:
             return
         from tqdm import tqdm
 
-        with tqdm(total=total, desc=description, file=sys.stderr, unit="item",
-                  dynamic_ncols=True, leave=False) as bar:
+        with tqdm(
+            total=total,
+            desc=description,
+            file=sys.stderr,
+            unit="item",
+            dynamic_ncols=True,
+            leave=False,
+        ) as bar:
             yield _TqdmTask(bar)
 
 

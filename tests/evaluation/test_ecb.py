@@ -27,8 +27,9 @@ def test_retrieval_scores_on_a_hand_checked_ranking() -> None:
 def test_eval_align_reports_bad_input_with_the_line(tmp_path: Path) -> None:
     sentences = tmp_path / "s.jsonl"
     sentences.write_text('{"doc": "d1", "sent": 0, "text": "x"}\nnot json\n')
-    result = CliRunner().invoke(main, ["eval", "align", "--sentences", str(sentences),
-                                       "--retrieval", str(sentences)])
+    result = CliRunner().invoke(
+        main, ["eval", "align", "--sentences", str(sentences), "--retrieval", str(sentences)]
+    )
     assert result.exit_code == 1
     assert f"{sentences}:2: not JSON" in result.output
 
@@ -36,13 +37,28 @@ def test_eval_align_reports_bad_input_with_the_line(tmp_path: Path) -> None:
 @pytest.mark.model
 @pytest.mark.skipif(not ECB.exists(), reason="../shared/data is not beside the project")
 def test_eval_align_beats_both_reference_figures_on_ecbplus_dev(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, [
-        "--quiet", "eval", "align", "--sentences", str(ECB / "sentences.jsonl"),
-        "--retrieval", str(ECB / "retrieval.jsonl"), "--split", "dev",
-        "--embeddings", str(tmp_path / "emb")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--quiet",
+            "eval",
+            "align",
+            "--sentences",
+            str(ECB / "sentences.jsonl"),
+            "--retrieval",
+            str(ECB / "retrieval.jsonl"),
+            "--split",
+            "dev",
+            "--embeddings",
+            str(tmp_path / "emb"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    figures = {line.split()[0]: [float(x) for x in line.split()[-3:]]
-               for line in result.output.splitlines() if line.startswith(("workbench", "embedding", "tf-idf"))}
+    figures = {
+        line.split()[0]: [float(x) for x in line.split()[-3:]]
+        for line in result.output.splitlines()
+        if line.startswith(("workbench", "embedding", "tf-idf"))
+    }
     assert figures["embedding"][0] == pytest.approx(0.773, abs=0.002)  # the README's reference
     assert figures["tf-idf"][0] == pytest.approx(0.756, abs=0.002)
     assert figures["workbench"][0] > 0.82
@@ -52,12 +68,29 @@ def test_eval_align_beats_both_reference_figures_on_ecbplus_dev(tmp_path: Path) 
 def test_eval_align_rejects_unknown_split(tmp_path: Path) -> None:
     s = tmp_path / "s.jsonl"
     r = tmp_path / "r.jsonl"
-    s.write_text("\n".join(json.dumps({"doc": d, "sent": 0, "text": t}) for d, t in
-                           [("a", "one"), ("b", "two")]))
-    r.write_text(json.dumps({"query_id": "a:0", "candidates": ["b:0"], "gold": ["b:0"],
-                             "split": "dev"}))
-    result = CliRunner().invoke(main, ["--quiet", "eval", "align", "--sentences", str(s),
-                                       "--retrieval", str(r), "--split", "test",
-                                       "--embeddings", str(tmp_path / "emb")])
+    s.write_text(
+        "\n".join(
+            json.dumps({"doc": d, "sent": 0, "text": t}) for d, t in [("a", "one"), ("b", "two")]
+        )
+    )
+    r.write_text(
+        json.dumps({"query_id": "a:0", "candidates": ["b:0"], "gold": ["b:0"], "split": "dev"})
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "--quiet",
+            "eval",
+            "align",
+            "--sentences",
+            str(s),
+            "--retrieval",
+            str(r),
+            "--split",
+            "test",
+            "--embeddings",
+            str(tmp_path / "emb"),
+        ],
+    )
     assert result.exit_code == 1
     assert "no queries in split 'test'; the file has dev" in result.output

@@ -90,8 +90,10 @@ def test_manifest_metadata_and_defaults(corpus_copy: Path, settings: Settings) -
 def test_explicit_manifest_with_ids(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "x.txt").write_text(GOOD_TEXT)
     manifest = tmp_path / "meta.csv"
-    manifest.write_text("file,outlet,kind,title,author,published,url,language,id\n"
-                        "x.txt,Wire,agency,X,,2020,,en,wire-x\n")
+    manifest.write_text(
+        "file,outlet,kind,title,author,published,url,language,id\n"
+        "x.txt,Wire,agency,X,,2020,,en,wire-x\n"
+    )
     with Store(settings.db) as store:
         ingest_paths(store, [tmp_path / "x.txt"], settings=settings, manifest=manifest)
         assert [d.id for d in store.documents()] == ["wire-x"]

@@ -22,16 +22,22 @@ def test_html_main_content_is_extracted_with_headings() -> None:
     assert extracted.text.splitlines()[0] == "# Border closures"
     assert "## Executions" in extracted.text
     assert "shoot anyone approaching" in extracted.text
-    assert "Third paragraph with bold text and an escaped <script> tag shown as text." \
+    assert (
+        "Third paragraph with bold text and an escaped <script> tag shown as text."
         in extracted.text
+    )
     assert "Donate" not in extracted.text and "About us" not in extracted.text
     assert "alert" not in extracted.text
     assert extracted.metadata["author"] == "Jane Doe"
 
 
 def test_pdf_text_is_extracted_page_by_page() -> None:
-    pdf = make_pdf([["North Korea closed its border in January 2020."],
-                    ["Only 195 people reached the South that year."]])
+    pdf = make_pdf(
+        [
+            ["North Korea closed its border in January 2020."],
+            ["Only 195 people reached the South that year."],
+        ]
+    )
     extracted = read_pdf(pdf)
     assert "closed its border" in extracted.text
     assert "195 people" in extracted.text

@@ -11,8 +11,10 @@ def _texts(text: str, spans: list[tuple[int, int]]) -> list[str]:
 
 
 def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
-    text = ("Dr. Kim met U.S. officials on Jan. 5 in Seoul. The cost was 3.5 million won. "
-            "Kim J. Un said “No.” Then he left!")
+    text = (
+        "Dr. Kim met U.S. officials on Jan. 5 in Seoul. The cost was 3.5 million won. "
+        "Kim J. Un said “No.” Then he left!"
+    )
     assert _texts(text, split_sentences(text)) == [
         "Dr. Kim met U.S. officials on Jan. 5 in Seoul.",
         "The cost was 3.5 million won.",
@@ -29,16 +31,22 @@ def test_sentence_split_after_date_with_period() -> None:
 def test_paragraphs_are_lines_unless_text_is_hard_wrapped() -> None:
     unwrapped = "First paragraph is a long line of text.\nSecond paragraph.\n\nThird."
     assert _texts(unwrapped, paragraph_spans(unwrapped)) == [
-        "First paragraph is a long line of text.", "Second paragraph.", "Third."]
+        "First paragraph is a long line of text.",
+        "Second paragraph.",
+        "Third.",
+    ]
     wrapped = "\n".join(
-        ["The government continued its restrictions on travel and",
-         "communication, and punished people who made contact with",
-         "the outside world, according to several sources who spoke",
-         "to researchers over the course of the year in question.",
-         "",
-         "A second paragraph begins here and it also runs across",
-         "more than one line of the original wrapped text file, as",
-         "plain text e-mails and PDF extractions usually do here."])
+        [
+            "The government continued its restrictions on travel and",
+            "communication, and punished people who made contact with",
+            "the outside world, according to several sources who spoke",
+            "to researchers over the course of the year in question.",
+            "",
+            "A second paragraph begins here and it also runs across",
+            "more than one line of the original wrapped text file, as",
+            "plain text e-mails and PDF extractions usually do here.",
+        ]
+    )
     paragraphs = _texts(wrapped, paragraph_spans(wrapped))
     assert len(paragraphs) == 2
     assert paragraphs[0].startswith("The government") and paragraphs[0].endswith("in question.")
@@ -75,8 +83,10 @@ def test_seed_boilerplate_is_marked_and_left_out_of_text_passages() -> None:
     assert kinds[caption] is PassageKind.BOILERPLATE
     body = [p for p in seg.passages if p.kind is PassageKind.TEXT]
     assert body[0].text.startswith("North Korea remains one of the world’s most repressive")
-    assert next(p for p in body if p.text.startswith("The government uses forced labor")
-                ).section == "Forced Labor"
+    assert (
+        next(p for p in body if p.text.startswith("The government uses forced labor")).section
+        == "Forced Labor"
+    )
 
 
 def test_donation_appeal_and_download_prompt_are_boilerplate() -> None:
@@ -94,7 +104,9 @@ def test_markdown_headings_become_sections() -> None:
     seg = segment("md", text)
     body = [p for p in seg.passages if p.kind is PassageKind.TEXT]
     assert [(p.text, p.section) for p in body] == [
-        ("Intro paragraph here.", "Title"), ("The border closed in January.", "Border")]
+        ("Intro paragraph here.", "Title"),
+        ("The border closed in January.", "Border"),
+    ]
 
 
 def test_passage_ids_are_stable_when_other_paragraphs_change() -> None:
@@ -106,8 +118,10 @@ def test_passage_ids_are_stable_when_other_paragraphs_change() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=800),
-       st.integers(min_value=40, max_value=400))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=800),
+    st.integers(min_value=40, max_value=400),
+)
 def test_offsets_always_slice_back_to_passage_and_sentence_text(text: str, max_chars: int) -> None:
     seg = segment("doc", text, max_chars=max_chars)
     for p in seg.passages:

@@ -19,10 +19,14 @@ def store_with_pairs(path: Path, pairs: int = 50) -> list[str]:
             seg = segment(doc_id, text)
             store.replace_document(
                 Document(doc_id, f"/{doc_id}.txt", "text", doc_id, text, DocumentMeta()),
-                seg.passages, seg.sentences)
+                seg.passages,
+                seg.sentences,
+            )
             passages[doc_id] = [p.id for p in seg.passages]
-        alignments = [Alignment(pair_id(x, y), x, y, "b", 1, 0.9, True)
-                      for x, y in zip(passages["a"], passages["b"], strict=True)]
+        alignments = [
+            Alignment(pair_id(x, y), x, y, "b", 1, 0.9, True)
+            for x, y in zip(passages["a"], passages["b"], strict=True)
+        ]
         store.replace_alignments(alignments, [], "k")
         return [a.pair_id for a in alignments]
 

@@ -19,16 +19,21 @@ def test_backup_while_writers_are_active(tmp_path: Path, figure) -> None:  # typ
     pair_ids = store_with_pairs(db, pairs=3000)  # a few MB, so the copy takes a while
     context = multiprocessing.get_context("spawn")
     errors = context.Queue()
-    workers = [context.Process(target=_writer, args=(str(db), pair_ids, w, 3000, errors))
-               for w in range(4)]
+    workers = [
+        context.Process(target=_writer, args=(str(db), pair_ids, w, 3000, errors)) for w in range(4)
+    ]
     for w in workers:
         w.start()
     with Store(db) as store:
         while len(store.tags()) < 500:  # writers are under way
             time.sleep(0.05)
         committed_before = len(store.tags())
-    result = subprocess.run([sys.executable, "-m", "workbench", "backup", str(tmp_path / "b.db"),
-                             "--db", str(db)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "workbench", "backup", str(tmp_path / "b.db"), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     with Store(db) as store:
         committed_after = len(store.tags())
     for w in workers:
@@ -44,6 +49,8 @@ def test_backup_while_writers_are_active(tmp_path: Path, figure) -> None:  # typ
     assert set(in_live[:committed_before]) <= in_copy  # every tag committed before is there
     assert in_copy <= set(in_live)
     assert len(in_live) == 12000
-    figure(f"backup during writes: {committed_before} tags committed when the backup began, "
-           f"{len(in_copy)} in the copy (all of them present), {committed_after} when it "
-           f"ended, 12000 at the end; the copy passes integrity_check")
+    figure(
+        f"backup during writes: {committed_before} tags committed when the backup began, "
+        f"{len(in_copy)} in the copy (all of them present), {committed_after} when it "
+        f"ended, 12000 at the end; the copy passes integrity_check"
+    )

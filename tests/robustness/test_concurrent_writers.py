@@ -21,8 +21,12 @@ def _writer(db: str, pair_ids: list[str], writer: int, count: int, errors: objec
     with Store(db) as store:
         for i in range(count):
             try:
-                store.add_tag(pair_ids[i % len(pair_ids)], "related", f"analyst-{writer}",
-                        note=f"{writer}:{i}")
+                store.add_tag(
+                    pair_ids[i % len(pair_ids)],
+                    "related",
+                    f"analyst-{writer}",
+                    note=f"{writer}:{i}",
+                )
             except Exception as exc:  # recorded, and the test fails on any
                 errors.put(f"{type(exc).__name__}: {exc}")  # type: ignore[attr-defined]
 
@@ -33,8 +37,10 @@ def test_eight_processes_save_eight_thousand_tags(tmp_path: Path, figure) -> Non
     context = multiprocessing.get_context("spawn")
     errors = context.Queue()
     start = time.perf_counter()
-    workers = [context.Process(target=_writer, args=(str(db), pair_ids, w, TAGS_EACH, errors))
-               for w in range(WRITERS)]
+    workers = [
+        context.Process(target=_writer, args=(str(db), pair_ids, w, TAGS_EACH, errors))
+        for w in range(WRITERS)
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -50,26 +56,39 @@ def test_eight_processes_save_eight_thousand_tags(tmp_path: Path, figure) -> Non
     assert len(saved) == WRITERS * TAGS_EACH
     assert len({t.note for t in saved}) == WRITERS * TAGS_EACH
     assert integrity(db) == "ok"
-    figure(f"concurrent writers: {WRITERS} processes x {TAGS_EACH} tags -> {len(saved)} tags "
-           f"saved, 0 errors, integrity_check ok, {elapsed:.1f} s "
-           f"({len(saved) / elapsed:.0f} tags/s)")
+    figure(
+        f"concurrent writers: {WRITERS} processes x {TAGS_EACH} tags -> {len(saved)} tags "
+        f"saved, 0 errors, integrity_check ok, {elapsed:.1f} s "
+        f"({len(saved) / elapsed:.0f} tags/s)"
+    )
 
 
 def test_concurrent_cli_taggers(tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
     db = tmp_path / "wb.db"
     pair_ids = store_with_pairs(db, pairs=10)
     env = {**os.environ, "WORKBENCH_DB": str(db)}
-    script = ("import subprocess, sys\n"
-              "for i in range(int(sys.argv[2])):\n"
-              "    r = subprocess.run([sys.executable, '-m', 'workbench', 'tag', sys.argv[3 + i % 10],"
-              " 'corroborates', '--analyst', sys.argv[1]], capture_output=True, text=True)\n"
-              "    if r.returncode: print(r.stderr, end='')\n")
-    runs = [subprocess.Popen([sys.executable, "-c", script, f"cli-{n}", "15", *pair_ids],
-                             env=env, stdout=subprocess.PIPE, text=True) for n in range(4)]
+    script = (
+        "import subprocess, sys\n"
+        "for i in range(int(sys.argv[2])):\n"
+        "    r = subprocess.run([sys.executable, '-m', 'workbench', 'tag', sys.argv[3 + i % 10],"
+        " 'corroborates', '--analyst', sys.argv[1]], capture_output=True, text=True)\n"
+        "    if r.returncode: print(r.stderr, end='')\n"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, f"cli-{n}", "15", *pair_ids],
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
     outputs = [r.communicate(timeout=600)[0] for r in runs]
     assert outputs == [""] * 4  # no error reached the user, "database is locked" included
     with Store(db) as store:
         assert len(store.tags()) == 60
     assert integrity(db) == "ok"
-    figure("concurrent CLI taggers: 4 processes x 15 `workbench tag` runs -> 60 tags, "
-           "0 errors, integrity_check ok")
+    figure(
+        "concurrent CLI taggers: 4 processes x 15 `workbench tag` runs -> 60 tags, "
+        "0 errors, integrity_check ok"
+    )

@@ -29,8 +29,9 @@ def _corpus(folder: Path) -> None:
     folder.mkdir()
     for i in range(DOCUMENTS):
         text = seeds[i % len(seeds)].read_text(encoding="utf-8")
-        (folder / f"doc{i:03d}.txt").write_text(f"Copy {i} of the report.\n\n{text}",
-                                               encoding="utf-8")
+        (folder / f"doc{i:03d}.txt").write_text(
+            f"Copy {i} of the report.\n\n{text}", encoding="utf-8"
+        )
 
 
 def _check_consistent(db: Path) -> int:
@@ -55,8 +56,12 @@ def test_sigkill_during_ingest_leaves_no_half_document(tmp_path: Path, figure) -
     env = {**os.environ, "WORKBENCH_DB": str(db)}
     command = [sys.executable, "-m", "workbench", "--quiet", "ingest", str(tmp_path / "corpus")]
     start = time.perf_counter()
-    subprocess.run(command, env={**env, "WORKBENCH_DB": str(tmp_path / "timing.db")},
-                   capture_output=True, check=True)
+    subprocess.run(
+        command,
+        env={**env, "WORKBENCH_DB": str(tmp_path / "timing.db")},
+        capture_output=True,
+        check=True,
+    )
     full = time.perf_counter() - start
     rng = random.Random(7)
     counts = []
@@ -65,8 +70,9 @@ def test_sigkill_during_ingest_leaves_no_half_document(tmp_path: Path, figure) -
             db_store = Store(db)
             db_store.conn.execute("DELETE FROM documents WHERE rowid % 3 = 0")  # work to redo
             db_store.close()
-        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.05, full))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -75,10 +81,12 @@ def test_sigkill_during_ingest_leaves_no_half_document(tmp_path: Path, figure) -
     final = subprocess.run(command, env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert _check_consistent(db) == DOCUMENTS
-    figure(f"crashes: {KILLS} SIGKILLs during `workbench ingest` of {DOCUMENTS} documents "
-           f"(full run {full:.1f} s); after each, integrity_check ok and no partial document "
-           f"(documents present: min {min(counts, default=0)}, max {max(counts, default=0)}); "
-           f"the re-run completed all {DOCUMENTS}")
+    figure(
+        f"crashes: {KILLS} SIGKILLs during `workbench ingest` of {DOCUMENTS} documents "
+        f"(full run {full:.1f} s); after each, integrity_check ok and no partial document "
+        f"(documents present: min {min(counts, default=0)}, max {max(counts, default=0)}); "
+        f"the re-run completed all {DOCUMENTS}"
+    )
 
 
 def _embed_forever(root: str) -> None:
@@ -92,14 +100,20 @@ def _embed_forever(root: str) -> None:
 
 
 def test_sigkill_during_embedding_leaves_no_half_shard(tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
-    code = ("import sys; sys.path.insert(0, sys.argv[2]); "
-            "from robustness.test_crash import _embed_forever; _embed_forever(sys.argv[1])")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]); "
+        "from robustness.test_crash import _embed_forever; _embed_forever(sys.argv[1])"
+    )
     root = Path(__file__).resolve().parents[1]
     rng = random.Random(3)
     embedder = FakeEmbedder()
     for _ in range(20):
-        child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "emb"), str(root)],
-                                 cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "emb"), str(root)],
+            cwd=root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.5))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -111,5 +125,7 @@ def test_sigkill_during_embedding_leaves_no_half_shard(tmp_path: Path, figure) -
     texts = [f"text number {i} with words {i % 7}" for i in range(256)]
     result = embed_texts(texts, embedder, cache)
     np.testing.assert_allclose(result.vectors, embedder.encode(texts), atol=1e-6)
-    figure(f"crashes: 20 SIGKILLs while embedding; every visible cache shard complete, "
-           f"{len(cache)} vectors readable and equal to fresh ones")
+    figure(
+        f"crashes: 20 SIGKILLs while embedding; every visible cache shard complete, "
+        f"{len(cache)} vectors readable and equal to fresh ones"
+    )

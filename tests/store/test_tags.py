@@ -98,4 +98,3 @@ def test_add_adjudication_rejects_unknown_label_and_empty_name(aligned: Corpus) 
     with pytest.raises(InvalidInput, match="the adjudicator's name is empty"):
         store.add_adjudication(aligned.pair(0, 0), "related", "")
     assert store.adjudications() == {}
-

@@ -152,8 +152,9 @@ def test_training_from_tags_learns_them_and_can_be_forgotten(
     rows = store.aligned_pairs(max_rank=1)
     # Tag the most and least similar pairs (raw cosine, which the relation head sees),
     # so the two labels are learnable from the head's own evidence.
-    ranked = sorted({r["pair_id"]: r["features"]["cosine"] for r in rows}.items(),
-                    key=lambda kv: -kv[1])
+    ranked = sorted(
+        {r["pair_id"]: r["features"]["cosine"] for r in rows}.items(), key=lambda kv: -kv[1]
+    )
     strong = [p for p, _ in ranked[:8]]
     weak = [p for p, _ in ranked[-8:]]
     for pair in strong:

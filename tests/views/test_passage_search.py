@@ -6,7 +6,13 @@ from aligned_store import aligned_store
 from conftest import FakeEmbedder
 
 from workbench.config import Settings
-from workbench.views.search import PassageIndex, SearchFilters, keyword_search, semantic_search, terms
+from workbench.views.search import (
+    PassageIndex,
+    SearchFilters,
+    keyword_search,
+    semantic_search,
+    terms,
+)
 
 
 @pytest.fixture

@@ -21,16 +21,16 @@ from sklearn.utils.validation import check_is_fitted
 from workbench.errors import ConfigError
 
 COLUMNS = (
-    "cosine",         # whole-passage embedding cosine (shown to analysts; not scored)
-    "sentence_max",   # best sentence-to-sentence cosine (shown; not scored)
-    "csls",           # hubness-corrected passage cosine: 2 cos - hub(a) - hub(b)
+    "cosine",  # whole-passage embedding cosine (shown to analysts; not scored)
+    "sentence_max",  # best sentence-to-sentence cosine (shown; not scored)
+    "csls",  # hubness-corrected passage cosine: 2 cos - hub(a) - hub(b)
     "sentence_csls",  # the same correction applied to the best sentence match
-    "lexical",        # TF-IDF cosine
-    "specifics",      # TF-IDF cosine of numbers and dates (shown)
-    "names",          # TF-IDF cosine of names and their words
-    "shared",         # log(1 + summed IDF of the numbers and dates both passages hold)
-    "context",        # cosine of the two passages' neighbourhoods in their documents (shown)
-    "context_csls",   # the same, corrected for how alike neighbourhoods are in this corpus
+    "lexical",  # TF-IDF cosine
+    "specifics",  # TF-IDF cosine of numbers and dates (shown)
+    "names",  # TF-IDF cosine of names and their words
+    "shared",  # log(1 + summed IDF of the numbers and dates both passages hold)
+    "context",  # cosine of the two passages' neighbourhoods in their documents (shown)
+    "context_csls",  # the same, corrected for how alike neighbourhoods are in this corpus
 )
 """The columns of :func:`workbench.align.aligner.pair_features`, in order."""
 
@@ -59,8 +59,9 @@ class PairScorer(ClassifierMixin, BaseEstimator):
             raise ValueError(f"expected {len(COLUMNS)} feature columns, got {X.shape[1]}")
         return X[:, [COLUMNS.index(name) for name in self.features]]
 
-    def fit(self, X: np.ndarray, y: np.ndarray,
-            sample_weight: np.ndarray | None = None) -> PairScorer:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> PairScorer:
         X = self._select(X)
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0) + 1e-9

@@ -60,8 +60,9 @@ def load_ecbplus(
     ids = [f"{r['doc']}:{r['sent']}" for r in rows]
     texts = [str(r["text"]) for r in rows]
     vectors = encode(texts)
-    corpus = build_corpus(ids, [str(r["doc"]) for r in rows], texts, vectors,
-                          [1] * len(rows), vectors)
+    corpus = build_corpus(
+        ids, [str(r["doc"]) for r in rows], texts, vectors, [1] * len(rows), vectors
+    )
     queries = list(read_jsonl(retrieval_file, ("query_id", "candidates", "gold")))
     index = {pid: i for i, pid in enumerate(ids)}
     unknown = {q["query_id"] for q in queries if q["query_id"] not in index}
@@ -75,11 +76,14 @@ def load_ecbplus(
     return RetrievalData(corpus, index, queries, rows, encode)
 
 
-def _pairs(data: RetrievalData, split: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(
+    data: RetrievalData, split: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(query row, candidate row, is gold, query number) for every candidate of the split."""
     a, b, gold, qn = [], [], [], []
-    for number, query in enumerate(q for q in data.queries
-                                   if split is None or q.get("split") == split):
+    for number, query in enumerate(
+        q for q in data.queries if split is None or q.get("split") == split
+    ):
         golds = set(query["gold"])
         qi = data.index[query["query_id"]]
         for candidate in query["candidates"]:
@@ -87,11 +91,17 @@ def _pairs(data: RetrievalData, split: str | None) -> tuple[np.ndarray, np.ndarr
             b.append(data.index[candidate])
             gold.append(candidate in golds)
             qn.append(number)
-    return (np.array(a, dtype=np.int64), np.array(b, dtype=np.int64),
-            np.array(gold, dtype=bool), np.array(qn, dtype=np.int64))
+    return (
+        np.array(a, dtype=np.int64),
+        np.array(b, dtype=np.int64),
+        np.array(gold, dtype=bool),
+        np.array(qn, dtype=np.int64),
+    )
 
 
-def paragraph_pairs(data: RetrievalData, split: str, size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def paragraph_pairs(
+    data: RetrievalData, split: str, size: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels for pseudo-paragraphs: runs of up to ``size`` sentences of a document.
 
     ECB+ has single sentences only, where sentence-level and passage-level similarity are the
@@ -116,8 +126,9 @@ def paragraph_pairs(data: RetrievalData, split: str, size: int = 3) -> tuple[np.
             topics.append(chunk[0].get("topic"))
     if not ids:
         return np.zeros((0, len(COLUMNS)), np.float32), np.zeros(0, int)
-    corpus = build_corpus(ids, doc_ids, texts, data.encode(texts), counts,
-                          data.encode(sentence_texts))
+    corpus = build_corpus(
+        ids, doc_ids, texts, data.encode(texts), counts, data.encode(sentence_texts)
+    )
     a, b = [], []
     for i in range(len(ids)):
         for j in range(len(ids)):
@@ -140,8 +151,9 @@ def fit_scorer(data: RetrievalData, split: str, C: float = 1.0) -> PairScorer:
     para_x, para_y = paragraph_pairs(data, split)
     X = np.vstack([pair_features(data.corpus, a, b), para_x])
     y = np.concatenate([gold.astype(int), para_y])
-    weight = np.concatenate([np.full(len(a), len(para_y) / len(a) if len(para_y) else 1.0),
-                             np.ones(len(para_y))])
+    weight = np.concatenate(
+        [np.full(len(a), len(para_y) / len(a) if len(para_y) else 1.0), np.ones(len(para_y))]
+    )
     return PairScorer(C=C).fit(X, y, sample_weight=weight)
 
 

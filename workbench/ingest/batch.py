@@ -61,8 +61,11 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[FileResult]]:
         if path.is_dir():
             for found in sorted(path.rglob("*")):
                 relative = found.relative_to(path).parts
-                if found.is_file() and not any(p.startswith(".") for p in relative) \
-                        and found.name != MANIFEST_NAME:
+                if (
+                    found.is_file()
+                    and not any(p.startswith(".") for p in relative)
+                    and found.name != MANIFEST_NAME
+                ):
                     files.append(found)
         elif path.is_file():
             files.append(path)
@@ -154,8 +157,12 @@ def _ingest_file(
         existing = store.document(doc_id)
         if _merged_meta(meta, existing.meta) == existing.meta and existing.source_path == source:
             return FileResult(file, "unchanged", doc_id)
-        store.update_document_meta(doc_id, _merged_meta(meta, existing.meta), source,
-                                   normalise_date(meta.published or existing.meta.published))
+        store.update_document_meta(
+            doc_id,
+            _merged_meta(meta, existing.meta),
+            source,
+            normalise_date(meta.published or existing.meta.published),
+        )
         return FileResult(file, "updated", doc_id)
     parsed = parse_isolated(data, file.name, doc_id, meta.author, limits_from(settings))
     meta = _fill_from_file(meta, parsed.metadata)
@@ -179,8 +186,11 @@ def _ingest_file(
 
 def _fill_from_file(meta: DocumentMeta, found: dict[str, str]) -> DocumentMeta:
     """Metadata the manifest left empty, taken from the file itself (HTML or PDF)."""
-    changes = {key: value for key, value in found.items()
-               if key in {"title", "author", "published", "url"} and not getattr(meta, key)}
+    changes = {
+        key: value
+        for key, value in found.items()
+        if key in {"title", "author", "published", "url"} and not getattr(meta, key)
+    }
     return replace(meta, **changes) if changes else meta
 
 

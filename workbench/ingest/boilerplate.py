@@ -33,9 +33,31 @@ _SITE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _WHOLE_FURNITURE = frozenset(
-    {"menu", "search", "home", "share", "print", "email", "tweet", "more", "next", "previous",
-     "close", "login", "log in", "sign in", "advertisement", "illustration", "photo", "video",
-     "audio", "related", "tags", "topics", "comments"}
+    {
+        "menu",
+        "search",
+        "home",
+        "share",
+        "print",
+        "email",
+        "tweet",
+        "more",
+        "next",
+        "previous",
+        "close",
+        "login",
+        "log in",
+        "sign in",
+        "advertisement",
+        "illustration",
+        "photo",
+        "video",
+        "audio",
+        "related",
+        "tags",
+        "topics",
+        "comments",
+    }
 )
 _CREDIT = re.compile(
     r"©|\(c\)\s*\d{4}|\b(?:photo|image|picture|credit)s?\s*(?:by|:|/)|"
@@ -98,8 +120,10 @@ def classify_blocks(blocks: list[Block], *, author: str = "") -> list[Block]:
             continue
         j = i
         while j < n and (
-            out[j].kind is PassageKind.BOILERPLATE and out[j].reason == "site furniture"
-            or out[j].kind is PassageKind.TEXT and _is_short(out[j].text.strip())
+            out[j].kind is PassageKind.BOILERPLATE
+            and out[j].reason == "site furniture"
+            or out[j].kind is PassageKind.TEXT
+            and _is_short(out[j].text.strip())
         ):
             j += 1
         members = [k for k in range(i, j) if out[k].kind is PassageKind.TEXT]

@@ -51,8 +51,7 @@ def read_manifest(path: Path) -> Manifest:
     header = [h.strip() for h in reader.fieldnames or []]
     if "file" not in header:
         raise ManifestError(
-            f"manifest {path} has no 'file' column; its header must start "
-            f"{','.join(COLUMNS)}"
+            f"manifest {path} has no 'file' column; its header must start {','.join(COLUMNS)}"
         )
     reader.fieldnames = header
     base = path.parent
@@ -78,8 +77,9 @@ def read_manifest(path: Path) -> Manifest:
                     "'_' and '-'"
                 )
             if doc_id in ids:
-                raise ManifestError(f"{path}:{line}: id {doc_id!r} already used on line "
-                                    f"{ids[doc_id]}")
+                raise ManifestError(
+                    f"{path}:{line}: id {doc_id!r} already used on line {ids[doc_id]}"
+                )
             ids[doc_id] = line
         extra = {k: v for k, v in values.items() if k not in COLUMNS and k != "id" and v}
         meta = DocumentMeta(
@@ -97,9 +97,12 @@ def read_manifest(path: Path) -> Manifest:
 
 
 _MONTH_NAMES = {
-    m: i for i, m in enumerate(
+    m: i
+    for i, m in enumerate(
         "january february march april may june july august september october november "
-        "december".split(), start=1)
+        "december".split(),
+        start=1,
+    )
 }
 
 

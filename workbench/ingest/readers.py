@@ -75,8 +75,14 @@ def read_html(data: bytes) -> Extracted:
     _sniff(data)
     text, encoding = decode(data)
     try:
-        xml = trafilatura.extract(text, output_format="xml", include_comments=False,
-                                  include_tables=True, include_images=False, with_metadata=True)
+        xml = trafilatura.extract(
+            text,
+            output_format="xml",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            with_metadata=True,
+        )
     except Exception as exc:  # trafilatura raises assorted parser errors on broken markup
         raise RejectedFile(f"HTML could not be parsed: {exc}") from None
     if not xml:
@@ -84,9 +90,7 @@ def read_html(data: bytes) -> Extracted:
     root = etree.fromstring(xml.encode("utf-8"))
     blocks: list[str] = []
     main = root.find("main")
-    for element in (main if main is not None else root).iter(
-        "head", "p", "item", "quote", "row"
-    ):
+    for element in (main if main is not None else root).iter("head", "p", "item", "quote", "row"):
         if element.getparent() is not None and element.getparent().tag in {"p", "quote", "item"}:
             continue
         content = " ".join("".join(element.itertext()).split())
@@ -102,8 +106,9 @@ def read_html(data: bytes) -> Extracted:
         raise RejectedFile("no main text found in the HTML page")
     metadata = {key: str(root.get(key) or "") for key in ("title", "author", "date", "url")}
     metadata["published"] = metadata.pop("date")
-    return Extracted("\n\n".join(blocks) + "\n", "html", encoding,
-                     {k: v for k, v in metadata.items() if v})
+    return Extracted(
+        "\n\n".join(blocks) + "\n", "html", encoding, {k: v for k, v in metadata.items() if v}
+    )
 
 
 def read_pdf(data: bytes, max_pages: int = 2000) -> Extracted:

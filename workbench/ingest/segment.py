@@ -66,8 +66,11 @@ def _is_boundary(text: str, mark: int, cut: int, end: int) -> bool:
     if any(ch in _CLOSERS for ch in text[mark:cut]):
         return True  # a quotation or bracket closes after the period
     word_start = mark
-    while word_start > 0 and not text[word_start - 1].isspace() \
-            and text[word_start - 1] not in _OPENERS:
+    while (
+        word_start > 0
+        and not text[word_start - 1].isspace()
+        and text[word_start - 1] not in _OPENERS
+    ):
         word_start -= 1
     word = text[word_start:mark].lower()
     if not word:
@@ -185,9 +188,7 @@ class Segmentation:
     sentences: list[Sentence]
 
 
-def segment(
-    doc_id: str, text: str, *, max_chars: int = 1500, author: str = ""
-) -> Segmentation:
+def segment(doc_id: str, text: str, *, max_chars: int = 1500, author: str = "") -> Segmentation:
     """Split a document into passages (text, headings, boilerplate) and their sentences."""
     spans = [
         span for span in paragraph_spans(text) if any(ch.isalnum() for ch in text[slice(*span)])

@@ -54,8 +54,7 @@ def parse(data: bytes, suffix_path: Path, doc_id: str, author: str, limits: Limi
     from workbench.ingest.segment import segment
 
     reader = reader_for(suffix_path)
-    extracted = reader(data, max_pages=limits.max_pdf_pages) if reader is read_pdf \
-        else reader(data)
+    extracted = reader(data, max_pages=limits.max_pdf_pages) if reader is read_pdf else reader(data)
     size_mb = len(extracted.text.encode("utf-8", "surrogatepass")) / 1048576
     if size_mb > limits.max_text_mb:
         raise RejectedFile(
@@ -63,14 +62,22 @@ def parse(data: bytes, suffix_path: Path, doc_id: str, author: str, limits: Limi
             "(setting WORKBENCH_MAX_TEXT_MB)"
         )
     found_author = author or extracted.metadata.get("author", "")
-    segmentation = segment(doc_id, extracted.text, max_chars=limits.max_passage_chars,
-                           author=found_author)
-    return Parsed(extracted.text, extracted.format, extracted.encoding, extracted.metadata,
-                  segmentation.passages, segmentation.sentences)
+    segmentation = segment(
+        doc_id, extracted.text, max_chars=limits.max_passage_chars, author=found_author
+    )
+    return Parsed(
+        extracted.text,
+        extracted.format,
+        extracted.encoding,
+        extracted.metadata,
+        segmentation.passages,
+        segmentation.sentences,
+    )
 
 
-def _child(conn: Connection, data: bytes, name: str, doc_id: str, author: str,
-           limits: Limits) -> None:
+def _child(
+    conn: Connection, data: bytes, name: str, doc_id: str, author: str, limits: Limits
+) -> None:
     try:
         cap = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -79,17 +86,20 @@ def _child(conn: Connection, data: bytes, name: str, doc_id: str, author: str,
     except RejectedFile as exc:
         payload = {"rejected": str(exc)}
     except MemoryError:
-        payload = {"rejected": f"parsing needed more than the {limits.memory_mb} MB memory "
-                               "limit (setting WORKBENCH_PARSE_MEMORY_MB)"}
+        payload = {
+            "rejected": f"parsing needed more than the {limits.memory_mb} MB memory "
+            "limit (setting WORKBENCH_PARSE_MEMORY_MB)"
+        }
     except RecursionError:
         payload = {"rejected": "the file is nested too deeply to parse"}
     except Exception as exc:  # any parser failure on hostile input is a rejection
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        payload = {"rejected": f"could not be parsed ({type(exc).__name__}: {exc}; in "
-                               f"{Path(where.filename).name}:{where.lineno})"[:500]}
+        payload = {
+            "rejected": f"could not be parsed ({type(exc).__name__}: {exc}; in "
+            f"{Path(where.filename).name}:{where.lineno})"[:500]
+        }
     try:
-        conn.send_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8",
-                                                                       "surrogatepass"))
+        conn.send_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"))
     except MemoryError:
         conn.send_bytes(b'{"rejected": "the parsed document is too large to send back"}')
     conn.close()
@@ -99,8 +109,9 @@ def _context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["workbench.ingest.worker", "workbench.ingest.readers",
-                                         "workbench.ingest.segment"])
+        _CONTEXT.set_forkserver_preload(
+            ["workbench.ingest.worker", "workbench.ingest.readers", "workbench.ingest.segment"]
+        )
     return _CONTEXT
 
 
@@ -108,15 +119,15 @@ def parse_isolated(data: bytes, name: str, doc_id: str, author: str, limits: Lim
     """Parse in a child process; a timeout, crash or limit becomes a RejectedFile."""
     context = _context()
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, data, name, doc_id, author, limits),
-                            daemon=True)
+    child = context.Process(
+        target=_child, args=(send, data, name, doc_id, author, limits), daemon=True
+    )
     child.start()
     send.close()
     try:
         if not receive.poll(limits.timeout):
             raise RejectedFile(
-                f"parsing took longer than {limits.timeout:g} s (setting "
-                "WORKBENCH_PARSE_TIMEOUT)"
+                f"parsing took longer than {limits.timeout:g} s (setting WORKBENCH_PARSE_TIMEOUT)"
             )
         raw = receive.recv_bytes()
     except EOFError:
@@ -152,4 +163,3 @@ def limits_from(settings: Any) -> Limits:
         max_text_mb=settings.max_text_mb,
         max_passage_chars=settings.max_passage_chars,
     )
-

@@ -14,23 +14,45 @@ from functools import lru_cache
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
-         ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
 }
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
-         r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
 _DATE_PATTERNS = [
     # 22 June 2020, 22 June
-    (re.compile(rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})"
-                rf"(?:\s+(?P<y>(?:1[89]|20)\d\d))?\b"), "dmy"),
+    (
+        re.compile(
+            rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})"
+            rf"(?:\s+(?P<y>(?:1[89]|20)\d\d))?\b"
+        ),
+        "dmy",
+    ),
     # June 22, 2020; June 22
-    (re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))"
-                rf"(?:,?\s+(?P<y>(?:1[89]|20)\d\d)\b)?"), "mdy"),
+    (
+        re.compile(
+            rf"\b(?P<m>{_MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))"
+            rf"(?:,?\s+(?P<y>(?:1[89]|20)\d\d)\b)?"
+        ),
+        "mdy",
+    ),
     # June 2020
     (re.compile(rf"\b(?P<m>{_MONTH})\s+(?:of\s+)?(?P<y>(?:1[89]|20)\d\d)\b"), "my"),
     # 2020-06-22
@@ -38,26 +60,58 @@ _DATE_PATTERNS = [
     # 22.06.2020 or 22/06/2020 (day first, as outside the US)
     (re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)[./](?P<y>(?:1[89]|20)\d\d)\b"), "dmy"),
     # a bare month: "in June", "from January to September"
-    (re.compile(r"\b(?P<m>January|February|March|April|June|July|August|September|October|"
-                r"November|December)\b"), "m"),
+    (
+        re.compile(
+            r"\b(?P<m>January|February|March|April|June|July|August|September|October|"
+            r"November|December)\b"
+        ),
+        "m",
+    ),
     # a bare year
-    (re.compile(r"(?<![\d$€£.,])(?<![A-Za-z]-)(?P<y>(?:1[89]|20)\d\d)s?(?![\d%]|\s*(?:%|percent|km|kilo))"),
-     "y"),
+    (
+        re.compile(
+            r"(?<![\d$€£.,])(?<![A-Za-z]-)(?P<y>(?:1[89]|20)\d\d)s?(?![\d%]|\s*(?:%|percent|km|kilo))"
+        ),
+        "y",
+    ),
 ]
 
 _WORD_NUMBERS = {
-    w: i for i, w in enumerate(
+    w: i
+    for i, w in enumerate(
         "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split())
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
 }
-_WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-                      "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mln": 1e6,
-           "bn": 1e9, "m": 1e6, "k": 1e3}
-_WORD_NUMBER = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[-\s]"
-                r"(?:one|two|three|four|five|six|seven|eight|nine))?|zero|one|two|three|four|"
-                r"five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                r"sixteen|seventeen|eighteen|nineteen|hundred|dozen)")
+_WORD_NUMBERS.update(
+    {
+        "thirty": 30,
+        "forty": 40,
+        "fifty": 50,
+        "sixty": 60,
+        "seventy": 70,
+        "eighty": 80,
+        "ninety": 90,
+        "hundred": 100,
+        "dozen": 12,
+    }
+)
+_SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "mln": 1e6,
+    "bn": 1e9,
+    "m": 1e6,
+    "k": 1e3,
+}
+_WORD_NUMBER = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[-\s]"
+    r"(?:one|two|three|four|five|six|seven|eight|nine))?|zero|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|hundred|dozen)"
+)
 _NUMBER = re.compile(
     rf"(?P<cur>[$€£]|US\$)?\s?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|"
     rf"\b{_WORD_NUMBER}\b)"
@@ -67,10 +121,27 @@ _NUMBER = re.compile(
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|and|or)\s*$", re.IGNORECASE)
 _UNITS = {
-    "km": "km", "kilometer": "km", "kilometers": "km", "kilometre": "km", "kilometres": "km",
-    "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m", "mile": "mile",
-    "miles": "mile", "kg": "kg", "tons": "tonne", "tonnes": "tonne", "dollars": "usd",
-    "usd": "usd", "won": "krw", "yuan": "cny", "euros": "eur", "percent": "%",
+    "km": "km",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "m": "m",
+    "meter": "m",
+    "meters": "m",
+    "metre": "m",
+    "metres": "m",
+    "mile": "mile",
+    "miles": "mile",
+    "kg": "kg",
+    "tons": "tonne",
+    "tonnes": "tonne",
+    "dollars": "usd",
+    "usd": "usd",
+    "won": "krw",
+    "yuan": "cny",
+    "euros": "eur",
+    "percent": "%",
 }
 _COUNT_STOP = frozenset(
     """the a an of in on at to from for by with and or but as than that which who whom whose
@@ -230,8 +301,12 @@ def find_numbers(text: str, dates: list[Specific] | None = None) -> list[Specifi
             start += 1
         if start >= end or any(in_date[start:end]):
             continue
-        if text[max(0, start - 1) : start].isalpha() or text[end : end + 1].isalpha() and \
-                not text[end:end + 2].lower() in {"km", "kg"} and text[end:end + 1] != "m":
+        if (
+            text[max(0, start - 1) : start].isalpha()
+            or text[end : end + 1].isalpha()
+            and not text[end : end + 2].lower() in {"km", "kg"}
+            and text[end : end + 1] != "m"
+        ):
             continue  # part of a word or an identifier such as "COVID-19" handled below
         if text[max(0, start - 1) : start] == "-" and text[max(0, start - 2) : start - 1].isalpha():
             continue  # "COVID-19"
@@ -262,7 +337,9 @@ def find_numbers(text: str, dates: list[Specific] | None = None) -> list[Specifi
             end = count_end
         elif unit and unit == counted and unit in _UNITS.values():
             end = count_end
-        value_text = _format_number(value) + (f"-{_format_number(high)}" if high is not None else "")
+        value_text = _format_number(value) + (
+            f"-{_format_number(high)}" if high is not None else ""
+        )
         found.append(Specific("number", value_text, start, end, text[start:end], unit=unit))
         i += 1
     return found
@@ -271,8 +348,9 @@ def find_numbers(text: str, dates: list[Specific] | None = None) -> list[Specifi
 def find_names(text: str, dates: list[Specific] | None = None) -> list[Specific]:
     """Runs of capitalised words (people, places, organisations), not sentence openers alone."""
     dates = find_dates(text) if dates is None else dates
-    tokens = [t for t in _TOKEN.finditer(text)
-              if not any(d.start <= t.start() < d.end for d in dates)]
+    tokens = [
+        t for t in _TOKEN.finditer(text) if not any(d.start <= t.start() < d.end for d in dates)
+    ]
     found: list[Specific] = []
     i = 0
     while i < len(tokens):
@@ -285,9 +363,12 @@ def find_names(text: str, dates: list[Specific] | None = None) -> list[Specific]
             nxt = tokens[j].group()
             if _is_capitalised(nxt) and nxt not in _NAME_STOP:
                 j += 1
-            elif (nxt.lower() in _NAME_CONNECTORS and j + 1 < len(tokens)
-                  and _is_capitalised(tokens[j + 1].group())
-                  and tokens[j + 1].group() not in _NAME_STOP):
+            elif (
+                nxt.lower() in _NAME_CONNECTORS
+                and j + 1 < len(tokens)
+                and _is_capitalised(tokens[j + 1].group())
+                and tokens[j + 1].group() not in _NAME_STOP
+            ):
                 j += 2
             else:
                 break
@@ -296,12 +377,13 @@ def find_names(text: str, dates: list[Specific] | None = None) -> list[Specific]
             span_words.pop(0)
             i += 1
         if span_words:
-            opener = i == 0 or tokens[i - 1].group() in {".", "!", "?", "“", "\"", ":"}
+            opener = i == 0 or tokens[i - 1].group() in {".", "!", "?", "“", '"', ":"}
             single = len(span_words) == 1
             if not (single and opener and not span_words[0].isupper()):
                 start, end = tokens[i].start(), tokens[j - 1].end()
-                found.append(Specific("name", _normalise_name(text[start:end]), start, end,
-                                      text[start:end]))
+                found.append(
+                    Specific("name", _normalise_name(text[start:end]), start, end, text[start:end])
+                )
         i = max(j, i + 1)
     return found
 
@@ -318,8 +400,10 @@ def _normalise_name(name: str) -> str:
 
 
 def find_negations(text: str) -> list[Specific]:
-    return [Specific("negation", m.group().lower(), m.start(), m.end(), m.group())
-            for m in _NEGATION.finditer(text)]
+    return [
+        Specific("negation", m.group().lower(), m.start(), m.end(), m.group())
+        for m in _NEGATION.finditer(text)
+    ]
 
 
 @lru_cache(maxsize=65536)
@@ -377,9 +461,24 @@ _PLACES = frozenset(
     kaesong sinuiju hyesan dandong shenyang vatican crimea gaza kabul kyiv kiev hanoi
     bangkok delhi manila jakarta tehran baghdad damascus cairo istanbul ankara""".split()
 )
-_MULTIWORD_PLACES = ("north korea", "south korea", "united states", "united kingdom",
-                     "hong kong", "new york", "dprk", "rok", "us", "usa", "uk", "eu",
-                     "sri lanka", "saudi arabia", "south africa", "new zealand")
+_MULTIWORD_PLACES = (
+    "north korea",
+    "south korea",
+    "united states",
+    "united kingdom",
+    "hong kong",
+    "new york",
+    "dprk",
+    "rok",
+    "us",
+    "usa",
+    "uk",
+    "eu",
+    "sri lanka",
+    "saudi arabia",
+    "south africa",
+    "new zealand",
+)
 _DOCUMENT_WORDS = frozenset(
     """convention treaty act law report covenant protocol resolution declaration charter
     paper review index survey plan strategy program initiative campaign award prize
@@ -404,20 +503,27 @@ def name_kind(text: str, item: Specific) -> str:
     if not words:
         return "name"
     raw = item.text.replace(".", "")
-    if any(w in _ORG_WORDS for w in words) or (raw.isupper() and 2 <= len(raw) <= 7
-                                                and raw.lower() not in _MULTIWORD_PLACES):
+    if any(w in _ORG_WORDS for w in words) or (
+        raw.isupper() and 2 <= len(raw) <= 7 and raw.lower() not in _MULTIWORD_PLACES
+    ):
         return "organisation"
     if any(w in _DOCUMENT_WORDS for w in words):
         return "name"  # a treaty, law or report: "Refugee Convention"
-    if item.value in _MULTIWORD_PLACES or item.value in _PLACES or any(
-            w in _PLACE_WORDS for w in words[1:]):
+    if (
+        item.value in _MULTIWORD_PLACES
+        or item.value in _PLACES
+        or any(w in _PLACE_WORDS for w in words[1:])
+    ):
         return "place"
     before = text[max(0, item.start - 30) : item.start]
     if _PERSON_TITLES.search(before):
         return "person"
     if words[-1].endswith(("ans", "ese", "ish", "ians")) or item.value.endswith("korean"):
         return "name"  # a demonym: "North Koreans"
-    if 2 <= len(words) <= 4 and all(w.isalpha() or "'" in w for w in words) and not any(
-            w in _PLACES for w in words):
+    if (
+        2 <= len(words) <= 4
+        and all(w.isalpha() or "'" in w for w in words)
+        and not any(w in _PLACES for w in words)
+    ):
         return "person"
     return "name"
