@@ -22,8 +22,13 @@ PORT ?= 8501
 run: setup
 	$(BIN)/workbench app --port $(PORT)
 
-test: setup
-	$(BIN)/pytest -q
+# Lint, then the quick tier (unit tests, a few minutes), then the slow tier (the real model
+# end to end, the robustness suite and headless chromium). CI runs exactly this.
+test: setup lint
+	@echo "== quick tier: unit tests (a few minutes)"
+	$(BIN)/pytest -q -m "not model and not browser and not slow"
+	@echo "== slow tier: real model end to end, robustness, headless chromium (20-40 minutes on 2 cores)"
+	$(BIN)/pytest -q -m "model or browser or slow"
 
 test-fast: setup
 	$(BIN)/pytest -q -m "not model and not browser and not slow"

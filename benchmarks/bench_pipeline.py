@@ -71,11 +71,11 @@ def align_child(size: int, docs_per: int) -> dict[str, float]:
     import numpy as np
 
     from workbench.align.aligner import align, build_corpus
+    from workbench.align.scorer import PairScorer
     from workbench.config import Settings
     from workbench.embed.embedder import embed_texts, load_embedder, open_cache
-    from workbench.align.scorer import PairScorer
-    from workbench.models import Document, DocumentMeta, Passage
     from workbench.ingest.segment import segment
+    from workbench.models import Document, DocumentMeta, Passage
     from workbench.store import Store
 
     settings = Settings.load(embeddings_dir=Path(os.environ["BENCH_EMB"]))

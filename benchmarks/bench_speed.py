@@ -41,11 +41,11 @@ SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from workbench.embed.backends.verify import neighbour_agreement  # noqa: E402
 from workbench.config import Settings  # noqa: E402
+from workbench.embed.backends.verify import neighbour_agreement  # noqa: E402
 from workbench.embed.embedder import LazyEmbedder, VectorCache, embed_texts  # noqa: E402
-from workbench.models import PassageKind, text_hash  # noqa: E402
 from workbench.ingest.segment import segment, split_sentences  # noqa: E402
+from workbench.models import PassageKind, text_hash  # noqa: E402
 
 
 def machine() -> str:

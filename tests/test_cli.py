@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
@@ -218,6 +217,62 @@ def test_db_option_beats_environment(tmp_path: Path, env: dict[str, str]) -> Non
     assert target.exists()
     docs = run("documents", "--format", "jsonl", "--db", str(target), env=env).stdout
     assert json.loads(docs.splitlines()[0])["doc"] == "d"
+
+
+def test_db_option_stands_before_or_after_the_command(tmp_path: Path, env: dict[str, str]) -> None:
+    target = tmp_path / "before.db"
+    (tmp_path / "d.txt").write_text("Some text about the border here.\n")
+    run("--db", str(target), "ingest", str(tmp_path / "d.txt"), env=env)
+    assert target.exists()
+    before = run("--db", str(target), "documents", "--format", "jsonl", env=env).stdout
+    after = run("documents", "--format", "jsonl", "--db", str(target), env=env).stdout
+    assert json.loads(before.splitlines()[0])["doc"] == "d"
+    assert before == after
+    other = tmp_path / "after.db"
+    run("--db", str(target), "ingest", str(tmp_path / "d.txt"), "--db", str(other), env=env)
+    assert other.exists(), "the option after the command wins"
+
+
+def test_tables_never_cut_offsets_or_ids(tmp_path: Path, env: dict[str, str]) -> None:
+    db = str(tmp_path / "long.db")
+    doc = tmp_path / "a_document_with_a_rather_long_identifier_2020.txt"
+    doc.write_text(
+        "".join(
+            f"Paragraph {i} says the border stayed closed for weeks on end.\n\n" for i in range(400)
+        )
+    )
+    run("ingest", str(doc), "--db", db, env=env)
+    table = run("passages", "--db", db, env=env).stdout
+    records = [
+        json.loads(line)
+        for line in run("passages", "--format", "jsonl", "--db", db, env=env).stdout.splitlines()
+    ]
+    assert records[-1]["start"] > 10_000
+    for record in records:
+        assert f"{record['start']}-{record['end']}" in table
+        assert record["passage_id"] in table
+    assert doc.stem in table
+    assert "…" not in run("documents", "--db", db, env=env).stdout.splitlines()[1].split()[0]
+
+
+def test_ingest_progress_and_summary_read_right_when_nothing_changed(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    db = str(tmp_path / "again.db")
+    run("ingest", str(CORPUS), "--db", db, env=env)
+    again = run("ingest", str(CORPUS), "--db", db, env=env).stderr
+    assert "5/5" in again
+    assert "5 files: 5 unchanged" in again
+    one = tmp_path / "one.txt"
+    one.write_bytes(b"\xff\xfe\x00binary\x00")
+    lone = run("ingest", str(one), "--db", db, env=env, check=False).stderr
+    assert "1 file: 1 rejected" in lone
+
+
+def test_model_options_stand_before_the_command(tmp_path: Path, env: dict[str, str]) -> None:
+    result = run("--backend", "nonsense", "embed", env=env, check=False)
+    assert result.returncode == 2
+    assert "'nonsense' is not one of" in result.stderr
 
 
 @pytest.mark.model

@@ -33,7 +33,10 @@ from workbench.pipeline import (
 )
 from workbench.progress import SILENT, Task
 from workbench.store import Store
-from workbench.suggest.stage import framing_for, suggest_store, suggestions_for
+from workbench.suggest.stage import suggest_store
+from workbench.views.evidence import framing_for
+from workbench.views.evidence import stored_suggestions as suggestions_for
+from workbench.views.records import cues_record
 
 TWO = [CORPUS / "000_5122fa09ea523ce1.txt", CORPUS / "002_de4ac8e5358793a0.txt"]
 
@@ -85,7 +88,7 @@ def snapshot(store: Store) -> dict[str, Any]:
             pid: (s.relation, s.confidence, s.probabilities, s.reasons)
             for pid, s in suggestions_for(store).items()
         },
-        "framing": {pid: f.record() for pid, f in framing_for(store, passages).items()},
+        "framing": {pid: cues_record(f) for pid, f in framing_for(store, passages).items()},
     }
 
 

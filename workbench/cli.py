@@ -38,42 +38,59 @@ class _Database(click.ParamType):
         return Path(value)
 
 
+DB_HELP = "SQLite file or postgresql:// URL [env WORKBENCH_DB; default data/workbench.db]"
+MODEL_OPTIONS = ("model", "embeddings_dir", "device", "backend")
+
+
+def _from_group(kwargs: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Fill options not given after the command from the same options given before it, so
+    `workbench --db F pairs` and `workbench pairs --db F` mean the same."""
+    ctx = click.get_current_context(silent=True)
+    given = (ctx.find_root().obj or {}).get("shared", {}) if ctx else {}
+    for name in names:
+        if kwargs.get(name) is None and given.get(name) is not None:
+            kwargs[name] = given[name]
+    return kwargs
+
+
 def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--db`` on every command that reads or writes the store."""
 
-    @click.option(
-        "--db",
-        type=_Database(),
-        help="SQLite file or postgresql://USER@HOST:PORT/DB "
-        "[env WORKBENCH_DB; default data/workbench.db]",
-    )
+    @click.option("--db", type=_Database(), help=DB_HELP)
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+        return func(*args, **_from_group(kwargs, ("db",)))
 
     return wrapper
+
+
+def _model_option_decorators() -> list[Callable[..., Any]]:
+    return [
+        click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]"),
+        click.option(
+            "--embeddings",
+            "embeddings_dir",
+            type=click.Path(path_type=Path),
+            help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]",
+        ),
+        click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]"),
+        click.option(
+            "--backend",
+            type=click.Choice(["auto", "openvino", "torch"]),
+            help="embedding backend [env WORKBENCH_BACKEND; default auto]",
+        ),
+    ]
 
 
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of commands that may embed."""
 
-    @click.option("--model", help="sentence-transformers name or path [env WORKBENCH_MODEL]")
-    @click.option(
-        "--embeddings",
-        "embeddings_dir",
-        type=click.Path(path_type=Path),
-        help="vector cache folder [env WORKBENCH_EMBEDDINGS; default embeddings/]",
-    )
-    @click.option("--device", help="torch device, e.g. cpu or cuda [env WORKBENCH_DEVICE]")
-    @click.option(
-        "--backend",
-        type=click.Choice(["auto", "openvino", "torch"]),
-        help="embedding backend [env WORKBENCH_BACKEND; default auto]",
-    )
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
+        return func(*args, **_from_group(kwargs, MODEL_OPTIONS))
 
+    for decorate in reversed(_model_option_decorators()):
+        wrapper = decorate(wrapper)
     return wrapper
 
 
@@ -88,17 +105,27 @@ class WorkbenchGroup(click.Group):
             ctx.exit(1)
 
 
+def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The store and model options, accepted before the command as well as after it."""
+    func = click.option("--db", type=_Database(), help=DB_HELP)(func)
+    for decorate in reversed(_model_option_decorators()):
+        func = decorate(func)
+    return func
+
+
 @click.group(cls=WorkbenchGroup)
 @click.version_option(__version__, prog_name="workbench")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@_shared_options
 @click.pass_context
-def main(ctx: click.Context, quiet: bool) -> None:
+def main(ctx: click.Context, quiet: bool, **shared: Any) -> None:
     """Compare how different sources report the same events.
 
     Typical run: `workbench ingest corpus/`, then `workbench align`, then
-    `workbench pairs` or `workbench app`.
+    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device
+    and --backend may stand before the command or after it.
     """
-    ctx.obj = {"quiet": quiet}
+    ctx.obj = {"quiet": quiet, "shared": shared}
     _show_notes(quiet)
 
 
@@ -136,16 +163,22 @@ def _emit_jsonl(records: Iterable[dict[str, Any]]) -> None:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _table(rows: list[list[Any]], headers: list[str], widths: list[int]) -> None:
-    """A plain fixed-width table; long cells are cut with an ellipsis."""
+def _table(rows: list[list[Any]], headers: list[str], widths: list[int | None]) -> None:
+    """A plain fixed-width table. Free text is cut with an ellipsis at its column's width;
+    a column of width None (identifiers, document ids, character offsets: what a reader
+    cites) is as wide as its longest cell and never cut."""
+    cells = [[" ".join(str(value).split()) for value in row] for row in rows]
+    fitted = [
+        width if width is not None else max([len(header)] + [len(row[i]) for row in cells])
+        for i, (header, width) in enumerate(zip(headers, widths, strict=True))
+    ]
 
-    def cell(value: Any, width: int) -> str:
-        text = " ".join(str(value).split())
+    def cell(text: str, width: int) -> str:
         return (text[: width - 1] + "…" if len(text) > width else text).ljust(width)
 
-    click.echo("  ".join(cell(h, w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    for row in rows:
-        click.echo("  ".join(cell(v, w) for v, w in zip(row, widths, strict=True)).rstrip())
+    click.echo("  ".join(cell(h, w) for h, w in zip(headers, fitted, strict=True)).rstrip())
+    for row in cells:
+        click.echo("  ".join(cell(v, w) for v, w in zip(row, fitted, strict=True)).rstrip())
 
 
 # -- stages -----------------------------------------------------------------------------
@@ -178,7 +211,8 @@ def ingest(
     for result in report.results:
         click.echo(result.line(), err=result.status == "rejected")
     counts = ", ".join(f"{n} {status}" for status, n in report.counts().items())
-    click.echo(f"{len(report.results)} files: {counts or 'none'}", err=True)
+    files = len(report.results)
+    click.echo(f"{files} {'file' if files == 1 else 'files'}: {counts or 'none'}", err=True)
     if report.rejected:
         ctx.exit(1)
 
@@ -357,7 +391,7 @@ def documents(db: Path | None, fmt: str) -> None:
     _table(
         [[r["doc"], r["outlet"], r["date"], r["passages"], r["title"]] for r in records],
         ["doc", "outlet", "date", "passages", "title"],
-        [26, 24, 10, 8, 50],
+        [None, 24, 10, 8, 50],
     )
 
 
@@ -404,7 +438,7 @@ def passages(
             for r in records
         ],
         ["passage", "doc", "offsets", "kind", "framing", "text"],
-        [13, 24, 11, 11, 13, 60],
+        [None, None, None, 11, 13, 60],
     )
 
 
@@ -449,7 +483,7 @@ def _print_records(records: list[dict[str, Any]]) -> None:
             for r in records
         ],
         ["pair", "score", "rank", "mutual", "relation", "a", "a text", "b", "b text"],
-        [14, 5, 4, 6, 21, 30, 36, 30, 36],
+        [None, 5, 4, 6, 21, None, 36, None, 36],
     )
 
 
@@ -525,7 +559,7 @@ def unaddressed(db: Path | None, fmt: str, doc_id: str | None) -> None:
             for r in records
         ],
         ["passage", "doc", "silent in", "best", "text"],
-        [13, 24, 24, 5, 60],
+        [None, None, None, 5, 60],
     )
 
 
@@ -564,7 +598,7 @@ def tags(db: Path | None, fmt: str, analyst: str | None, latest: bool) -> None:
             for r in records
         ],
         ["tag", "pair", "label", "analyst", "created", "note"],
-        [6, 14, 16, 16, 29, 40],
+        [None, None, 16, 16, 29, 40],
     )
 
 
@@ -826,7 +860,7 @@ def rank(db: Path | None, fmt: str, limit: int) -> None:
             for r in records
         ],
         ["pair", "uncertain", "suggested", "a text", "b text"],
-        [14, 9, 22, 45, 45],
+        [None, 9, 22, 45, 45],
     )
 
 
@@ -880,9 +914,9 @@ def eval_align(
     backend: str | None,
 ) -> None:
     """MAP, P@1 and R-precision of the aligner's ranking on ECB+ sentence retrieval."""
+    from workbench.align.scorer import PairScorer
     from workbench.embed.embedder import embed_texts, load_embedder, open_cache
     from workbench.evaluation.ecb import evaluate_alignment, load_ecbplus
-    from workbench.align.scorer import PairScorer
 
     settings = _settings(model=model, embeddings_dir=embeddings_dir, device=device, backend=backend)
     embedder = load_embedder(settings)
@@ -905,8 +939,8 @@ def eval_align(
         result.scorer.save(
             save_scorer,
             card={
-                "data": f"ECB+ split {fit_split or '(unchanged)'} of {sentences.name}: sentence pairs "
-                "and 3-sentence pseudo-paragraph pairs",
+                "data": f"ECB+ split {fit_split or '(unchanged)'} of {sentences.name}: "
+                "sentence pairs and 3-sentence pseudo-paragraph pairs",
                 "model": embedder.model_id,
                 "evaluated_on": split,
                 "map": round(result.product.map, 4),

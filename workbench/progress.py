@@ -64,6 +64,8 @@ class TqdmReporter:
             leave=False,
         ) as bar:
             yield _TqdmTask(bar)
+            # Quick work finishes between two redraws: show where it ended, not "0/N".
+            bar.refresh()
 
 
 SILENT = SilentReporter()

@@ -52,3 +52,16 @@ def test_semantic_search_finds_a_claim_in_other_words(settings) -> None:  # type
     at.text_input(key="search_from").input("2021-01-05").run()
     dated = _hits(at)
     assert dated and all("2019-01" not in h for h in dated)
+
+
+def test_a_single_keyword_match_reads_one_match_and_empty_dates_look_empty(settings) -> None:  # type: ignore[no-untyped-def]
+    at = session(page="search")
+    for key in ("search_from", "search_to"):
+        field = at.text_input(key=key)
+        assert field.value in ("", None)
+        assert not any(ch.isdigit() for ch in (field.placeholder or "")), field.placeholder
+    at.text_input(key="search_query").input('"duck story"').run()
+    hits = _hits(at)
+    assert len(hits) == 1
+    assert "1 match<" in hits[0] or "· 1 match" in hits[0], hits[0][:400]
+    assert "1 matches" not in hits[0]

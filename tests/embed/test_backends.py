@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
+from workbench.config import Settings
 from workbench.embed.backends import choose_backend
 from workbench.embed.backends.verify import (
     Verification,
@@ -19,10 +20,9 @@ from workbench.embed.backends.verify import (
     neighbour_agreement,
     verify,
 )
-from workbench.config import Settings
 from workbench.embed.embedder import LazyEmbedder, embed_texts, model_slug, open_cache
-from workbench.errors import ConfigError, ModelError
 from workbench.embed.modelref import resolve_model
+from workbench.errors import ConfigError, ModelError
 
 
 def _choose(settings: Settings, **changes: str):  # type: ignore[no-untyped-def]

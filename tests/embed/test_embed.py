@@ -1,10 +1,9 @@
 from pathlib import Path
 
 import numpy as np
+from conftest import FakeEmbedder
 
 from workbench.embed.embedder import VectorCache, embed_texts
-
-from conftest import FakeEmbedder
 
 
 def test_second_run_embeds_nothing(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:

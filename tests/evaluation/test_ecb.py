@@ -4,11 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED
 
 from workbench.cli import main
 from workbench.evaluation.ecb import retrieval_scores
-
-from conftest import SHARED
 
 ECB = SHARED / "data" / "ecbplus-dev"
 

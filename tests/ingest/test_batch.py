@@ -1,11 +1,11 @@
 import sqlite3
 from pathlib import Path
 
+from conftest import make_pdf
+
 from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
 from workbench.store import Store
-
-from conftest import make_pdf
 
 GOOD_TEXT = "The border was closed in January.\n\nOnly 195 people crossed in 2020.\n"
 

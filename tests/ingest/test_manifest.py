@@ -1,11 +1,10 @@
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from workbench.errors import ManifestError
 from workbench.ingest.manifest import normalise_date, read_manifest
-
-from conftest import CORPUS
 
 
 def test_bundled_manifest_lists_every_seed_with_metadata() -> None:

@@ -1,9 +1,8 @@
 import pytest
+from conftest import make_pdf
 
 from workbench.errors import RejectedFile
 from workbench.ingest.readers import read_html, read_markdown, read_pdf, read_text
-
-from conftest import make_pdf
 
 ARTICLE = b"""<html><head><title>Border report</title>
 <meta name="author" content="Jane Doe"></head><body>

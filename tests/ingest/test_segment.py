@@ -1,9 +1,9 @@
-from hypothesis import given, settings, strategies as st
-
-from workbench.models import PassageKind
-from workbench.ingest.segment import paragraph_spans, segment, split_sentences
-
 from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.ingest.segment import paragraph_spans, segment, split_sentences
+from workbench.models import PassageKind
 
 
 def _texts(text: str, spans: list[tuple[int, int]]) -> list[str]:

@@ -1,11 +1,10 @@
 from pathlib import Path
 
 import pytest
+from conftest import make_pdf
 
 from workbench.errors import RejectedFile
 from workbench.ingest.worker import Limits, parse_isolated
-
-from conftest import make_pdf
 
 TEXT = "".join(
     f"The border was closed in week {i}. Only {i * 7} people crossed it.\n\n" for i in range(40)
@@ -85,3 +84,22 @@ def test_no_parse_leaves_a_process_behind(tmp_path: Path) -> None:
         with pytest.raises(RejectedFile):
             parse_isolated(make_pdf([["x"]] * 20), "a.pdf", "a", "", Limits(timeout=0.001))
     assert len(multiprocessing.active_children()) <= before
+
+
+def test_parse_worker_does_not_run_the_main_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Streamlit ``__main__`` is the app page; a child must not run it again."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    parsed = parse_isolated(TEXT, "doc.txt", "doc", "", Limits())
+    assert parsed.passages
+    assert not marker.exists()
+    assert sys.modules["__main__"] is page

@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from conftest import CORPUS, FakeEmbedder
 
 from workbench.embed.embedder import VectorCache, embed_texts
 from workbench.ingest.segment import segment
 from workbench.store import Store
-
-from conftest import CORPUS, FakeEmbedder
 
 from .helpers import integrity
 

@@ -11,9 +11,9 @@ import time
 import zlib
 from pathlib import Path
 
-from workbench.store import Store
-
 from conftest import CORPUS, make_pdf
+
+from workbench.store import Store
 
 from .helpers import integrity
 
@@ -139,7 +139,7 @@ def test_malformed_batch_is_handled_file_by_file(tmp_path: Path, figure) -> None
     per_file = {Path(line.split(" ", 2)[1].split(":")[0]).name: line for line in lines}
     assert len(lines) == len(made) + 5  # exactly one line per file
     assert set(per_file) == set(made) | {p.name for p in CORPUS.glob("*.txt")}
-    for name, line in per_file.items():
+    for line in per_file.values():
         if line.startswith("rejected"):
             reason = line.split(": ", 1)[1]
             assert 5 < len(reason) < 500 and "\n" not in reason, line

@@ -1,8 +1,8 @@
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from workbench.views.agreement import agreement_report, cohen_kappa, krippendorff_alpha
 from workbench.models import Relation, Tag
+from workbench.views.agreement import agreement_report, cohen_kappa, krippendorff_alpha
 
 
 def _tag(n: int, pair: str, analyst: str, label: str) -> Tag:

@@ -33,7 +33,11 @@ PAGES = [
     st.Page(str(HERE / "views" / "report.py"), title="Report", icon=":material/description:"),
 ]
 
-st.set_page_config(page_title="Workbench", page_icon=":material/compare:", layout="wide")
+ICON = str(HERE / "icon.png")
+"""The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
+Google's font servers by every analyst's browser."""
+
+st.set_page_config(page_title="Workbench", page_icon=ICON, layout="wide")
 
 
 def ask_name() -> None:

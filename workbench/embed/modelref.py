@@ -1,7 +1,7 @@
 """Which model a configured name means: where it is on disk and the id vectors are kept under.
 
-Kept apart from :mod:`workbench.embed.embedder` and free of heavy imports, so commands that only read
-the store (``pairs``, the app's first page) can tell which model an alignment used without
+Kept apart from :mod:`workbench.embed.embedder` and free of heavy imports, so commands that
+only read the store (``pairs``, the app's first page) can tell which model an alignment used without
 loading numpy, torch or sentence-transformers.
 """
 

@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 
 from workbench.align.aligner import AlignCorpus, build_corpus, pair_features
-from workbench.errors import WorkbenchError
 from workbench.align.scorer import COLUMNS, PairScorer
+from workbench.errors import WorkbenchError
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """Rows of a JSON-lines file, each checked for ``required`` keys."""
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         raise WorkbenchError(f"cannot read {path}: {exc.strerror}") from None
     with handle:

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workbench.suggest import compare
-from workbench.suggest import framing
 from workbench.errors import InvalidInput
 from workbench.progress import SILENT, Reporter
+from workbench.suggest import compare, framing
 from workbench.suggest.stance import STANCES, StanceFeaturizer, StanceModel, prepare
 
 if TYPE_CHECKING:

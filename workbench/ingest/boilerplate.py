@@ -120,10 +120,8 @@ def classify_blocks(blocks: list[Block], *, author: str = "") -> list[Block]:
             continue
         j = i
         while j < n and (
-            out[j].kind is PassageKind.BOILERPLATE
-            and out[j].reason == "site furniture"
-            or out[j].kind is PassageKind.TEXT
-            and _is_short(out[j].text.strip())
+            (out[j].kind is PassageKind.BOILERPLATE and out[j].reason == "site furniture")
+            or (out[j].kind is PassageKind.TEXT and _is_short(out[j].text.strip()))
         ):
             j += 1
         members = [k for k in range(i, j) if out[k].kind is PassageKind.TEXT]

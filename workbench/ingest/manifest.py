@@ -99,8 +99,20 @@ def read_manifest(path: Path) -> Manifest:
 _MONTH_NAMES = {
     m: i
     for i, m in enumerate(
-        "january february march april may june july august september october november "
-        "december".split(),
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }

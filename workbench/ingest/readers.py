@@ -112,7 +112,7 @@ def read_html(data: bytes) -> Extracted:
 
 
 def read_pdf(data: bytes, max_pages: int = 2000) -> Extracted:
-    if not data.lstrip()[:5] == b"%PDF-":
+    if data.lstrip()[:5] != b"%PDF-":
         _sniff(data, allow_pdf=True)
         raise RejectedFile("not a PDF file (no %PDF- header)")
     from pypdf import PdfReader

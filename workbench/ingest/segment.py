@@ -22,11 +22,65 @@ _LIST_MARKER = re.compile(r"\s*(?:[-*•+]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "art", "p", "para", "vol", "op"})
 _ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr prof st sr jr gen col lt sgt capt cmdr adm gov sen rep pres rev hon
-    mt ft vol vols sec ch fig pp ed eds est approx dept univ inc ltd co corp
-    jan feb mar apr jun jul aug sep sept oct nov dec vs etc e.g i.e cf al
-    """.split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sr",
+        "jr",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "pres",
+        "rev",
+        "hon",
+        "mt",
+        "ft",
+        "vol",
+        "vols",
+        "sec",
+        "ch",
+        "fig",
+        "pp",
+        "ed",
+        "eds",
+        "est",
+        "approx",
+        "dept",
+        "univ",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+        "cf",
+        "al",
+    ]
 )
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.config import Settings
-from workbench.ingest.manifest import COLUMNS
 from workbench.ingest.batch import FileResult, IngestReport, ingest_paths
+from workbench.ingest.manifest import COLUMNS
 from workbench.ingest.readers import SUPPORTED
 from workbench.models import DocumentMeta
 from workbench.progress import SILENT, Reporter

@@ -13,7 +13,11 @@ from __future__ import annotations
 import json
 import multiprocessing
 import resource
+import sys
 import traceback
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -115,6 +119,24 @@ def _context() -> Any:
     return _CONTEXT
 
 
+@contextmanager
+def _without_main_script() -> Iterator[None]:
+    """Hide the parent's ``__main__`` from the child while it starts.
+
+    multiprocessing re-runs the parent's main script in every child it starts (as
+    ``__mp_main__``). Under Streamlit, ``__main__`` is the app page being run, so each parse
+    worker would run the app in bare mode and flood the log with warnings. The parse
+    worker needs nothing from the main script.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def parse_isolated(data: bytes, name: str, doc_id: str, author: str, limits: Limits) -> Parsed:
     """Parse in a child process; a timeout, crash or limit becomes a RejectedFile."""
     context = _context()
@@ -122,7 +144,8 @@ def parse_isolated(data: bytes, name: str, doc_id: str, author: str, limits: Lim
     child = context.Process(
         target=_child, args=(send, data, name, doc_id, author, limits), daemon=True
     )
-    child.start()
+    with _without_main_script():
+        child.start()
     send.close()
     try:
         if not receive.poll(limits.timeout):

@@ -79,8 +79,29 @@ _DATE_PATTERNS = [
 _WORD_NUMBERS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 _WORD_NUMBERS.update(
@@ -144,10 +165,76 @@ _UNITS = {
     "percent": "%",
 }
 _COUNT_STOP = frozenset(
-    """the a an of in on at to from for by with and or but as than that which who whom whose
-    was were is are be been being have has had do did does not no into over under about
-    between during after before since until while per each every its their his her our
-    this these those it they he she we you i more less""".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "from",
+        "for",
+        "by",
+        "with",
+        "and",
+        "or",
+        "but",
+        "as",
+        "than",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "was",
+        "were",
+        "is",
+        "are",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "do",
+        "did",
+        "does",
+        "not",
+        "no",
+        "into",
+        "over",
+        "under",
+        "about",
+        "between",
+        "during",
+        "after",
+        "before",
+        "since",
+        "until",
+        "while",
+        "per",
+        "each",
+        "every",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "this",
+        "these",
+        "those",
+        "it",
+        "they",
+        "he",
+        "she",
+        "we",
+        "you",
+        "i",
+        "more",
+        "less",
+    ]
 )
 _NEGATION = re.compile(
     r"\b(?:not|no|never|neither|nor|none|nobody|nothing|without|cannot|denied|denies|deny|"
@@ -156,12 +243,94 @@ _NEGATION = re.compile(
 )
 _NAME_CONNECTORS = frozenset({"of", "the", "for", "on", "de", "del", "van", "von", "al"})
 _NAME_STOP = frozenset(
-    """The A An On In At As By For From To Of And Or But If When While Since After Before
-    During This That These Those It Its They Their He His She Her We Our You Your I There
-    Here However Although Though Despite Thus Also Such Some Many Most Several Other Others
-    Meanwhile Moreover Furthermore Nevertheless Instead Still Yet Even Only Just Both Each
-    Every All Any No Not Nor Then Than So Of Course Naturally According Under Over Through
-    Mr Mrs Ms Dr""".split()
+    [
+        "The",
+        "A",
+        "An",
+        "On",
+        "In",
+        "At",
+        "As",
+        "By",
+        "For",
+        "From",
+        "To",
+        "Of",
+        "And",
+        "Or",
+        "But",
+        "If",
+        "When",
+        "While",
+        "Since",
+        "After",
+        "Before",
+        "During",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "Its",
+        "They",
+        "Their",
+        "He",
+        "His",
+        "She",
+        "Her",
+        "We",
+        "Our",
+        "You",
+        "Your",
+        "I",
+        "There",
+        "Here",
+        "However",
+        "Although",
+        "Though",
+        "Despite",
+        "Thus",
+        "Also",
+        "Such",
+        "Some",
+        "Many",
+        "Most",
+        "Several",
+        "Other",
+        "Others",
+        "Meanwhile",
+        "Moreover",
+        "Furthermore",
+        "Nevertheless",
+        "Instead",
+        "Still",
+        "Yet",
+        "Even",
+        "Only",
+        "Just",
+        "Both",
+        "Each",
+        "Every",
+        "All",
+        "Any",
+        "No",
+        "Not",
+        "Nor",
+        "Then",
+        "Than",
+        "So",
+        "Of",
+        "Course",
+        "Naturally",
+        "According",
+        "Under",
+        "Over",
+        "Through",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+    ]
 )
 _TOKEN = re.compile(r"[\w’'-]+|[^\w\s]", re.UNICODE)
 
@@ -200,7 +369,7 @@ def _date_parts(value: str) -> tuple[str, str, str]:
     if value.startswith("--"):
         m, _, d = value[2:].partition("-")
         return "", m, d
-    parts = value.split("-") + ["", ""]
+    parts = [*value.split("-"), "", ""]
     return parts[0], parts[1], parts[2]
 
 
@@ -227,7 +396,7 @@ def find_dates(text: str) -> list[Specific]:
                 month = _month_number(m)
             else:
                 month = 0
-            if m and not 1 <= month <= 12 or d and not 1 <= int(d) <= 31:
+            if (m and not 1 <= month <= 12) or (d and not 1 <= int(d) <= 31):
                 continue
             mm = f"{month:02d}" if month else ""
             dd = f"{int(d):02d}" if d else ""
@@ -301,10 +470,9 @@ def find_numbers(text: str, dates: list[Specific] | None = None) -> list[Specifi
             start += 1
         if start >= end or any(in_date[start:end]):
             continue
-        if (
-            text[max(0, start - 1) : start].isalpha()
-            or text[end : end + 1].isalpha()
-            and not text[end : end + 2].lower() in {"km", "kg"}
+        if text[max(0, start - 1) : start].isalpha() or (
+            text[end : end + 1].isalpha()
+            and text[end : end + 2].lower() not in {"km", "kg"}
             and text[end : end + 1] != "m"
         ):
             continue  # part of a word or an identifier such as "COVID-19" handled below
@@ -333,9 +501,9 @@ def find_numbers(text: str, dates: list[Specific] | None = None) -> list[Specifi
                 i += 1
         counted, count_end = _counted(text, end)
         unit = unit or counted
-        if unit == "usd" and counted in {"usd"}:
-            end = count_end
-        elif unit and unit == counted and unit in _UNITS.values():
+        if (unit == "usd" and counted in {"usd"}) or (
+            unit and unit == counted and unit in _UNITS.values()
+        ):
             end = count_end
         value_text = _format_number(value) + (
             f"-{_format_number(high)}" if high is not None else ""
@@ -429,37 +597,296 @@ def match_keys(text: str, kinds: tuple[str, ...] = ("number", "date", "name")) -
 # -- what a name names ------------------------------------------------------------------
 
 _ORG_WORDS = frozenset(
-    """ministry council committee commission department office organization organisation
-    agency assembly union party watch international institute institution court bank fund
-    group association center centre foundation nations army navy police government senate
-    house congress parliament times news post ilbo radio press network service university
-    company corporation inc ltd cross bureau secretariat tribunal board league federation
-    forum program programme mission embassy court federation movement front alliance
-    coalition church media journal magazine outlet daily weekly television tv agency
-    authority authorities ministry directorate""".split()
+    [
+        "ministry",
+        "council",
+        "committee",
+        "commission",
+        "department",
+        "office",
+        "organization",
+        "organisation",
+        "agency",
+        "assembly",
+        "union",
+        "party",
+        "watch",
+        "international",
+        "institute",
+        "institution",
+        "court",
+        "bank",
+        "fund",
+        "group",
+        "association",
+        "center",
+        "centre",
+        "foundation",
+        "nations",
+        "army",
+        "navy",
+        "police",
+        "government",
+        "senate",
+        "house",
+        "congress",
+        "parliament",
+        "times",
+        "news",
+        "post",
+        "ilbo",
+        "radio",
+        "press",
+        "network",
+        "service",
+        "university",
+        "company",
+        "corporation",
+        "inc",
+        "ltd",
+        "cross",
+        "bureau",
+        "secretariat",
+        "tribunal",
+        "board",
+        "league",
+        "federation",
+        "forum",
+        "program",
+        "programme",
+        "mission",
+        "embassy",
+        "court",
+        "federation",
+        "movement",
+        "front",
+        "alliance",
+        "coalition",
+        "church",
+        "media",
+        "journal",
+        "magazine",
+        "outlet",
+        "daily",
+        "weekly",
+        "television",
+        "tv",
+        "agency",
+        "authority",
+        "authorities",
+        "ministry",
+        "directorate",
+    ]
 )
 _PLACE_WORDS = frozenset(
-    """province city sea river island islands peninsula border mountain mountains street
-    square district county region state village town lake bay strait valley desert coast
-    gulf ocean zone camp prefecture oblast""".split()
+    [
+        "province",
+        "city",
+        "sea",
+        "river",
+        "island",
+        "islands",
+        "peninsula",
+        "border",
+        "mountain",
+        "mountains",
+        "street",
+        "square",
+        "district",
+        "county",
+        "region",
+        "state",
+        "village",
+        "town",
+        "lake",
+        "bay",
+        "strait",
+        "valley",
+        "desert",
+        "coast",
+        "gulf",
+        "ocean",
+        "zone",
+        "camp",
+        "prefecture",
+        "oblast",
+    ]
 )
 _PLACES = frozenset(
-    """afghanistan albania algeria angola argentina armenia australia austria azerbaijan
-    bahrain bangladesh belarus belgium bolivia bosnia brazil bulgaria burma burundi cambodia
-    cameroon canada chad chile china colombia congo croatia cuba cyprus czechia denmark
-    djibouti ecuador egypt eritrea estonia ethiopia finland france gabon gambia georgia
-    germany ghana greece guatemala guinea haiti honduras hungary iceland india indonesia iran
-    iraq ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo kuwait
-    kyrgyzstan laos latvia lebanon liberia libya lithuania luxembourg madagascar malawi
-    malaysia mali mauritania mexico moldova mongolia montenegro morocco mozambique myanmar
-    namibia nepal netherlands nicaragua niger nigeria norway oman pakistan palestine panama
-    paraguay peru philippines poland portugal qatar romania russia rwanda senegal serbia
-    singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan
-    tajikistan tanzania thailand togo tunisia turkey turkmenistan uganda ukraine uruguay
-    uzbekistan venezuela vietnam yemen zambia zimbabwe america europe asia africa
-    pyongyang seoul beijing tokyo moscow washington london paris geneva brussels berlin
-    kaesong sinuiju hyesan dandong shenyang vatican crimea gaza kabul kyiv kiev hanoi
-    bangkok delhi manila jakarta tehran baghdad damascus cairo istanbul ankara""".split()
+    [
+        "afghanistan",
+        "albania",
+        "algeria",
+        "angola",
+        "argentina",
+        "armenia",
+        "australia",
+        "austria",
+        "azerbaijan",
+        "bahrain",
+        "bangladesh",
+        "belarus",
+        "belgium",
+        "bolivia",
+        "bosnia",
+        "brazil",
+        "bulgaria",
+        "burma",
+        "burundi",
+        "cambodia",
+        "cameroon",
+        "canada",
+        "chad",
+        "chile",
+        "china",
+        "colombia",
+        "congo",
+        "croatia",
+        "cuba",
+        "cyprus",
+        "czechia",
+        "denmark",
+        "djibouti",
+        "ecuador",
+        "egypt",
+        "eritrea",
+        "estonia",
+        "ethiopia",
+        "finland",
+        "france",
+        "gabon",
+        "gambia",
+        "georgia",
+        "germany",
+        "ghana",
+        "greece",
+        "guatemala",
+        "guinea",
+        "haiti",
+        "honduras",
+        "hungary",
+        "iceland",
+        "india",
+        "indonesia",
+        "iran",
+        "iraq",
+        "ireland",
+        "israel",
+        "italy",
+        "jamaica",
+        "japan",
+        "jordan",
+        "kazakhstan",
+        "kenya",
+        "korea",
+        "kosovo",
+        "kuwait",
+        "kyrgyzstan",
+        "laos",
+        "latvia",
+        "lebanon",
+        "liberia",
+        "libya",
+        "lithuania",
+        "luxembourg",
+        "madagascar",
+        "malawi",
+        "malaysia",
+        "mali",
+        "mauritania",
+        "mexico",
+        "moldova",
+        "mongolia",
+        "montenegro",
+        "morocco",
+        "mozambique",
+        "myanmar",
+        "namibia",
+        "nepal",
+        "netherlands",
+        "nicaragua",
+        "niger",
+        "nigeria",
+        "norway",
+        "oman",
+        "pakistan",
+        "palestine",
+        "panama",
+        "paraguay",
+        "peru",
+        "philippines",
+        "poland",
+        "portugal",
+        "qatar",
+        "romania",
+        "russia",
+        "rwanda",
+        "senegal",
+        "serbia",
+        "singapore",
+        "slovakia",
+        "slovenia",
+        "somalia",
+        "spain",
+        "sudan",
+        "sweden",
+        "switzerland",
+        "syria",
+        "taiwan",
+        "tajikistan",
+        "tanzania",
+        "thailand",
+        "togo",
+        "tunisia",
+        "turkey",
+        "turkmenistan",
+        "uganda",
+        "ukraine",
+        "uruguay",
+        "uzbekistan",
+        "venezuela",
+        "vietnam",
+        "yemen",
+        "zambia",
+        "zimbabwe",
+        "america",
+        "europe",
+        "asia",
+        "africa",
+        "pyongyang",
+        "seoul",
+        "beijing",
+        "tokyo",
+        "moscow",
+        "washington",
+        "london",
+        "paris",
+        "geneva",
+        "brussels",
+        "berlin",
+        "kaesong",
+        "sinuiju",
+        "hyesan",
+        "dandong",
+        "shenyang",
+        "vatican",
+        "crimea",
+        "gaza",
+        "kabul",
+        "kyiv",
+        "kiev",
+        "hanoi",
+        "bangkok",
+        "delhi",
+        "manila",
+        "jakarta",
+        "tehran",
+        "baghdad",
+        "damascus",
+        "cairo",
+        "istanbul",
+        "ankara",
+    ]
 )
 _MULTIWORD_PLACES = (
     "north korea",
@@ -480,9 +907,37 @@ _MULTIWORD_PLACES = (
     "new zealand",
 )
 _DOCUMENT_WORDS = frozenset(
-    """convention treaty act law report covenant protocol resolution declaration charter
-    paper review index survey plan strategy program initiative campaign award prize
-    day week year olympics games summit conference session""".split()
+    [
+        "convention",
+        "treaty",
+        "act",
+        "law",
+        "report",
+        "covenant",
+        "protocol",
+        "resolution",
+        "declaration",
+        "charter",
+        "paper",
+        "review",
+        "index",
+        "survey",
+        "plan",
+        "strategy",
+        "program",
+        "initiative",
+        "campaign",
+        "award",
+        "prize",
+        "day",
+        "week",
+        "year",
+        "olympics",
+        "games",
+        "summit",
+        "conference",
+        "session",
+    ]
 )
 _PERSON_TITLES = re.compile(
     r"(?:President|Mr|Mrs|Ms|Dr|Prof|Professor|Ambassador|Minister|Secretary|Chairman|Leader|"

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.suggest import framing
-from workbench.suggest import specifics
 from workbench.ingest.segment import split_sentences
+from workbench.suggest import framing, specifics
 from workbench.suggest.textfeatures import Tfidf, content_tokens, ngrams, tokens
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from workbench.views import evidence
-from workbench.views import overview
-from workbench.views import review
 from workbench.app import ui
+from workbench.views import evidence, overview, review
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
 

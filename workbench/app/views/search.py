@@ -85,8 +85,12 @@ outlets = cols[0].multiselect(
 kinds = cols[1].multiselect(
     "Kind of source", sorted({d.meta.kind for d in documents if d.meta.kind}), key="search_kinds"
 )
-date_from = cols[2].text_input("From date", key="search_from", placeholder="2020-01")
-date_to = cols[3].text_input("To date", key="search_to", placeholder="2021-12-31")
+date_from = cols[2].text_input(
+    "From date", key="search_from", placeholder="any", help="e.g. 2020, 2020-01 or 2020-01-31"
+)
+date_to = cols[3].text_input(
+    "To date", key="search_to", placeholder="any", help="e.g. 2021, 2021-12 or 2021-12-31"
+)
 filters = SearchFilters(tuple(outlets), tuple(kinds), date_from.strip(), date_to.strip())
 
 settings = ui.settings()
@@ -124,7 +128,7 @@ if query.strip():
                         hit.section,
                         f"score {hit.score:.2f}"
                         if mode == "meaning"
-                        else f"{int(hit.score)} matches",
+                        else f"{int(hit.score)} match{'' if int(hit.score) == 1 else 'es'}",
                     ),
                     highlight(hit.text, query_marks(hit.text, words)),
                 ]
