@@ -7,11 +7,13 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from pgserver import PgServer, PgUnavailable
 
 from workbench.config import Settings
 
@@ -58,6 +60,38 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return Settings.load(
         db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb", corpus_dir=CORPUS, progress=False
     )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the whole run (``WORKBENCH_TEST_PG`` or a throwaway
+    cluster); skipped when none can be had, except under ``CI=true``, where it fails."""
+    try:
+        server = PgServer.start()
+    except (PgUnavailable, OSError) as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI needs PostgreSQL for the store tests: {exc}")
+        pytest.skip(f"no PostgreSQL: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """The URL of a new, empty PostgreSQL database for one test."""
+    return pg_server.fresh_db()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """An empty store on each database: SQLite, and PostgreSQL (see ``pg_server``)."""
+    from workbench.store.factory import open_store
+
+    db = request.getfixturevalue("pg_url") if request.param == "postgres" else tmp_path / "wb.db"
+    with open_store(db) as opened:
+        yield opened
 
 
 @pytest.fixture

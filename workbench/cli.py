@@ -26,6 +26,18 @@ def _settings(**overrides: Any) -> Settings:
     return Settings.load(**overrides)
 
 
+class _Database(click.ParamType):
+    """``--db``: a SQLite file, or a ``postgresql://`` URL kept exactly as written."""
+
+    name = "file|url"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path | str:
+        text = str(value).strip()
+        if text.lower().startswith(("postgresql://", "postgres://")):
+            return text
+        return Path(value)
+
+
 DB_HELP = "SQLite file or postgresql:// URL [env WORKBENCH_DB; default data/workbench.db]"
 MODEL_OPTIONS = ("model", "embeddings_dir", "device", "backend")
 
@@ -44,7 +56,7 @@ def _from_group(kwargs: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any
 def store_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--db`` on every command that reads or writes the store."""
 
-    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)
+    @click.option("--db", type=_Database(), help=DB_HELP)
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **_from_group(kwargs, ("db",)))
@@ -95,7 +107,7 @@ class WorkbenchGroup(click.Group):
 
 def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The store and model options, accepted before the command as well as after it."""
-    func = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=DB_HELP)(func)
+    func = click.option("--db", type=_Database(), help=DB_HELP)(func)
     for decorate in reversed(_model_option_decorators()):
         func = decorate(func)
     return func
@@ -140,9 +152,9 @@ def _reporter(ctx: click.Context, settings: Settings) -> Any:
 
 
 def _open_store(settings: Settings, create: bool = False) -> Any:
-    from workbench.store import Store
+    from workbench.store.factory import open_store
 
-    return Store(settings.db, create=create)
+    return open_store(settings.db, create=create)
 
 
 def _emit_jsonl(records: Iterable[dict[str, Any]]) -> None:
@@ -648,10 +660,129 @@ def report(
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
 def backup(target: Path, db: Path | None) -> None:
-    """Copy the database to TARGET while analysts keep working (SQLite online backup)."""
+    """Copy the database to TARGET while analysts keep working (SQLite online backup;
+    for PostgreSQL a pg_dump archive)."""
+    from workbench.store.factory import is_postgres_url
+
+    settings = _settings(db=db)
+    with _open_store(settings) as store:
+        amount = store.backup(target)
+    if is_postgres_url(settings.db):
+        click.echo(
+            f"backed up with pg_dump to {target} ({amount} bytes); restore with "
+            f"`pg_restore --no-owner --dbname postgresql://.../NEWDB {target}`"
+        )
+        return
+    click.echo(f"backed up {amount} pages to {target} (integrity check ok)")
+
+
+# -- accounts ---------------------------------------------------------------------------
+
+ROLES = click.Choice(["analyst", "adjudicator", "admin"], case_sensitive=False)
+
+
+def _cli_actor() -> str:
+    """Who runs a management command, for the audit trail: the operating-system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _accounts_exist(settings: Settings) -> bool:
+    from workbench.accounts import Accounts
+
+    with _open_store(settings, create=True) as store:
+        return Accounts(store).exist()
+
+
+def _new_password(name: str, from_stdin: bool) -> str:
+    """A password from one line of standard input, or typed twice without echo."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError("--password-stdin: standard input is empty; pipe a password")
+        return line.rstrip("\r\n")
+    return str(click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
+
+
+@main.group(name="users", cls=WorkbenchGroup)
+def users_group() -> None:
+    """Accounts of the app: user names, roles and passwords (argon2 hashes in the store)."""
+
+
+@users_group.command(name="add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=ROLES,
+    required=True,
+    help="analyst tags; adjudicator also decides; admin also manages",
+)
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@store_options
+def users_add(name: str, role: str, password_stdin: bool, db: Path | None) -> None:
+    """Create the account NAME (asks for its password twice, without echo)."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db), create=True) as store:
+        accounts = Accounts(store)
+        name = accounts.ensure_new(name, role)  # before asking for a password
+        user = accounts.add(name, role, _new_password(name, password_stdin), actor=_cli_actor())
+    click.echo(f"added {user.name} ({user.role.value})")
+
+
+@users_group.command(name="list")
+@store_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def users_list(db: Path | None, fmt: str) -> None:
+    """List the accounts with their roles (never a password or a hash)."""
+    from workbench.accounts import Accounts
+
     with _open_store(_settings(db=db)) as store:
-        pages = store.backup(target)
-    click.echo(f"backed up {pages} pages to {target} (integrity check ok)")
+        found = Accounts(store).list()
+    records = [{"name": u.name, "role": u.role.value, "created_at": u.created_at} for u in found]
+    if fmt == "jsonl":
+        _emit_jsonl(records)
+        return
+    _table(
+        [[r["name"], r["role"], r["created_at"]] for r in records],
+        ["name", "role", "created"],
+        [32, 12, 29],
+    )
+
+
+@users_group.command(name="passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@store_options
+def users_passwd(name: str, password_stdin: bool, db: Path | None) -> None:
+    """Set a new password for NAME and sign out its sessions."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        accounts = Accounts(store)
+        user = accounts.get(name)
+        accounts.set_password(
+            user.name, _new_password(user.name, password_stdin), actor=_cli_actor()
+        )
+    click.echo(f"new password set for {user.name}; its sessions are signed out")
+
+
+@users_group.command(name="remove")
+@click.argument("name")
+@store_options
+def users_remove(name: str, db: Path | None) -> None:
+    """Delete the account NAME (its tags stay, under its name)."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        accounts = Accounts(store)
+        user = accounts.get(name)
+        accounts.remove(user.name, actor=_cli_actor())
+    click.echo(f"removed {user.name}; its tags are kept")
 
 
 # -- relation suggestions -------------------------------------------------------------
@@ -1103,19 +1234,25 @@ def app(
         db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
     )
     env = dict(os.environ)
+    from workbench.accounts import check_host
+    from workbench.store.factory import describe_store
+
+    check_host(host, lambda: _accounts_exist(settings))  # no open corpus on the network
     for name, var in (
         ("db", "WORKBENCH_DB"),
         ("embeddings_dir", "WORKBENCH_EMBEDDINGS"),
         ("corpus_dir", "WORKBENCH_CORPUS"),
         ("uploads_dir", "WORKBENCH_UPLOADS"),
     ):
-        env[var] = str(Path(getattr(settings, name)).resolve())
+        value = getattr(settings, name)
+        env[var] = value if isinstance(value, str) else str(Path(value).resolve())
     env["WORKBENCH_MODEL"] = settings.model
     env["WORKBENCH_DEVICE"] = settings.device
     env["WORKBENCH_BACKEND"] = settings.backend
     env.setdefault("HF_HUB_OFFLINE", "1")
     click.echo(
-        f"workbench app: open http://localhost:{port} in your browser (database {settings.db})",
+        f"workbench app: open http://localhost:{port} in your browser "
+        f"(database {describe_store(settings.db)})",
         err=True,
     )
     command = [

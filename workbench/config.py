@@ -31,7 +31,11 @@ def _setting(default: Any, env: str, help: str) -> Any:
 class Settings:
     """Where the workbench keeps its data and how each stage behaves."""
 
-    db: Path = _setting(Path("data/workbench.db"), "WORKBENCH_DB", "SQLite database file")
+    db: Path | str = _setting(
+        Path("data/workbench.db"),
+        "WORKBENCH_DB",
+        "SQLite database file, or postgresql://USER@HOST:PORT/DB for a PostgreSQL server",
+    )
     embeddings_dir: Path = _setting(
         Path("embeddings"), "WORKBENCH_EMBEDDINGS", "folder of the vector cache"
     )
@@ -103,6 +107,11 @@ class Settings:
 def _parse(name: str, type_name: Any, raw: Any, source: str) -> Any:
     kind = str(type_name)
     try:
+        if kind == "Path | str":  # the store: a file, or a database server's URL as written
+            text = str(raw).strip()
+            if text.lower().startswith(("postgresql://", "postgres://")):
+                return text
+            return Path(raw).expanduser()
         if kind == "Path":
             return Path(raw).expanduser()
         if kind == "int":

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from workbench.ingest.segment import segment
 from workbench.models import Alignment, Document, DocumentMeta, pair_id
-from workbench.store import Store
+from workbench.store.factory import open_store
 
 
 def store_with_pairs(path: Path, pairs: int = 50) -> list[str]:
     """A database with two documents and ``pairs`` aligned pairs; returns the pair ids."""
-    with Store(path) as store:
+    with open_store(path) as store:
         passages = {}
         for doc_id in ("a", "b"):
             text = "\n\n".join(f"Paragraph {i} of {doc_id} about event {i}." for i in range(pairs))

@@ -124,9 +124,15 @@ def align(corpus: Corpus) -> None:
     )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty store."""
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store, on SQLite and on PostgreSQL (a real server: see tests/pgserver.py)."""
+    if request.param == "postgres":
+        from workbench.store.postgres import PostgresStore
+
+        with PostgresStore(request.getfixturevalue("pg_url")) as opened:
+            yield opened  # type: ignore[misc]
+        return
     with Store(tmp_path / "db.sqlite") as opened:
         yield opened
 

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import psycopg
 import pytest
 
 from workbench.errors import NotFound
@@ -23,7 +24,7 @@ def test_replacing_a_document_swaps_passages_atomically(store: Store) -> None:
     store.replace_document(doc, seg.passages, seg.sentences)
     doc2, seg2 = _doc("d", "Only one now.\n")
     bad = list(seg2.passages) * 2  # duplicate ids: the insert fails half-way
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)):
         store.replace_document(doc2, bad, seg2.sentences)
     assert [p.text for p in store.passages("d")] == ["One paragraph.", "Two paragraph."]
 

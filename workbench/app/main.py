@@ -1,6 +1,8 @@
 """The analyst app's entry script (``workbench app`` runs it with ``streamlit run``).
 
-It asks the analyst's name once per session, brings the database up to date (ingest the
+Once accounts exist it shows only a sign-in form until the browser session signs in, and
+the signed-in user is the analyst; without accounts (one analyst on this machine) it asks
+the analyst's name once per session. Then it brings the database up to date (ingest the
 bundled corpus, embed, align) with a progress bar when something is missing, shows the
 database and model in the sidebar, and runs the page chosen in the navigation.
 """
@@ -12,10 +14,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.app import ui
+from workbench.accounts import User, is_loopback
+from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.pipeline import bring_up_to_date, missing
 from workbench.store import Store
+from workbench.store.factory import describe_store
 
 HERE = Path(__file__).parent
 PAGES = [
@@ -54,13 +58,27 @@ def ask_name() -> None:
             st.error("Give a name so your tags can be told apart from other analysts'.")
 
 
-def sidebar(settings_db: str, model: str, backend: object = None) -> None:
+def _sign_out() -> None:
+    with ui.callback_store() as store:
+        signin.sign_out(store)
+
+
+def sidebar(settings_db: str, model: str, backend: object = None, user: User | None = None) -> None:
     with st.sidebar:
         # An HTML block: Markdown would make a link of an address in the name.
-        ui.html_block([f"<div><b>Analyst:</b> {ui.escape(ui.analyst())}</div>"])
-        if st.button("Change name", key="change_name", type="tertiary"):
-            st.session_state.pop(ui.ANALYST, None)
-            st.rerun()
+        if user is not None:
+            ui.html_block(
+                [
+                    f"<div><b>Signed in:</b> {ui.escape(user.name)} "
+                    f'<span style="color:#666">({ui.escape(user.role.value)})</span></div>'
+                ]
+            )
+            st.button("Sign out", key="sign_out", type="tertiary", on_click=_sign_out)
+        else:
+            ui.html_block([f"<div><b>Analyst:</b> {ui.escape(ui.analyst())}</div>"])
+            if st.button("Change name", key="change_name", type="tertiary"):
+                st.session_state.pop(ui.ANALYST, None)
+                st.rerun()
         st.caption(f"Database: `{settings_db}`")
         st.caption(
             f"Model: `{model}`" + (f" (aligned with the {backend} backend)" if backend else "")
@@ -87,18 +105,46 @@ def prepare(store: Store) -> None:
     st.session_state["_prepared"] = True
 
 
+def gate(store: Store) -> tuple[bool, User | None]:
+    """Whether this run may show the corpus, and the signed-in user (None without accounts).
+
+    With accounts, a session whose token is no longer valid (signed out elsewhere, expired,
+    password changed, account removed) loses everything it held and sees the sign-in form.
+    """
+    if not signin.accounts_on(store):
+        if not is_loopback(str(st.get_option("server.address") or "127.0.0.1")):
+            st.error(
+                "This app is reachable from other machines and has no accounts, so it shows "
+                "nothing. Create one with `workbench users add NAME --role admin`."
+            )
+            return False, None
+        if not ui.analyst():
+            ask_name()
+            return False, None
+        return True, None
+    user = signin.current_user(store)
+    if user is None:
+        if signin.TOKEN in st.session_state or ui.ANALYST in st.session_state:
+            for key in list(st.session_state):
+                del st.session_state[key]
+        signin.sign_in_form(store)
+        return False, None
+    st.session_state[ui.ANALYST] = user.name
+    return True, user
+
+
 def main() -> None:
     settings = ui.settings()
-    if not ui.analyst():
-        ask_name()
-        return
     try:
         with ui.session_store() as store:
             from workbench.align.staleness import alignment_provenance
             from workbench.embed.modelref import resolve_model
 
+            allowed, user = gate(store)
+            if not allowed:
+                return
             backend = alignment_provenance(store).get("backend")
-            sidebar(str(settings.db), resolve_model(settings.model)[1], backend)
+            sidebar(describe_store(settings.db), resolve_model(settings.model)[1], backend, user)
             page = st.navigation(PAGES)
             ui.style()
             prepare(store)

@@ -18,6 +18,7 @@ import streamlit as st
 from workbench.config import Settings
 from workbench.models import Document, Relation
 from workbench.store import Store
+from workbench.store.factory import open_store
 from workbench.views.highlight import CSS, escape
 
 _local = threading.local()
@@ -42,7 +43,7 @@ def settings() -> Settings:
 @contextmanager
 def session_store() -> Iterator[Store]:
     """Open the store for this script run; pages reach it with :func:`store`."""
-    opened = Store(settings().db)
+    opened = open_store(settings().db)
     _local.store = opened
     try:
         yield opened
@@ -62,7 +63,7 @@ def store() -> Store:
 @contextmanager
 def callback_store() -> Iterator[Store]:
     """A store for a widget callback, which runs before the page script opens its own."""
-    with Store(settings().db) as opened:
+    with open_store(settings().db) as opened:
         yield opened
 
 

@@ -166,10 +166,52 @@ def m004_structured_reasons(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_accounts(conn: sqlite3.Connection) -> None:
+    """Accounts, sessions, failed sign-ins and the audit trail (issue 15).
+
+    Passwords and session tokens are stored only as hashes (see ``workbench.accounts``).
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('analyst', 'adjudicator', 'admin')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions(user_name);
+        CREATE TABLE sign_in_failures (
+            name TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL,
+            last_failure_at TEXT NOT NULL,
+            blocked_until TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_actor ON audit(actor, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_create_tables,
     m002_tags,
     m003_suggestions,
     m004_structured_reasons,
+    m005_accounts,
 ]
 """Every migration in order; a database's ``user_version`` is how many it has had."""

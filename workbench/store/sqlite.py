@@ -22,6 +22,7 @@ from workbench.store.documents import DocumentQueries
 from workbench.store.schema import MIGRATIONS
 from workbench.store.suggestions import SuggestionQueries
 from workbench.store.tags import TagQueries
+from workbench.store.users import AuditQueries, UserQueries
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 60_000
 
 
-class Store(DocumentQueries, AlignmentQueries, TagQueries, SuggestionQueries):
+class Store(
+    DocumentQueries, AlignmentQueries, TagQueries, SuggestionQueries, UserQueries, AuditQueries
+):
     """A connection to one workbench database, migrated to the current schema on open."""
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:

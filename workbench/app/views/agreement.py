@@ -1,14 +1,27 @@
-"""Agreement: how far analysts agree, and the adjudication of their disagreements."""
+"""Agreement: how far analysts agree, and the adjudication of their disagreements.
+
+With accounts, tagging is blind: the figures count only independent tags (made blind,
+before the pair was adjudicated), an analyst sees the figures but no one else's labels, and
+adjudicators see every analyst's tags side by side, disagreements first, and decide with a
+note. An admin may open every analyst's tags to all. Without accounts (one machine, one
+analyst at a time) every tag counts and the page lists the disagreements.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from workbench.app import ui
+from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.views.agreement import MIN_SHARED, agreement_report
 from workbench.views.highlight import escape, highlight
+from workbench.views.team import (
+    OPEN_TAGS_ACTION,
+    adjudication_queue,
+    independent_tags,
+    open_periods,
+)
 
 
 def adjudicate(pair_id: str) -> None:
@@ -17,11 +30,25 @@ def adjudicate(pair_id: str) -> None:
     note = str(st.session_state.get(f"adj_note_{pair_id}", "")).strip()
     try:
         with ui.callback_store() as store:
-            store.add_adjudication(pair_id, label, ui.analyst(), note)
+            who = signin.acting_user(store, ui.analyst(), adjudicate=True)
+            store.add_adjudication(pair_id, label, who, note)
     except WorkbenchError as exc:
         ui.flash(str(exc), "error")
         return
     ui.flash(f"Final label recorded: {ui.LABELS[label]}")
+
+
+def set_open_tags() -> None:
+    """Toggle callback (admins): open every analyst's tags to all, or make tagging blind."""
+    wanted = bool(st.session_state["adj_open_tags"])
+    try:
+        with ui.callback_store() as store:
+            user = signin.require_admin(store)
+            store.record_event(user.name, OPEN_TAGS_ACTION, "project", {"open": wanted})
+    except WorkbenchError as exc:
+        ui.flash(str(exc), "error")
+        return
+    ui.flash("Every analyst now sees all tags" if wanted else "Tagging is blind again")
 
 
 def fmt(value: float | None) -> str:
@@ -29,8 +56,37 @@ def fmt(value: float | None) -> str:
 
 
 store = ui.store()
+who = signin.viewer(store)
 st.title("Agreement between analysts")
-report = agreement_report(store.tags())
+all_tags = store.tags()
+finals = store.adjudications()
+counted = all_tags
+if who is not None:
+    settings_events = store.audit_events(action=OPEN_TAGS_ACTION)
+    spans = open_periods(settings_events)
+    if signin.is_admin(store):
+        st.toggle(
+            "Open every analyst's tags to all analysts",
+            value=bool(spans) and spans[-1][1] == "",
+            key="adj_open_tags",
+            on_change=set_open_tags,
+            help="Blind by default: an analyst sees only their own tags until a pair is "
+            "adjudicated. Tags made while open do not count for agreement.",
+        )
+    if not who.sees_all and not (spans and spans[-1][1] == ""):
+        st.info(
+            "Tagging is blind: you see your own tags only, and other analysts' once a pair "
+            "is adjudicated. Agreement figures and everyone's tags are shown to adjudicators."
+        )
+        st.stop()
+    counted = independent_tags(
+        all_tags, first_adjudicated=store.first_adjudications(), spans_open=spans
+    )
+    st.caption(
+        f"Counted: {len(counted)} of {len(all_tags)} tags, those made blind and before "
+        "their pair was adjudicated (independent judgements only)."
+    )
+report = agreement_report(counted)
 if len(report.analysts) < 2:
     st.info(
         "Agreement needs tags from at least two analysts on the same pairs. "
@@ -40,56 +96,75 @@ if len(report.analysts) < 2:
             else "No pair is tagged yet."
         )
     )
-    st.stop()
+    if who is None or not who.sees_all:
+        st.stop()
 
-cols = st.columns(4)
-cols[0].metric("Analysts", len(report.analysts))
-cols[1].metric("Pairs tagged", report.items)
-cols[2].metric("Tagged by two or more", report.multiply_tagged)
-cols[3].metric(
-    "Krippendorff's alpha",
-    fmt(report.alpha),
-    help="Nominal alpha over every pair tagged by at least two analysts",
-)
-
-st.subheader("Cohen's kappa per pair of analysts")
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "analyst": p.first,
-                "other analyst": p.second,
-                "pairs both tagged": p.shared,
-                "agreed": p.agreed,
-                "kappa": fmt(p.kappa),
-            }
-            for p in report.pairs
-        ]
-    ),
-    hide_index=True,
-    key="agreement_pairs",
-)
-few = [p for p in report.pairs if p.shared and not p.enough]
-for p in few:
-    st.warning(
-        f"{ui.plain(p.first)} and {ui.plain(p.second)} share only {p.shared} tagged pairs; "
-        f"kappa on fewer than {MIN_SHARED} items is too unstable to rely on."
+if len(report.analysts) >= 2:
+    cols = st.columns(4)
+    cols[0].metric("Analysts", len(report.analysts))
+    cols[1].metric("Pairs tagged", report.items)
+    cols[2].metric("Tagged by two or more", report.multiply_tagged)
+    cols[3].metric(
+        "Krippendorff's alpha",
+        fmt(report.alpha),
+        help="Nominal alpha over every pair tagged by at least two analysts",
     )
-st.dataframe(
-    pd.DataFrame([{"analyst": a, "pairs tagged": n} for a, n in report.analysts.items()]),
-    hide_index=True,
-    key="agreement_counts",
-)
 
-st.subheader(f"Disagreements ({len(report.disagreements)})")
+    st.subheader("Cohen's kappa per pair of analysts")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "analyst": p.first,
+                    "other analyst": p.second,
+                    "pairs both tagged": p.shared,
+                    "agreed": p.agreed,
+                    "kappa": fmt(p.kappa),
+                }
+                for p in report.pairs
+            ]
+        ),
+        hide_index=True,
+        key="agreement_pairs",
+    )
+    few = [p for p in report.pairs if p.shared and not p.enough]
+    for p in few:
+        st.warning(
+            f"{ui.plain(p.first)} and {ui.plain(p.second)} share only {p.shared} tagged pairs; "
+            f"kappa on fewer than {MIN_SHARED} items is too unstable to rely on."
+        )
+    st.dataframe(
+        pd.DataFrame([{"analyst": a, "pairs tagged": n} for a, n in report.analysts.items()]),
+        hide_index=True,
+        key="agreement_counts",
+    )
+
+if who is not None and not who.sees_all:
+    st.stop()  # tags are open to all: analysts see the figures; adjudicators decide below
+
+if who is None:
+    items = [(d.pair_id, d.labels, {}) for d in report.disagreements]
+    st.subheader(f"Disagreements ({len(items)})")
+else:
+    queue = adjudication_queue(all_tags, decided=finals)
+    items = [
+        (
+            q.pair_id,
+            {name: t.label.value for name, t in q.tags.items()},
+            {name: t.note for name, t in q.tags.items()},
+        )
+        for q in queue
+    ]
+    st.subheader(
+        f"Tagged pairs ({len(items)}), disagreements first ({sum(1 for q in queue if q.disagrees)})"
+    )
 st.caption(
     "Record a final label as adjudicator. It is kept apart from the analysts' own tags, "
     "which stay as they are."
 )
-finals = store.adjudications()
 PAGE = 10
 pending = st.checkbox("Only those without a final label", key="adj_pending")
-shown = [d for d in report.disagreements if not (pending and d.pair_id in finals)]
+shown = [item for item in items if not (pending and item[0] in finals)]
 pages = max(1, -(-len(shown) // PAGE))
 page = (
     st.selectbox(
@@ -101,14 +176,26 @@ page = (
     if pages > 1
     else 0
 )
-for item in shown[page * PAGE : (page + 1) * PAGE]:
-    rows = store.aligned_pairs(pair_id=item.pair_id, max_rank=None)
-    final = finals.get(item.pair_id)
-    with st.container(border=True, key=f"adj_{item.pair_id}"):
-        labels = " · ".join(
-            f"{escape(a)}: {escape(ui.LABELS[label])}" for a, label in item.labels.items()
-        )
-        header = [f"<div><b>{escape(item.pair_id)}</b> — {labels}</div>"]
+for pair_id, labels, notes in shown[page * PAGE : (page + 1) * PAGE]:
+    rows = store.aligned_pairs(pair_id=pair_id, max_rank=None)
+    final = finals.get(pair_id)
+    with st.container(border=True, key=f"adj_{pair_id}"):
+        header = [f"<div><b>{escape(pair_id)}</b></div>"]
+        if notes:
+            cells = "".join(
+                f'<td style="padding:0 1rem 0 0;vertical-align:top"><b>{escape(a)}</b><br>'
+                f"{escape(ui.LABELS[label])}"
+                + (f'<br><span style="color:#666">{escape(notes[a])}</span>' if notes[a] else "")
+                + "</td>"
+                for a, label in labels.items()
+            )
+            header.append(f'<table class="adj-tags"><tr>{cells}</tr></table>')
+        else:
+            header[0] = (
+                f"<div><b>{escape(pair_id)}</b> — "
+                + " · ".join(f"{escape(a)}: {escape(ui.LABELS[lb])}" for a, lb in labels.items())
+                + "</div>"
+            )
         if final is not None:
             header.append(
                 ui.meta_line(
@@ -132,14 +219,14 @@ for item in shown[page * PAGE : (page + 1) * PAGE]:
             "Final label",
             list(ui.LABELS),
             format_func=ui.LABELS.get,
-            key=f"adj_label_{item.pair_id}",
+            key=f"adj_label_{pair_id}",
         )
         form[1].text_input(
-            "Adjudication note", key=f"adj_note_{item.pair_id}", placeholder="Why (optional)"
+            "Adjudication note", key=f"adj_note_{pair_id}", placeholder="Why (optional)"
         )
         form[2].button(
             "Record final label",
-            key=f"adj_save_{item.pair_id}",
+            key=f"adj_save_{pair_id}",
             on_click=adjudicate,
-            args=(item.pair_id,),
+            args=(pair_id,),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import ui
+from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.views import evidence, review
 from workbench.views.highlight import Mark, escape, highlight
@@ -43,7 +43,8 @@ def save_tag(pair_id: str, label: str) -> None:
     note = str(st.session_state.get(note_key, "")).strip()
     try:
         with ui.callback_store() as store:
-            saved = store.add_tag(pair_id, label, ui.analyst(), note)
+            who = signin.acting_user(store, ui.analyst())  # a stale page may be signed out
+            saved = store.add_tag(pair_id, label, who, note)
     except WorkbenchError as exc:
         ui.flash(str(exc), "error")
         return
@@ -147,7 +148,7 @@ with st.expander("More filters"):
     )
 
 pair_ids = sorted({r["pair_id"] for r in rows})
-all_tags = store.tags(latest=True)
+all_tags = signin.visible(store, store.tags(latest=True))  # blind tagging
 my_tags = {t.pair_id: t for t in all_tags if t.analyst == me}
 relations_of = evidence.suggested_relations(store, pair_ids) if relations else {}
 disputes: dict[str, bool | None] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import ui
+from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope
 from workbench.report.builds import RecentReports, analysts
@@ -55,7 +55,10 @@ outlets = sorted({d.meta.outlet for d in documents.values()}, key=str.casefold)
 focus_names = {"": "All sources"}
 focus_names |= {o: f"Outlet: {o}" for o in outlets}
 focus_names |= {d: f"Document: {ui.doc_label(doc)}" for d, doc in documents.items()}
-names = analysts(store)
+blind = signin.blind(store)  # an analyst while tagging is blind reports on their own tags
+names = [ui.analyst()] if blind else analysts(store)
+if blind:
+    st.session_state[f"{KEY}_analyst"] = ui.analyst()
 vanished = [
     v
     for v in (
@@ -84,7 +87,7 @@ relation = top[1].selectbox(
 )
 analyst = top[2].selectbox(
     "Analyst",
-    ["", *names],
+    names if blind else ["", *names],
     format_func=lambda a: a or "All analysts",
     key=f"{KEY}_analyst",
     help="Show and count only this analyst's tags",
