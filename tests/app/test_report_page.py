@@ -50,7 +50,8 @@ def offered(monkeypatch: pytest.MonkeyPatch) -> list[Offered]:
 
     def record_add(self: MediaFileManager, data: Any, mimetype: str, *args: Any, **kw: Any) -> str:
         name = kw.get("file_name", args[1] if len(args) > 1 else None)
-        seen.append(Offered(name, mimetype, lambda: data))
+        if not str(mimetype).startswith("image/"):  # the favicon, not a download
+            seen.append(Offered(name, mimetype, lambda: data))
         return add(self, data, mimetype, *args, **kw)
 
     def record_deferred(
