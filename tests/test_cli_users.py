@@ -112,3 +112,41 @@ def test_backup_works_on_both_stores(db: str, tmp_path: Path) -> None:
         assert db.split("@")[0].rsplit(":", 1)[1] not in result.output  # no password
     else:
         assert "pages" in result.output
+
+
+def test_role_changes_an_account_and_every_change_names_the_os_user(db: str) -> None:
+    import getpass
+
+    users(db, "add", "ann", "--role", "analyst", "--password-stdin", input=SECRET)
+    assert users(db, "role", "ANN", "--role", "adjudicator") == (
+        0,
+        "ann is now adjudicator; its sessions are signed out\n",
+    )
+    code, out = users(db, "role", "nobody", "--role", "admin")
+    assert code == 1 and "no user 'nobody'" in out
+    users(db, "passwd", "ann", "--password-stdin", input="new horse staple\n")
+    users(db, "remove", "ann")
+    with open_store(db) as store:
+        events = [(e.actor, e.action, e.subject) for e in store.audit_trail()]
+    me = f"cli:{getpass.getuser()}"
+    assert events == [
+        (me, "user.add", "ann"),
+        (me, "user.role", "ann"),
+        (me, "user.passwd", "ann"),
+        (me, "user.remove", "ann"),
+    ]
+
+
+def test_ingest_on_the_command_line_records_the_os_user(db: str, tmp_path: Path) -> None:
+    import getpass
+
+    (tmp_path / "note.txt").write_text("A paragraph about the border.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path / "note.txt"), "--db", db])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "note.txt").write_text("The border, reworded.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path / "note.txt"), "--db", db])
+    assert result.exit_code == 0, result.output
+    with open_store(db) as store:
+        events = [(e.actor, e.action, e.subject) for e in store.audit_trail()]
+    me = f"cli:{getpass.getuser()}"
+    assert events == [(me, "document.ingest", "note"), (me, "document.replace", "note")]

@@ -181,6 +181,21 @@ def _table(rows: list[list[Any]], headers: list[str], widths: list[int | None]) 
         click.echo("  ".join(cell(v, w) for v, w in zip(row, fitted, strict=True)).rstrip())
 
 
+def _cli_actor() -> str:
+    """Who runs a command that changes the store, for the audit trail: ``cli:<os user>``.
+
+    The operating-system account is what an auditor can check against the machine's own
+    logs; a name typed as an option would be whatever the operator chose to type. Falls
+    back to ``cli`` when the system cannot name the user.
+    """
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 # -- stages -----------------------------------------------------------------------------
 
 
@@ -207,6 +222,7 @@ def ingest(
             settings=settings,
             manifest=manifest,
             progress=_reporter(ctx, settings),
+            actor=_cli_actor(),
         )
     for result in report.results:
         click.echo(result.line(), err=result.status == "rejected")
@@ -356,6 +372,7 @@ def run(
             manifest=manifest,
             progress=_reporter(ctx, settings),
             on_stage=show,
+            actor=_cli_actor(),
         )
         for warning in done.aligned.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -681,16 +698,6 @@ def backup(target: Path, db: Path | None) -> None:
 ROLES = click.Choice(["analyst", "adjudicator", "admin"], case_sensitive=False)
 
 
-def _cli_actor() -> str:
-    """Who runs a management command, for the audit trail: the operating-system user."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
 def _accounts_exist(settings: Settings) -> bool:
     from workbench.accounts import Accounts
 
@@ -769,6 +776,22 @@ def users_passwd(name: str, password_stdin: bool, db: Path | None) -> None:
             user.name, _new_password(user.name, password_stdin), actor=_cli_actor()
         )
     click.echo(f"new password set for {user.name}; its sessions are signed out")
+
+
+@users_group.command(name="role")
+@click.argument("name")
+@click.option("--role", type=ROLES, required=True, help="the account's new role")
+@store_options
+def users_role(name: str, role: str, db: Path | None) -> None:
+    """Give NAME another role and sign out its sessions."""
+    from workbench.accounts import Accounts
+
+    with _open_store(_settings(db=db)) as store:
+        accounts = Accounts(store)
+        user = accounts.get(name)
+        accounts.set_role(user.name, role, actor=_cli_actor())
+        changed = accounts.get(user.name)
+    click.echo(f"{changed.name} is now {changed.role.value}; its sessions are signed out")
 
 
 @users_group.command(name="remove")

@@ -73,6 +73,7 @@ def run(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
+    actor: str = "",
 ) -> PipelineResult:
     """Ingest ``paths`` (none: ingest nothing), then embed, align and suggest.
 
@@ -87,6 +88,7 @@ def run(
         scorer: the alignment's pair scorer (default: the shipped one).
         progress: where the stages report progress.
         on_stage: called after each stage with its name and result.
+        actor: who asked, recorded in the audit trail with each document ingested.
 
     Raises:
         InvalidInput: ``through`` names no stage.
@@ -99,7 +101,12 @@ def run(
     done = PipelineResult()
     if paths:
         done.ingested = ingest_paths(
-            store, list(paths), settings=settings, manifest=manifest, progress=progress
+            store,
+            list(paths),
+            settings=settings,
+            manifest=manifest,
+            progress=progress,
+            actor=actor,
         )
         on_stage("ingest", done.ingested)
     if "align" in wanted:
@@ -188,11 +195,18 @@ def bring_up_to_date(
     *,
     embedder: Embedder | None = None,
     progress: Reporter = SILENT,
+    actor: str = "",
 ) -> PipelineResult:
-    """Ingest the bundled corpus into an empty database, then realign if :func:`missing` says so."""
+    """Ingest the bundled corpus into an empty database, then realign if :func:`missing` says so.
+
+    ``actor`` (whose session started the app) is recorded in the audit trail with each
+    document ingested.
+    """
     ingested = None
     if not store.passage_counts() and _has_corpus(settings.corpus_dir):
-        ingested = ingest_paths(store, [settings.corpus_dir], settings=settings, progress=progress)
+        ingested = ingest_paths(
+            store, [settings.corpus_dir], settings=settings, progress=progress, actor=actor
+        )
     if not missing(store, settings).align:
         return PipelineResult(ingested=ingested)
     done = realign(store, settings, embedder=embedder, progress=progress)
@@ -208,15 +222,16 @@ def add_documents(
     embedder: Embedder | None = None,
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
+    actor: str = "",
 ) -> PipelineResult:
     """Ingest uploaded files, then realign when a document was added or changed.
 
     Nothing is realigned when every file was rejected or unchanged, or while the store has
-    fewer than two documents.
+    fewer than two documents. ``actor`` (the signed-in user) goes into the audit trail.
     """
     from workbench.ingest.uploads import ingest_uploads
 
-    report = ingest_uploads(store, uploads, settings, progress=progress)
+    report = ingest_uploads(store, uploads, settings, progress=progress, actor=actor)
     on_stage("ingest", report)
     changed = any(r.status in {"ingested", "replaced"} for r in report.results)
     if not changed or len(store.passage_counts()) < 2:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from workbench.models import DocumentMeta
 from workbench.store.base import now
+
+from .conftest import B_TEXTS, add_document
 
 
 def test_add_user_refuses_a_taken_name_and_keeps_the_first(store: Any) -> None:
@@ -95,7 +101,7 @@ def test_audit_trail_merges_ingestion_tags_adjudications_and_events(aligned: Any
     store.record_event("ann", "sign_in", "ann")
     trail = store.audit_trail()
     actions = [e.action for e in trail]
-    assert actions.count("ingest") == 2
+    assert actions.count("document.ingest") == 2
     assert actions[-3:] == ["user.add", "tag", "adjudicate"]
     assert "sign_in" not in actions
     tag = next(e for e in trail if e.action == "tag")
@@ -116,3 +122,69 @@ def test_first_adjudications_give_the_earliest_decision_per_pair(aligned: Any) -
         aligned.pair(0, 0): first.created_at,
         aligned.pair(1, 1): other.created_at,
     }
+
+
+def test_audit_trail_records_who_ingested_replaced_updated_and_removed_documents(
+    corpus: Any,
+) -> None:
+    store = corpus.store
+    document = store.document("b")
+    passages = store.passages("b")
+    store.replace_document(replace(document, content_hash="hash-b2"), passages, [], actor="ann")
+    store.update_document_meta(
+        "b", DocumentMeta(outlet="Renamed"), "/corpus/b.txt", "", actor="bob"
+    )
+    assert store.delete_document("b", actor="cli:root")
+    assert not store.delete_document("b", actor="cli:root")  # nothing to remove, nothing noted
+    events = [(e.actor, e.action, e.subject) for e in store.audit_trail() if e.subject == "b"]
+    assert events == [
+        ("", "document.ingest", "b"),  # the fixture stored it without naming anyone
+        ("ann", "document.replace", "b"),
+        ("bob", "document.update", "b"),
+        ("cli:root", "document.remove", "b"),
+    ]
+    replaced = next(e for e in store.audit_trail() if e.action == "document.replace")
+    assert replaced.detail == {
+        "source": "/corpus/b.txt",
+        "content_sha256": "hash-b2",
+        "previous_sha256": "hash-b",
+    }
+
+
+def test_a_recorded_ingestion_is_not_listed_twice(store: Any) -> None:
+    add_document(store, "b", B_TEXTS, outlet="Group")
+    store.delete_document("b")
+    events = store.audit_trail()
+    assert [(e.action, e.subject) for e in events] == [
+        ("document.ingest", "b"),
+        ("document.remove", "b"),
+    ]
+
+
+def test_a_failed_document_write_leaves_no_audit_event(corpus: Any) -> None:
+    store = corpus.store
+    before = len(store.audit_events())
+    document = store.document("b")
+    broken = [*store.passages("b"), store.passages("b")[0]]  # the same passage twice
+    with pytest.raises(Exception):  # noqa: B017 - either driver's integrity error
+        store.replace_document(document, broken, [], actor="ann")
+    assert len(store.audit_events()) == before
+    assert store.document("b") is not None
+
+
+def test_audit_trail_tells_a_changed_tag_and_decision_from_a_first_one(aligned: Any) -> None:
+    store = aligned.store
+    pair = aligned.pair(0, 0)
+    store.add_tag(pair, "corroborates", "ann")
+    store.add_tag(pair, "contradicts", "ann", "misread at first")
+    store.add_tag(pair, "related", "bob")
+    store.add_adjudication(pair, "contradicts", "judge")
+    store.add_adjudication(pair, "related", "judge", "on second thoughts")
+    trail = [e for e in store.audit_trail() if e.subject == pair]
+    assert [(e.actor, e.action, e.detail.get("previous")) for e in trail] == [
+        ("ann", "tag", None),
+        ("ann", "tag.change", "corroborates"),
+        ("bob", "tag", None),
+        ("judge", "adjudicate", None),
+        ("judge", "adjudicate.change", "contradicts"),
+    ]

@@ -91,8 +91,12 @@ def _preparing() -> threading.Lock:
     return threading.Lock()
 
 
-def prepare(store: Store) -> None:
-    """Ingest, embed and align what is missing, once per session."""
+def prepare(store: Store, user: User | None) -> None:
+    """Ingest, embed and align what is missing, once per session.
+
+    The audit trail records the bundled corpus as ingested by the session that started it:
+    the signed-in user, or the name typed without accounts.
+    """
     if st.session_state.get("_prepared"):
         return
     settings = ui.settings()
@@ -100,7 +104,12 @@ def prepare(store: Store) -> None:
     if needed:
         with st.status(f"Getting ready: {needed.describe()}…", expanded=True) as status:
             with _preparing():
-                bring_up_to_date(store, settings, progress=ui.StreamlitReporter())
+                bring_up_to_date(
+                    store,
+                    settings,
+                    progress=ui.StreamlitReporter(),
+                    actor=user.name if user else ui.analyst(),
+                )
             status.update(label="Ready", state="complete", expanded=False)
     st.session_state["_prepared"] = True
 
@@ -147,7 +156,7 @@ def main() -> None:
             sidebar(describe_store(settings.db), resolve_model(settings.model)[1], backend, user)
             page = st.navigation(PAGES)
             ui.style()
-            prepare(store)
+            prepare(store, user)
             ui.show_flashes()
             ui.keep_choices()
             page.run()

@@ -67,14 +67,19 @@ def sign_out(store: Any) -> None:
         del st.session_state[key]
 
 
-def acting_user(store: Any, fallback: str, *, adjudicate: bool = False) -> str:
+def acting_user(store: Any, fallback: str, *, adjudicate: bool = False, admin: bool = False) -> str:
     """The name a write is made under, checked now (NotAllowed if signed out or not allowed).
 
     Without accounts it is ``fallback``, the name typed at the start of the session.
     """
     if not accounts_on(store):
         return fallback
-    return require(current_user(store), adjudicate=adjudicate).name
+    return require(current_user(store), adjudicate=adjudicate, admin=admin).name
+
+
+def may_manage_corpus(store: Any) -> bool:
+    """Whether this session may add documents: anyone without accounts, else admins only."""
+    return not accounts_on(store) or is_admin(store)
 
 
 def require_admin(store: Any) -> User:

@@ -98,8 +98,13 @@ def ingest_paths(
     settings: Settings,
     manifest: Path | None = None,
     progress: Reporter = SILENT,
+    actor: str = "",
 ) -> IngestReport:
-    """Ingest ``paths`` (files or folders). Raises only for an unreadable explicit manifest."""
+    """Ingest ``paths`` (files or folders). Raises only for an unreadable explicit manifest.
+
+    ``actor`` is who asked, for the audit trail: the signed-in user in the app, the
+    operating-system user (``cli:NAME``) on the command line, "" when unknown.
+    """
     manifests = _manifests(paths, manifest)
     files, report_missing = collect_files(paths)
     report = IngestReport(list(report_missing))
@@ -107,7 +112,9 @@ def ingest_paths(
     with progress.task("ingesting", len(files)) as task:
         for file in files:
             try:
-                report.results.append(_ingest_file(store, file, manifests, settings, claimed))
+                report.results.append(
+                    _ingest_file(store, file, manifests, settings, claimed, actor)
+                )
             except RejectedFile as exc:
                 report.results.append(FileResult(file, "rejected", reason=str(exc)))
             except ManifestError as exc:
@@ -122,6 +129,7 @@ def _ingest_file(
     manifests: list[Manifest],
     settings: Settings,
     claimed: dict[str, Path],
+    actor: str,
 ) -> FileResult:
     entry = next((e for m in manifests if (e := m.get(file)) is not None), None)
     doc_id = (entry.doc_id if entry and entry.doc_id else None) or file.stem
@@ -162,6 +170,7 @@ def _ingest_file(
             _merged_meta(meta, existing.meta),
             source,
             normalise_date(meta.published or existing.meta.published),
+            actor=actor,
         )
         return FileResult(file, "updated", doc_id)
     parsed = parse_isolated(data, file.name, doc_id, meta.author, limits_from(settings))
@@ -179,7 +188,7 @@ def _ingest_file(
         encoding=parsed.encoding,
         ingested_at=now(),
     )
-    store.replace_document(document, parsed.passages, parsed.sentences)
+    store.replace_document(document, parsed.passages, parsed.sentences, actor=actor)
     passages = sum(1 for p in parsed.passages if p.kind == "text")
     return FileResult(file, "replaced" if old_hash else "ingested", doc_id, passages=passages)
 

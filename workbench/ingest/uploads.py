@@ -46,9 +46,17 @@ def safe_name(name: str) -> str:
 
 
 def ingest_uploads(
-    store: Store, uploads: Sequence[Upload], settings: Settings, *, progress: Reporter = SILENT
+    store: Store,
+    uploads: Sequence[Upload],
+    settings: Settings,
+    *,
+    progress: Reporter = SILENT,
+    actor: str = "",
 ) -> IngestReport:
-    """Save ``uploads`` to ``settings.uploads_dir`` and ingest them; one result per file."""
+    """Save ``uploads`` to ``settings.uploads_dir`` and ingest them; one result per file.
+
+    ``actor`` (the signed-in user) is recorded in the audit trail with each document.
+    """
     folder = settings.uploads_dir
     folder.mkdir(parents=True, exist_ok=True)
     report = IngestReport()
@@ -93,7 +101,12 @@ def ingest_uploads(
                     ]
                 )
         done = ingest_paths(
-            store, [p for p, _ in saved], settings=settings, manifest=manifest, progress=progress
+            store,
+            [p for p, _ in saved],
+            settings=settings,
+            manifest=manifest,
+            progress=progress,
+            actor=actor,
         )
     report.results.extend(done.results)
     return report

@@ -13,6 +13,7 @@ Values always travel as parameters. The only SQL built at run time is a list of 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -81,6 +82,21 @@ class Database:
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """A query's rows as a DataFrame (pandas is imported only when this is called)."""
         raise NotImplementedError
+
+    def _audit(
+        self, actor: str, action: str, subject: str = "", detail: dict[str, Any] | None = None
+    ) -> int:
+        """Append one event to the audit trail; returns its id.
+
+        A query mixin calls it inside its own write transaction, so the change and the
+        record of who made it commit together or not at all. ``detail`` must never hold a
+        password.
+        """
+        with self.write():
+            return self._insert(
+                "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                (now(), actor, action, subject, json.dumps(detail or {}, ensure_ascii=False)),
+            )
 
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         """The first row of a query, or None when it has none."""

@@ -117,11 +117,24 @@ class DocumentQueries(Database):
         return {doc_id: count for doc_id, count in rows}
 
     def replace_document(
-        self, document: Document, passages: Iterable[Passage], sentences: Iterable[Sentence]
+        self,
+        document: Document,
+        passages: Iterable[Passage],
+        sentences: Iterable[Sentence],
+        *,
+        actor: str = "",
     ) -> None:
-        """Insert a document with its passages, replacing any older version, atomically."""
+        """Insert a document with its passages, replacing any older version, atomically.
+
+        The audit trail records who did it (``actor``: a user name, ``cli:<os user>``, or
+        "" when unknown) as ``document.ingest`` or ``document.replace``, in the same
+        transaction.
+        """
         meta = document.meta
         with self.write():
+            old_hash = self._value(
+                "SELECT content_hash FROM documents WHERE id = ?", (document.id,)
+            )
             self._execute("DELETE FROM documents WHERE id = ?", (document.id,))
             self._execute(
                 "INSERT INTO documents (id, source_path, format, content_hash, encoding, text,"
@@ -168,11 +181,21 @@ class DocumentQueries(Database):
                 " VALUES (?, ?, ?, ?, ?)",
                 [(s.passage_id, s.seq, s.start, s.end, s.text) for s in sentences],
             )
+            detail = {"source": document.source_path, "content_sha256": document.content_hash}
+            if old_hash is not None:
+                detail["previous_sha256"] = old_hash
+            self._audit(
+                actor,
+                "document.replace" if old_hash is not None else "document.ingest",
+                document.id,
+                detail,
+            )
 
     def update_document_meta(
-        self, doc_id: str, meta: DocumentMeta, source_path: str, date: str
+        self, doc_id: str, meta: DocumentMeta, source_path: str, date: str, *, actor: str = ""
     ) -> None:
-        """New metadata (from an edited manifest) for an unchanged document."""
+        """New metadata (from an edited manifest) for an unchanged document; the audit
+        trail records it as ``document.update`` by ``actor``."""
         with self.write():
             self._execute(
                 "UPDATE documents SET outlet = ?, kind = ?, title = ?, author = ?, published = ?,"
@@ -191,11 +214,28 @@ class DocumentQueries(Database):
                     doc_id,
                 ),
             )
+            self._audit(actor, "document.update", doc_id, {"source": source_path})
 
-    def delete_document(self, doc_id: str) -> None:
-        """Remove a document; its passages, sentences and alignments go with it."""
+    def delete_document(self, doc_id: str, *, actor: str = "") -> bool:
+        """Remove a document; its passages, sentences and alignments go with it.
+
+        Returns whether there was such a document; the audit trail records its removal as
+        ``document.remove`` by ``actor`` (nothing is recorded when there was none).
+        """
         with self.write():
+            row = self._row(
+                "SELECT source_path, content_hash FROM documents WHERE id = ?", (doc_id,)
+            )
+            if row is None:
+                return False
             self._execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            self._audit(
+                actor,
+                "document.remove",
+                doc_id,
+                {"source": row["source_path"], "content_sha256": row["content_hash"]},
+            )
+        return True
 
     # -- passages ---------------------------------------------------------------------
 

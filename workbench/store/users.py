@@ -192,11 +192,7 @@ class AuditQueries(Database):
         self, actor: str, action: str, subject: str = "", detail: dict[str, Any] | None = None
     ) -> int:
         """Append one event; returns its id. ``detail`` must never hold a password."""
-        with self.write():
-            return self._insert(
-                "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                (now(), actor, action, subject, json.dumps(detail or {}, ensure_ascii=False)),
-            )
+        return self._audit(actor, action, subject, detail)
 
     def audit_events(
         self, *, actor: str | None = None, action: str | None = None
@@ -222,33 +218,57 @@ class AuditQueries(Database):
         return {pair_id: at for pair_id, at in rows}
 
     def audit_trail(self, *, since: str = "") -> list[AuditEvent]:
-        """Everything that changed the corpus or its tags, oldest first: documents ingested,
-        tags, adjudications and the ``audit`` table's events (sign-ins excluded)."""
+        """Everything that changed the corpus, its tags or its accounts, oldest first.
+
+        Documents ingested, replaced, updated or removed (``document.*``, with the actor
+        recorded at the time), each tag (``tag``, or ``tag.change`` when the analyst had
+        already tagged the pair; ``detail["previous"]`` is the label before), each decision
+        (``adjudicate`` or ``adjudicate.change``), account changes (``user.*``) and project
+        settings (``setting.*``). Sign-ins are left out. A document stored before its
+        ingestion was recorded appears once as ``document.ingest`` with actor "" (unknown).
+        """
         events = [e for e in self.audit_events() if not e.action.startswith("sign_in")]
-        events += [
-            AuditEvent(r["ingested_at"], "", "ingest", r["id"], {"source": r["source_path"]})
-            for r in self._rows("SELECT id, source_path, ingested_at FROM documents")
-        ]
+        recorded = {e.subject for e in events if e.action.startswith("document.")}
         events += [
             AuditEvent(
-                r["created_at"],
-                r["analyst"],
-                "tag",
-                r["pair_id"],
-                {"label": r["label"], "note": r["note"]},
+                r["ingested_at"], "", "document.ingest", r["id"], {"source": r["source_path"]}
             )
-            for r in self._rows("SELECT pair_id, label, analyst, note, created_at FROM tags")
+            for r in self._rows("SELECT id, source_path, ingested_at FROM documents ORDER BY id")
+            if r["id"] not in recorded
         ]
-        events += [
-            AuditEvent(
-                r["created_at"],
-                r["adjudicator"],
-                "adjudicate",
-                r["pair_id"],
-                {"label": r["label"], "note": r["note"]},
+        previous: dict[tuple[str, str], str] = {}
+        for r in self._rows(
+            "SELECT pair_id, label, analyst, note, created_at FROM tags ORDER BY id"
+        ):
+            key = (r["pair_id"], r["analyst"])
+            detail = {"label": r["label"], "note": r["note"]}
+            if key in previous:
+                detail["previous"] = previous[key]
+            events.append(
+                AuditEvent(
+                    r["created_at"],
+                    r["analyst"],
+                    "tag.change" if key in previous else "tag",
+                    r["pair_id"],
+                    detail,
+                )
             )
-            for r in self._rows(
-                "SELECT pair_id, label, adjudicator, note, created_at FROM adjudications"
+            previous[key] = r["label"]
+        decided: dict[str, str] = {}
+        for r in self._rows(
+            "SELECT pair_id, label, adjudicator, note, created_at FROM adjudications ORDER BY id"
+        ):
+            detail = {"label": r["label"], "note": r["note"]}
+            if r["pair_id"] in decided:
+                detail["previous"] = decided[r["pair_id"]]
+            events.append(
+                AuditEvent(
+                    r["created_at"],
+                    r["adjudicator"],
+                    "adjudicate.change" if r["pair_id"] in decided else "adjudicate",
+                    r["pair_id"],
+                    detail,
+                )
             )
-        ]
+            decided[r["pair_id"]] = r["label"]
         return sorted((e for e in events if e.at >= since), key=lambda e: e.at)

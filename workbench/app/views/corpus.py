@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.app import ui
+from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.batch import IngestReport
 from workbench.ingest.readers import SUPPORTED
@@ -66,6 +66,11 @@ st.title("Corpus")
 documents_slot = st.container()
 
 st.subheader("Add documents")
+if not signin.may_manage_corpus(store):
+    with documents_slot:
+        show_documents(store)
+    st.info("Only an admin adds documents to a team's corpus; ask one to upload them.")
+    st.stop()
 st.write(
     "Plain text, Markdown, HTML or PDF. Give each file its source's metadata; the files "
     "are ingested, embedded and aligned with everything already here. A file that cannot "
@@ -110,6 +115,7 @@ if files:
             for f in files
         ]
         try:
+            who = signin.acting_user(store, ui.analyst(), admin=True)
             with st.spinner("Ingesting, embedding and aligning…"):
                 done = add_documents(
                     store,
@@ -117,6 +123,7 @@ if files:
                     ui.settings(),
                     progress=ui.StreamlitReporter(),
                     on_stage=show_stage,
+                    actor=who,
                 )
             if done.aligned is not None:
                 st.success(
