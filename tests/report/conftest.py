@@ -38,9 +38,9 @@ def make_settings(root: Path) -> Settings:
     )
 
 
-def align_folder(settings: Settings, folder: Path) -> Store:
+def align_folder(settings: Settings, folder: Path, actor: str = "cli:tester") -> Store:
     store = Store(settings.db)
-    report = ingest_paths(store, [folder], settings=settings)
+    report = ingest_paths(store, [folder], settings=settings, actor=actor)
     assert not report.rejected, [r.line() for r in report.rejected]
     realign(store, settings, embedder=FakeEmbedder())
     return store
@@ -71,6 +71,9 @@ def _tag_fixture(store: Store, threshold: float) -> tuple[list[str], str]:
         conn.execute("UPDATE tags SET created_at = printf('2026-01-01T09:%02d:00.000+00:00', id)")
         conn.execute(
             "UPDATE adjudications SET created_at = printf('2026-01-02T09:%02d:00.000+00:00', id)"
+        )
+        conn.execute(
+            "UPDATE audit SET at = printf('2025-12-31T%02d:%02d:00.000+00:00', id / 60, id % 60)"
         )
     return top, low
 
@@ -136,7 +139,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "manifest.csv").write_text(MANIFEST, encoding="utf-8")
     settings = make_settings(root)
-    with align_folder(settings, folder) as store:
+    with align_folder(settings, folder, actor=ANALYST) as store:
         pair = next(
             row["pair_id"]
             for row in store.aligned_pairs()

@@ -237,3 +237,27 @@ def test_preview_shows_the_first_claims_and_counts_the_rest(
         preview.split("## Claims a source never addresses")[1]
         == full.split("## Claims a source never addresses")[1]
     )
+
+
+def test_methods_export_the_audit_trail_of_the_reports_documents_and_pairs(
+    bundled: Bundled, bundled_store: Store
+) -> None:
+    report = _build(bundled_store, bundled, focus=bundled_store.documents()[0].id)
+    trail = report.methods["audit"]
+    ingested = [e for e in trail if e["action"] == "document.ingest"]
+    assert {e["subject"] for e in ingested} == {d.id for d in bundled_store.documents()}
+    assert {e["actor"] for e in ingested} == {"cli:tester"}
+    assert all("/" not in e["detail"]["source"] for e in ingested)  # no server paths
+    judged = {e["subject"] for e in trail if e["action"].startswith(("tag", "adjudicate"))}
+    assert judged and judged <= _pair_ids(report)
+    assert [e["at"] for e in trail] == sorted(e["at"] for e in trail)
+
+
+def test_a_report_scoped_to_one_analyst_shows_no_one_elses_tags_in_its_audit_trail(
+    bundled: Bundled, bundled_store: Store
+) -> None:
+    report = _build(bundled_store, bundled, analyst="Ben")
+    actors = {e["actor"] for e in report.methods["audit"] if e["action"].startswith("tag")}
+    assert actors == {"Ben"}
+    for fmt in ("md", "html", "json", "xlsx"):
+        assert b"Both give the same figure" not in render_report(report, fmt)  # Ana's note

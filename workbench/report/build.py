@@ -430,7 +430,7 @@ def build_report(
         )
         agreement = evidence.agreement_figures(t for t in latest if t.pair_id in pair_ids)
         unaddressed = _unaddressed(store, passages, documents, focus)
-        methods = _methods(store, documents, alignment, scope, provenance, dropped)
+        methods = _methods(store, documents, alignment, scope, provenance, dropped, pair_ids)
         task.advance()
     return Report(
         scope=scope,
@@ -534,6 +534,7 @@ def _methods(
     scope: ReportScope,
     provenance: Provenance,
     dropped: int,
+    pair_ids: set[str],
 ) -> dict[str, Any]:
     caps = evidence.stage_methods(store)
     return {
@@ -569,4 +570,39 @@ def _methods(
             }
             for d in documents
         ],
+        "audit": audit_records(store, pair_ids, scope.analyst),
     }
+
+
+def audit_records(store: Store, pair_ids: set[str], analyst: str | None) -> list[dict[str, Any]]:
+    """The audit trail behind a report, oldest first, as plain records.
+
+    Every change to the documents (who ingested, replaced, updated or removed which, and
+    when; files by name only, as in the documents table), project settings, and the tags and
+    decisions on the report's own pairs. A report
+    scoped to one analyst (as a blind analyst's is) keeps only that analyst's tags and the
+    account changes made to or by them, so it shows no other analyst's judgement.
+    """
+    kept = []
+    for event in store.audit_trail():
+        kind = event.action.partition(".")[0]
+        if kind in ("tag", "adjudicate") and event.subject not in pair_ids:
+            continue
+        if analyst is not None:
+            if kind == "tag" and event.actor != analyst:
+                continue
+            if kind == "user" and analyst not in (event.actor, event.subject):
+                continue
+        detail = dict(event.detail)
+        if "source" in detail:  # the file's name, as in the documents table: no server paths
+            detail["source"] = Path(str(detail["source"])).name
+        kept.append(
+            {
+                "at": event.at,
+                "actor": event.actor,
+                "action": event.action,
+                "subject": event.subject,
+                "detail": detail,
+            }
+        )
+    return kept

@@ -354,4 +354,10 @@ def _methods(report: Report, out: TextIO) -> None:
             hashes={4, 5},
         )
     )
+    out.write("<h3>Audit trail</h3>\n")
+    trail = wording.audit_rows(report.methods)
+    if trail:
+        out.write(_table(wording.AUDIT_COLUMNS, trail))
+    else:
+        out.write("<p>No events recorded.</p>\n")
     out.write("</section>\n")

@@ -210,6 +210,12 @@ def _methods(report: Report, out: TextIO) -> None:
     _table(out, ["", ""], wording.methods_rows(report, rerun="`workbench align`"))
     out.write(f"Inclusion: {cell(report.methods['inclusion'])}.\n\n### Documents\n\n")
     _table(out, wording.DOCUMENT_COLUMNS, wording.document_rows(report.methods))
+    out.write("### Audit trail\n\n")
+    trail = wording.audit_rows(report.methods)
+    if trail:
+        _table(out, wording.AUDIT_COLUMNS, trail)
+    else:
+        out.write("No events recorded.\n\n")
 
 
 def preview_markdown(report: Report, max_claims: int = 10) -> str:

@@ -194,8 +194,14 @@ def _method_rows(report: Report) -> Iterator[dict[str, Cell]]:
         }
 
 
+def _audit_rows(report: Report) -> Iterator[dict[str, Cell]]:
+    for row in wording.audit_rows(report.methods):
+        yield dict(zip(wording.AUDIT_COLUMNS, row, strict=True))
+
+
 def write_xlsx(report: Report, out: IO[bytes]) -> None:
-    """Sheets Pairs (one row per pair), Sources, Unaddressed and Methods."""
+    """Sheets Pairs (one row per pair), Sources, Unaddressed, Methods and Audit (the audit
+    trail: who ingested, tagged, changed or adjudicated what, and when)."""
     created = _parse_time(report.provenance.generated_at)
     write_xlsx_sheets(
         [
@@ -203,6 +209,7 @@ def write_xlsx(report: Report, out: IO[bytes]) -> None:
             ("Sources", SOURCE_COLUMNS, _source_rows(report)),
             ("Unaddressed", UNADDRESSED_COLUMNS, _unaddressed_rows(report)),
             ("Methods", ["item", "value"], _method_rows(report)),
+            ("Audit", wording.AUDIT_COLUMNS, _audit_rows(report)),
         ],
         out,
         created=created,

@@ -191,3 +191,30 @@ def document_rows(methods: dict[str, Any]) -> list[list[Any]]:
         ]
         for d in methods["documents"]
     ]
+
+
+AUDIT_COLUMNS = ["time", "who", "action", "subject", "detail"]
+_DETAIL_ORDER = ("label", "previous", "note", "role", "open", "source", "content_sha256")
+
+
+def audit_detail(detail: dict[str, Any]) -> str:
+    """An audit event's detail as ``key: value; ...`` (known keys first, in a fixed order;
+    empty values left out)."""
+    keys = [k for k in _DETAIL_ORDER if k in detail] + sorted(set(detail) - set(_DETAIL_ORDER))
+    keys = [k for k in keys if detail[k] not in ("", None)]
+    return "; ".join(f"{key.replace('_', ' ')}: {detail[key]}" for key in keys)
+
+
+def audit_rows(methods: dict[str, Any]) -> list[list[Any]]:
+    """One row per audit event of the methods section, in :data:`AUDIT_COLUMNS` order;
+    an unknown actor (a document stored before ingestion was recorded) shows as such."""
+    return [
+        [
+            e["at"],
+            e["actor"] or "(not recorded)",
+            e["action"],
+            e["subject"],
+            audit_detail(e["detail"]),
+        ]
+        for e in methods.get("audit", [])
+    ]
