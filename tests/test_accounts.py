@@ -12,12 +12,14 @@ from workbench.accounts import (
     FREE_ATTEMPTS,
     MAX_BLOCK,
     Accounts,
+    NotAllowed,
     Role,
     SignInRefused,
     SignInThrottled,
     User,
     block_for,
     check_name,
+    check_own_account,
     check_password,
     check_role,
     hash_password,
@@ -239,3 +241,14 @@ def test_no_password_is_stored_or_audited_in_clear(any_store: Any) -> None:
         ("ann", "sign_in.failed"),
         ("cli:test", "user.passwd"),
     ]
+
+
+def test_an_admin_may_not_demote_or_remove_their_own_account_from_the_app() -> None:
+    root = User("root", Role.ADMIN)
+    with pytest.raises(NotAllowed) as refused:
+        check_own_account(root, "ROOT", "remove")
+    assert str(refused.value) == (
+        "you cannot remove your own account ('root') here; ask another admin, or use "
+        "`workbench users` on the server"
+    )
+    check_own_account(root, "ann", "remove")  # anyone else's is fine

@@ -361,6 +361,19 @@ def check_host(host: str, accounts_exist: Callable[[], bool]) -> None:
     )
 
 
+def check_own_account(admin: User, name: str, what: str) -> None:
+    """Refuse an admin's change to their own role or account from the app (NotAllowed).
+
+    An admin who demoted or removed themselves would lock themselves out, and perhaps the
+    team with them; another admin, or ``workbench users`` on the server, can do it.
+    """
+    if check_name(name) == admin.name:
+        raise NotAllowed(
+            f"you cannot {what} your own account ({admin.name!r}) here; ask another admin, or "
+            "use `workbench users` on the server"
+        )
+
+
 def require(user: User | None, *, adjudicate: bool = False, admin: bool = False) -> User:
     """``user`` if signed in and allowed; NotAllowed saying what is missing otherwise."""
     if user is None:

@@ -171,3 +171,36 @@ def test_a_blind_analyst_reports_only_on_their_own_tags(settings: Settings) -> N
     assert at.selectbox(key="rep_analyst").options == ["bob"]
     judge = signed_in("judge", "report")
     assert judge.selectbox(key="rep_analyst").options[0] == "All analysts"
+
+
+def _tagged_columns(at: AppTest) -> set[str]:
+    """Columns of the Overview's tables that count tagged pairs."""
+    found: set[str] = set()
+    for frame in at.dataframe:
+        found |= {str(c) for c in frame.value.columns if str(c).startswith("tagged:")}
+    return found
+
+
+def test_a_blind_analyst_sees_only_counts_of_other_analysts_tags_on_the_overview(
+    settings: Settings,
+) -> None:
+    with open_store(settings.db) as store:
+        rows = store.aligned_pairs(doc_id=NEO, max_rank=1)
+        first, second = rows[0]["pair_id"], rows[1]["pair_id"]
+        store.add_tag(first, "disputes_framing", "bob", "bob's private note")
+        store.add_tag(second, "corroborates", "bob")
+    ann = signed_in("ann", "overview")
+    shown = texts(ann)
+    assert "Other analysts' tags not shown: 2 on 2 pairs" in shown
+    assert "bob" not in shown
+    assert _tagged_columns(ann) == set()  # no relation of bob's tags, not even as counts
+
+    judge = signed_in("judge", "overview")
+    assert "not shown" not in texts(judge)
+    assert _tagged_columns(judge) == {"tagged: Disputes framing", "tagged: Corroborates"}
+
+    with open_store(settings.db) as store:
+        store.add_adjudication(first, "disputes_framing", "judge")
+    ann.run()
+    assert "Other analysts' tags not shown: 1 on 1 pair " in texts(ann)
+    assert _tagged_columns(ann) == {"tagged: Disputes framing"}  # decided: no longer secret

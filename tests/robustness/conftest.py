@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 FIGURES: list[str] = []
@@ -18,3 +21,25 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("robustness figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes a new, empty database on each store each time it is called: a SQLite file
+    path, or the URL of a fresh database on the test PostgreSQL server."""
+    made: list[str] = []
+
+    def make() -> str:
+        if request.param == "postgres":
+            made.append(request.getfixturevalue("pg_server").fresh_db())
+        else:
+            made.append(str(tmp_path / f"wb{len(made)}.db"))
+        return made[-1]
+
+    return make
+
+
+@pytest.fixture
+def db(new_db: Callable[[], str]) -> str:
+    """A new, empty database on each store (SQLite file, PostgreSQL URL)."""
+    return new_db()

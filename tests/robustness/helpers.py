@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from workbench.ingest.segment import segment
@@ -10,7 +9,7 @@ from workbench.models import Alignment, Document, DocumentMeta, pair_id
 from workbench.store.factory import open_store
 
 
-def store_with_pairs(path: Path, pairs: int = 50) -> list[str]:
+def store_with_pairs(path: Path | str, pairs: int = 50) -> list[str]:
     """A database with two documents and ``pairs`` aligned pairs; returns the pair ids."""
     with open_store(path) as store:
         passages = {}
@@ -31,9 +30,8 @@ def store_with_pairs(path: Path, pairs: int = 50) -> list[str]:
         return [a.pair_id for a in alignments]
 
 
-def integrity(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
+def integrity(db: Path | str) -> str:
+    """The store's own integrity check ("ok"): SQLite's ``integrity_check``, or on
+    PostgreSQL that every table of the schema reads to its end."""
+    with open_store(db, create=False) as store:
+        return str(store.integrity())

@@ -1,4 +1,5 @@
-"""SIGKILL at random moments leaves a consistent database and vector cache."""
+"""SIGKILL at random moments leaves a consistent database (SQLite and PostgreSQL) and
+vector cache."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from conftest import CORPUS, FakeEmbedder
 
 from workbench.embed.embedder import VectorCache, embed_texts
 from workbench.ingest.segment import segment
-from workbench.store import Store
+from workbench.store.factory import open_store
 
 from .helpers import integrity
 
@@ -33,56 +34,53 @@ def _corpus(folder: Path) -> None:
         )
 
 
-def _check_consistent(db: Path) -> int:
+def _check_consistent(db: str) -> int:
     """Every stored document has exactly the passages its stored text segments into."""
     assert integrity(db) == "ok"
-    with Store(db) as store:
+    with open_store(db) as store:
         documents = store.documents()
         for document in documents:
             expected = segment(document.id, document.text, author=document.meta.author)
             stored = store.passages(document.id, kinds=("text", "heading", "boilerplate"))
             assert [p.id for p in stored] == [p.id for p in expected.passages], document.id
-        orphans = store.conn.execute(
-            "SELECT count(*) FROM sentences WHERE passage_id NOT IN (SELECT id FROM passages)"
-        ).fetchone()[0]
-        assert orphans == 0
+        assert store.orphan_sentences() == 0
     return len(documents)
 
 
-def test_sigkill_during_ingest_leaves_no_half_document(tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
+def _forget_some(db: str) -> None:
+    """Remove every third document, so that the next ingest has work to redo."""
+    with open_store(db) as store:
+        for n, document in enumerate(store.documents()):
+            if n % 3 == 0:
+                store.delete_document(document.id, actor="test")
+
+
+def test_sigkill_during_ingest_leaves_no_half_document(new_db, tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
     _corpus(tmp_path / "corpus")
-    db = tmp_path / "wb.db"
-    env = {**os.environ, "WORKBENCH_DB": str(db)}
+    db, timing_db = new_db(), new_db()
+    env = {**os.environ, "WORKBENCH_DB": db}
     command = [sys.executable, "-m", "workbench", "--quiet", "ingest", str(tmp_path / "corpus")]
     start = time.perf_counter()
-    subprocess.run(
-        command,
-        env={**env, "WORKBENCH_DB": str(tmp_path / "timing.db")},
-        capture_output=True,
-        check=True,
-    )
+    subprocess.run(command, env={**env, "WORKBENCH_DB": timing_db}, capture_output=True, check=True)
     full = time.perf_counter() - start
     rng = random.Random(7)
     counts = []
     for _ in range(KILLS):
-        if db.exists():
-            db_store = Store(db)
-            db_store.conn.execute("DELETE FROM documents WHERE rowid % 3 = 0")  # work to redo
-            db_store.close()
+        _forget_some(db)
         child = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         time.sleep(rng.uniform(0.05, full))
         child.send_signal(signal.SIGKILL)
         child.wait()
-        if db.exists():
-            counts.append(_check_consistent(db))
+        counts.append(_check_consistent(db))
     final = subprocess.run(command, env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert _check_consistent(db) == DOCUMENTS
+    store = "PostgreSQL" if "://" in db else "SQLite"
     figure(
-        f"crashes: {KILLS} SIGKILLs during `workbench ingest` of {DOCUMENTS} documents "
-        f"(full run {full:.1f} s); after each, integrity_check ok and no partial document "
+        f"crashes ({store}): {KILLS} SIGKILLs during `workbench ingest` of {DOCUMENTS} "
+        f"documents (full run {full:.1f} s); after each, integrity ok and no partial document "
         f"(documents present: min {min(counts, default=0)}, max {max(counts, default=0)}); "
         f"the re-run completed all {DOCUMENTS}"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import CORPUS, make_pdf
 
-from workbench.store import Store
+from workbench.store.factory import open_store
 
 from .helpers import integrity
 
@@ -107,16 +107,15 @@ def bad_files(folder: Path) -> dict[str, str]:
     return made
 
 
-def test_malformed_batch_is_handled_file_by_file(tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_batch_is_handled_file_by_file(db: str, tmp_path: Path, figure) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "in"
     folder.mkdir()
     made = bad_files(folder)
     for seed in sorted(CORPUS.glob("*.txt")):
         (folder / seed.name).write_bytes(seed.read_bytes())
-    db = tmp_path / "wb.db"
     env = {
         **os.environ,
-        "WORKBENCH_DB": str(db),
+        "WORKBENCH_DB": db,
         "WORKBENCH_MAX_PDF_PAGES": "50",
         "WORKBENCH_PARSE_TIMEOUT": "20",
     }
@@ -143,7 +142,7 @@ def test_malformed_batch_is_handled_file_by_file(tmp_path: Path, figure) -> None
         if line.startswith("rejected"):
             reason = line.split(": ", 1)[1]
             assert 5 < len(reason) < 500 and "\n" not in reason, line
-    with Store(db) as store:
+    with open_store(db) as store:
         docs = {d.id for d in store.documents()}
         limits_ok = all(len(d.text) <= 10 * 1024 * 1024 for d in store.documents())
     assert {p.stem for p in CORPUS.glob("*.txt")} <= docs
@@ -167,7 +166,7 @@ def test_malformed_batch_is_handled_file_by_file(tmp_path: Path, figure) -> None
             assert per_file[name].startswith("rejected"), per_file[name]
     assert len(made) >= 200
     figure(
-        f"malformed input: {len(made)} bad files in {len(categories)} kinds plus 5 good "
+        f"malformed input ({'PostgreSQL' if '://' in db else 'SQLite'}): {len(made)} bad files in {len(categories)} kinds plus 5 good "
         f"ones, one batch, {elapsed:.1f} s: {rejected} rejected with one line each, "
         f"{len(made) + 5 - rejected} ingested within limits, all 5 good files present, "
         f"no crash, no hang"

@@ -1,12 +1,11 @@
 """The team server under attack: SQL metacharacters in every field on both stores, hostile
-user names, eight concurrent writers on PostgreSQL, and a backup that restores."""
+user names, a failed write on PostgreSQL, and a backup that restores. (Eight concurrent
+writers on both stores: test_concurrent_writers.py.)"""
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import subprocess
-import time
 from typing import Any
 
 import pytest
@@ -133,54 +132,6 @@ def test_passwords_full_of_metacharacters_work(any_store: Any) -> None:
             accounts.sign_in(f"user{i}", "' OR '1'='1")
 
 
-WRITERS = 8
-TAGS_EACH = 1000
-
-
-def _writer(db: str, pair_ids: list[str], writer: int, count: int, errors: Any) -> None:
-    with open_store(db) as store:
-        for i in range(count):
-            try:
-                store.add_tag(
-                    pair_ids[i % len(pair_ids)],
-                    "related",
-                    f"analyst-{writer}",
-                    note=f"{writer}:{i}",
-                )
-            except Exception as exc:  # recorded, and the test fails on any
-                errors.put(f"{type(exc).__name__}: {exc}")
-
-
-@pytest.mark.slow
-def test_eight_processes_save_eight_thousand_tags_on_postgres(pg_url: str, figure: Any) -> None:
-    pair_ids = store_with_pairs(pg_url)
-    context = multiprocessing.get_context("spawn")
-    errors = context.Queue()
-    start = time.perf_counter()
-    workers = [
-        context.Process(target=_writer, args=(pg_url, pair_ids, w, TAGS_EACH, errors))
-        for w in range(WRITERS)
-    ]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(600)
-    elapsed = time.perf_counter() - start
-    found = []
-    while not errors.empty():
-        found.append(errors.get())
-    assert found == []
-    assert all(w.exitcode == 0 for w in workers)
-    with open_store(pg_url) as store:
-        saved = store.tags()
-        assert store.integrity() == "ok"
-    assert len(saved) == WRITERS * TAGS_EACH
-    assert len({t.note for t in saved}) == WRITERS * TAGS_EACH
-    assert [t.tag_id for t in saved] == sorted(t.tag_id for t in saved)
-    figure(
-        f"concurrent writers on PostgreSQL: {WRITERS} processes x {TAGS_EACH} tags -> "
-        f"{len(saved)} tags saved, 0 errors, {elapsed:.1f} s ({len(saved) / elapsed:.0f} tags/s)"
-    )
 
 
 def test_a_failed_write_leaves_nothing_half_written_on_postgres(pg_url: str) -> None:

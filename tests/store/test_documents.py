@@ -89,6 +89,23 @@ def test_deleting_a_document_takes_its_passages_and_alignments(aligned: Corpus) 
     assert store.alignment_count() == 0
 
 
+def test_orphan_sentences_count_sentences_whose_passage_is_gone(corpus: Corpus) -> None:
+    store = corpus.store
+    store.delete_document("b")
+    assert store.orphan_sentences() == 0  # the cascade took b's sentences
+    # Only a broken write could leave one: make one by switching the foreign key off.
+    if isinstance(store, Store):
+        store._execute("PRAGMA foreign_keys = OFF")
+    else:
+        store._execute("ALTER TABLE sentences DROP CONSTRAINT sentences_passage_id_fkey")
+    with store.write():
+        store._execute(
+            'INSERT INTO sentences (passage_id, seq, start, "end", text) VALUES (?, 0, 0, 1, ?)',
+            ("gone", "x"),
+        )
+    assert store.orphan_sentences() == 1
+
+
 def test_passages_are_text_in_document_order_unless_kinds_are_given(corpus: Corpus) -> None:
     store = corpus.store
     assert [p.text for p in store.passages()] == A_TEXTS + B_TEXTS

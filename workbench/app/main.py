@@ -33,6 +33,11 @@ PAGES = [
     st.Page(str(HERE / "views" / "report.py"), title="Report", icon=":material/description:"),
 ]
 
+USERS_PAGE = st.Page(
+    str(HERE / "views" / "users.py"), title="Users", icon=":material/manage_accounts:"
+)
+"""Listed in the navigation for admins only (the page also checks on every run)."""
+
 ICON = str(HERE / "icon.png")
 """The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
 Google's font servers by every analyst's browser."""
@@ -154,7 +159,7 @@ def main() -> None:
                 return
             backend = alignment_provenance(store).get("backend")
             sidebar(describe_store(settings.db), resolve_model(settings.model)[1], backend, user)
-            page = st.navigation(PAGES)
+            page = st.navigation(PAGES + ([USERS_PAGE] if user and user.is_admin else []))
             ui.style()
             prepare(store, user)
             ui.show_flashes()

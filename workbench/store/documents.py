@@ -237,6 +237,17 @@ class DocumentQueries(Database):
             )
         return True
 
+    def orphan_sentences(self) -> int:
+        """Sentences whose passage is gone: 0 in a consistent store (a write interrupted
+        half-way would leave some; the crash tests check that none is ever left)."""
+        return int(
+            self._value(
+                "SELECT count(*) FROM sentences s"
+                " WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.id = s.passage_id)"
+            )
+            or 0
+        )
+
     # -- passages ---------------------------------------------------------------------
 
     def passages(

@@ -5,11 +5,12 @@ and which claims a source never addresses. Tables built with pandas for the Over
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
-from workbench.models import Relation
+from workbench.models import Relation, Tag
 from workbench.store import PassageOrigin, Store
 from workbench.views.agreement import latest_labels
 
@@ -21,18 +22,20 @@ SHOWN_RELATIONS = (
 COUNT_COLUMNS = ["outlet", "doc", "section", "relation", "basis", "pairs"]
 
 
-def pair_labels(store: Store) -> dict[str, str]:
+def pair_labels(store: Store, tags: Sequence[Tag] | None = None) -> dict[str, str]:
     """The label each tagged pair currently has.
 
     An adjudicator's final label wins; otherwise the label most analysts gave (their latest
-    tags), ties going to the label tagged most recently.
+    tags), ties going to the label tagged most recently. ``tags`` (oldest first) are the
+    tags the viewer may see, for blind tagging; default every tag.
     """
     final = {pid: found.label.value for pid, found in store.adjudications().items()}
+    rows = store.tags() if tags is None else list(tags)
     order: dict[str, dict[str, int]] = {}
-    for tag in store.tags():
+    for tag in rows:
         order.setdefault(tag.pair_id, {})[tag.label.value] = tag.tag_id
     labels: dict[str, str] = {}
-    for pid, by_analyst in latest_labels(store.tags(latest=True)).items():
+    for pid, by_analyst in latest_labels(rows).items():
         votes = Counter(by_analyst.values())
         labels[pid] = max(votes, key=lambda label: (votes[label], order[pid][label]))
     labels.update(final)
@@ -46,13 +49,17 @@ def _sides(store: Store, pair_ids: set[str]) -> dict[str, list[PassageOrigin]]:
     return {pid: [origins[p] for p in both if p in origins] for pid, both in ends.items()}
 
 
-def relation_counts(store: Store, suggested: Mapping[str, str]) -> pd.DataFrame:
+def relation_counts(
+    store: Store, suggested: Mapping[str, str], tags: Sequence[Tag] | None = None
+) -> pd.DataFrame:
     """Pairs per source, section and relation, tagged and suggested counted apart.
 
     Each pair counts once for each of its two passages, under that passage's source and
-    section. Only corroboration, contradiction and framing dispute are counted.
+    section. Only corroboration, contradiction and framing dispute are counted. ``tags``
+    are the tags the viewer may see (see :func:`pair_labels`).
     """
-    tagged = {pid: label for pid, label in pair_labels(store).items() if label in SHOWN_RELATIONS}
+    labels = pair_labels(store, tags)
+    tagged = {pid: label for pid, label in labels.items() if label in SHOWN_RELATIONS}
     guessed = {pid: rel for pid, rel in suggested.items() if rel in SHOWN_RELATIONS}
     sides = _sides(store, set(tagged) | set(guessed))
     counts: Counter[tuple[str, str, str, str, str]] = Counter()
@@ -61,6 +68,22 @@ def relation_counts(store: Store, suggested: Mapping[str, str]) -> pd.DataFrame:
             for outlet, doc, section in sides.get(pid, []):
                 counts[(outlet, doc, section, label, basis)] += 1
     return pd.DataFrame([(*key, n) for key, n in sorted(counts.items())], columns=COUNT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class HiddenTags:
+    """What a blind analyst may know of other analysts' tags: how many, on how many pairs."""
+
+    tags: int
+    pairs: int
+
+
+def hidden_tags(latest: Sequence[Tag], visible: Sequence[Tag]) -> HiddenTags:
+    """Counts of the tags in ``latest`` (each analyst's latest per pair) left out of
+    ``visible``: no names, no labels, no pair ids."""
+    shown = {t.tag_id for t in visible}
+    hidden = [t for t in latest if t.tag_id not in shown]
+    return HiddenTags(len(hidden), len({t.pair_id for t in hidden}))
 
 
 def unaddressed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from workbench.app import ui
+from workbench.app import signin, ui
 from workbench.views import evidence, overview, review
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
@@ -28,9 +28,21 @@ st.title("Overview")
 alignment = store.get_meta("aligned_corpus")
 documents = review.document_catalogue(store)
 caps = evidence.capabilities(store)
-counts = overview.relation_counts(store, evidence.suggested_relations(store))
+# Blind tagging: the chart counts only the tags this user may see; of the others, only
+# how many there are (no names, no labels, no pairs).
+seen = signin.visible(store, store.tags())
+counts = overview.relation_counts(store, evidence.suggested_relations(store), seen)
 
 st.subheader("Agreement and dispute by source and section")
+if signin.blind(store):
+    latest = store.tags(latest=True)
+    hidden = overview.hidden_tags(latest, signin.visible(store, latest))
+    st.caption(
+        "Tagging is blind: this chart counts your own tags and adjudicated pairs. "
+        f"Other analysts' tags not shown: {hidden.tags} on {hidden.pairs} "
+        f"{'pair' if hidden.pairs == 1 else 'pairs'} (their labels appear once a pair is "
+        "adjudicated)."
+    )
 outlets = sorted({d.meta.outlet for d in documents.values()})
 st.session_state.setdefault("ov_outlets", outlets)
 chosen = st.multiselect("Sources", outlets, key="ov_outlets")
