@@ -33,14 +33,15 @@ PAGES = [
     st.Page(str(HERE / "views" / "report.py"), title="Report", icon=":material/description:"),
 ]
 
+# Listed in the navigation for admins only (the page also checks on every run). Comments,
+# not docstrings, in this script: Streamlit's "magic" would show a bare string on the page.
 USERS_PAGE = st.Page(
     str(HERE / "views" / "users.py"), title="Users", icon=":material/manage_accounts:"
 )
-"""Listed in the navigation for admins only (the page also checks on every run)."""
 
+# The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
+# Google's font servers by every analyst's browser.
 ICON = str(HERE / "icon.png")
-"""The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
-Google's font servers by every analyst's browser."""
 
 st.set_page_config(page_title="Workbench", page_icon=ICON, layout="wide")
 
