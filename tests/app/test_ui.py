@@ -50,7 +50,7 @@ def test_no_app_script_has_a_bare_string_streamlit_would_show() -> None:
     for script in scripts:
         body = ast.parse(script.read_text(encoding="utf-8")).body
         for statement in body[1:]:  # the module's own docstring is not shown
-            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-                if isinstance(statement.value.value, str):
-                    shown.append(f"{script.name}:{statement.lineno}")
+            value = statement.value if isinstance(statement, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                shown.append(f"{script.name}:{statement.lineno}")
     assert shown == []

@@ -88,7 +88,8 @@ def test_concurrent_cli_taggers(db: str, figure) -> None:  # type: ignore[no-unt
     with open_store(db) as store:
         assert len(store.tags()) == 60
     assert integrity(db) == "ok"
+    kind = "PostgreSQL" if "://" in db else "SQLite"
     figure(
-        f"concurrent CLI taggers ({'PostgreSQL' if '://' in db else 'SQLite'}): 4 processes x 15 `workbench tag` runs -> 60 tags, "
-        "0 errors, integrity_check ok"
+        f"concurrent CLI taggers ({kind}): 4 processes x 15 `workbench tag` runs -> 60 tags, "
+        "0 errors, integrity ok"
     )

@@ -231,12 +231,7 @@ def hostile(
         passages = [p for p in store.passages() if p.kind is PassageKind.TEXT]
         for p in found.payloads:
             assert any(p.text in q.text for q in passages), f"payload {p.number} not ingested"
-        pairs = [
-            r[0]
-            for r in store.conn.execute(
-                "SELECT DISTINCT pair_id FROM alignments WHERE rank = 1 ORDER BY pair_id"
-            )
-        ]
+        pairs = sorted({r["pair_id"] for r in store.aligned_pairs(max_rank=1)})
         for n, pair in enumerate(pairs[:8]):
             store.add_tag(pair, "contradicts", found.extras["analyst_1"], found.extras["note"])
             store.add_tag(pair, "corroborates" if n % 2 else "related", found.extras["analyst_2"])

@@ -165,8 +165,9 @@ def test_malformed_batch_is_handled_file_by_file(db: str, tmp_path: Path, figure
         if category in must_reject:
             assert per_file[name].startswith("rejected"), per_file[name]
     assert len(made) >= 200
+    kind = "PostgreSQL" if "://" in db else "SQLite"
     figure(
-        f"malformed input ({'PostgreSQL' if '://' in db else 'SQLite'}): {len(made)} bad files in {len(categories)} kinds plus 5 good "
+        f"malformed input ({kind}): {len(made)} bad files in {len(categories)} kinds plus 5 good "
         f"ones, one batch, {elapsed:.1f} s: {rejected} rejected with one line each, "
         f"{len(made) + 5 - rejected} ingested within limits, all 5 good files present, "
         f"no crash, no hang"

@@ -67,7 +67,7 @@ def test_sql_metacharacters_in_every_field_are_stored_and_read_back_exactly(
         document = Document(
             doc_id, _hostile(n + 9), "text", _hostile(n + 10), text, meta, date=_hostile(n + 11)
         )
-        store.replace_document(document, seg.passages, seg.sentences)
+        store.replace_document(document, seg.passages, seg.sentences, actor=_hostile(n + 12))
         assert store.document(doc_id) in store.documents()
         assert store.document(doc_id).meta == meta
         passages[doc_id] = seg.passages
@@ -102,8 +102,13 @@ def test_sql_metacharacters_in_every_field_are_stored_and_read_back_exactly(
         for i in range(len(SQL_METACHARACTERS))
     ]
     assert len(set(events)) == len(SQL_METACHARACTERS)
-    assert [e.actor for e in store.audit_events()] == [
+    assert [e.actor for e in store.audit_events()] == [_hostile(12), _hostile(13)] + [
         _hostile(i) for i in range(len(SQL_METACHARACTERS))
+    ]
+    ingested = [e for e in store.audit_trail() if e.action == "document.ingest"]
+    assert [(e.subject, e.detail["source"]) for e in ingested] == [
+        ("d'1", _hostile(9)),
+        ('d"2', _hostile(10)),
     ]
     assert store.integrity() == "ok"
     assert len(store.tags()) == len(alignments)  # no statement was injected
@@ -130,8 +135,6 @@ def test_passwords_full_of_metacharacters_work(any_store: Any) -> None:
         assert accounts.sign_in(f"user{i}", password).user.name == f"user{i}"
         with pytest.raises(SignInRefused):
             accounts.sign_in(f"user{i}", "' OR '1'='1")
-
-
 
 
 def test_a_failed_write_leaves_nothing_half_written_on_postgres(pg_url: str) -> None:
