@@ -79,7 +79,7 @@ def test_an_admin_adds_changes_resets_and_removes_a_user(settings: Settings) -> 
     assert "usr_add_password" not in at.session_state or not at.session_state["usr_add_password"]
 
     at.selectbox(key="usr_chosen").set_value("carl").run()
-    at.selectbox(key="usr_role").set_value("adjudicator")
+    at.selectbox(key="usr_role_carl").set_value("adjudicator")
     submit(at, "Change role")
     assert _table(at)["carl"] == "adjudicator"
 
@@ -163,7 +163,12 @@ def test_the_users_page_itself_refuses_anyone_but_an_admin(settings: Settings, n
 
     with open_store(settings.db) as store:
         token = Accounts(store).sign_in(name, PASSWORDS[name]).token
-    page = AppTest.from_file(str(Path(APP_SCRIPT).parent / "views" / "users.py"))
+    script = Path(APP_SCRIPT).parent / "views" / "users.py"
+    # The page alone, as main.py runs it (inside a session's store), without the navigation:
+    page = AppTest.from_string(
+        "import runpy\nfrom workbench.app import ui\n"
+        f"with ui.session_store():\n    runpy.run_path({str(script)!r})\n"
+    )
     page.session_state[TOKEN] = token
     page.run(timeout=60)
     assert not page.exception, [e.value for e in page.exception]
@@ -181,3 +186,21 @@ def test_a_demoted_admins_open_page_can_no_longer_add_users(settings: Settings) 
     submit(at, "Add user")
     with open_store(settings.db) as store:
         assert store.user("eve") is None
+
+
+def test_only_an_admin_adds_documents_and_the_trail_names_them(settings: Settings) -> None:
+    ann = signed_in("ann")
+    ann.switch_page("views/corpus.py").run()
+    assert not ann.get("file_uploader")
+    assert "Only an admin adds documents" in texts(ann)
+
+    root = signed_in("root")
+    root.switch_page("views/corpus.py").run()
+    root.file_uploader(key="corpus_upload").set_value(
+        [("memo.txt", b"A short memo about the border closing on Monday.\n", "text/plain")]
+    ).run()
+    root.button(key="corpus_ingest").click().run()
+    assert not root.exception, [e.value for e in root.exception]
+    with open_store(settings.db) as store:
+        trail = [(e.actor, e.action) for e in store.audit_trail() if e.subject == "memo"]
+    assert trail == [("root", "document.ingest")]

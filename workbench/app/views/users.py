@@ -53,7 +53,7 @@ def add_user() -> None:
 
 def change_role(name: str) -> None:
     """Form callback: give ``name`` another role (its sessions end)."""
-    role = str(st.session_state.get("usr_role", ""))
+    role = str(st.session_state.get(f"usr_role_{name}", ""))
     try:
         with ui.callback_store() as store:
             admin = signin.require_admin(store)
@@ -138,7 +138,9 @@ if chosen:
     current = next(u for u in users if u.name == chosen)
     role_col, password_col, remove_col = st.columns(3)
     with role_col, st.form("usr_role_form"):
-        st.selectbox("Role", ROLES, index=ROLES.index(current.role.value), key="usr_role")
+        st.selectbox(
+            "Role", ROLES, index=ROLES.index(current.role.value), key=f"usr_role_{chosen}"
+        )
         st.form_submit_button(
             "Change role", on_click=change_role, args=(chosen,), disabled=chosen == me.name
         )
