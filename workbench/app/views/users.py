@@ -138,9 +138,7 @@ if chosen:
     current = next(u for u in users if u.name == chosen)
     role_col, password_col, remove_col = st.columns(3)
     with role_col, st.form("usr_role_form"):
-        st.selectbox(
-            "Role", ROLES, index=ROLES.index(current.role.value), key=f"usr_role_{chosen}"
-        )
+        st.selectbox("Role", ROLES, index=ROLES.index(current.role.value), key=f"usr_role_{chosen}")
         st.form_submit_button(
             "Change role", on_click=change_role, args=(chosen,), disabled=chosen == me.name
         )
