@@ -31,8 +31,9 @@ class UserRecord:
 class AuditEvent:
     """One line of the audit trail: who did what to which subject, and when.
 
-    ``actor`` is a user name, ``cli:<os user>`` for management commands, or "" where the
-    store does not know (documents ingested before accounts existed).
+    ``actor`` is a user name (the signed-in user in the app), ``cli:<os user>`` for
+    commands, or "" where the store does not know (a document stored before ingestion was
+    recorded, or by code that named no one).
     """
 
     at: str
