@@ -1,6 +1,7 @@
-"""Hostile text in a real browser: about 200 script and resource-loading payloads held in
-passages, headings, document metadata, analyst names and notes are shown on every page of
-the app and in the HTML and Markdown reports, and none of them does anything.
+"""Hostile text in a real browser, on each store (SQLite, PostgreSQL): about 200 script and
+resource-loading payloads held in passages, headings, document metadata, analyst names and
+notes are shown on every page of the app and in the HTML and Markdown reports, and none of
+them does anything.
 
 A loopback HTTP listener records every request; each payload points its resources and its
 script's ``fetch`` at the listener with its own number. Headless Debian chromium (through
@@ -34,7 +35,7 @@ from workbench.config import Settings
 from workbench.ingest.batch import ingest_paths
 from workbench.models import PassageKind
 from workbench.pipeline import realign
-from workbench.store import Store
+from workbench.store.factory import open_store
 
 from .payloads import Payload, make_payloads
 
@@ -202,12 +203,16 @@ def _write_corpus(folder: Path, payloads: list[Payload], extras: dict[str, str])
             )  # fmt: skip
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", "postgres"])
 def hostile(
-    listener: tuple[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    listener: tuple[str, list[str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Hostile:
     """The hostile corpus, aligned, tagged by two hostile analysts and adjudicated, named by
-    environment variables as ``workbench app`` names it for the app."""
+    environment variables as ``workbench app`` names it for the app; in a SQLite file, and
+    in a PostgreSQL database (the app then serves from the server)."""
     base, _ = listener
     corpus = tmp_path / "hostile"
     payloads, extras = make_payloads(base), _extras(base)
@@ -215,7 +220,9 @@ def hostile(
     for var in [v for v in os.environ if v.startswith("WORKBENCH_")]:
         monkeypatch.delenv(var)
     values = {
-        "WORKBENCH_DB": tmp_path / "wb.db",
+        "WORKBENCH_DB": (
+            request.getfixturevalue("pg_url") if request.param == "postgres" else tmp_path / "wb.db"
+        ),
         "WORKBENCH_EMBEDDINGS": tmp_path / "emb",
         "WORKBENCH_CORPUS": corpus,
         "WORKBENCH_UPLOADS": tmp_path / "uploads",
@@ -224,7 +231,7 @@ def hostile(
     for var, value in values.items():
         monkeypatch.setenv(var, str(value))
     found = Hostile(Settings.load(progress=False), payloads, extras)
-    with Store(found.settings.db) as store:
+    with open_store(found.settings.db) as store:
         report = ingest_paths(store, [corpus], settings=found.settings)
         assert not report.rejected, [r.line() for r in report.rejected]
         realign(store, found.settings)  # the real model: the app finds nothing to redo
@@ -565,7 +572,7 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
     assert missing("Compare", [extras["title_a"], extras["section"], extras["me"]]) == []
     assert missing("Overview", [extras["title_a"], extras["outlet_a"]]) == []
     assert missing("Agreement", [extras["analyst_1"], extras["analyst_2"], extras["note"]]) == []
-    with Store(hostile.settings.db) as store:
+    with open_store(hostile.settings.db) as store:
         disputed = [
             store.aligned_pairs(pair_id=pair, max_rank=None)[0] for pair in hostile.disputed
         ]
@@ -577,8 +584,9 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
     assert in_preview
 
     steps = sum(v.startswith("Compare") for v in audit.views)
+    store = "PostgreSQL" if "://" in str(hostile.settings.db) else "SQLite"
     figure(
-        f"hostile text: {len(hostile.payloads)} payloads in passages (+{len(hostile.extras)} "
+        f"hostile text ({store}): {len(hostile.payloads)} payloads in passages (+{len(hostile.extras)} "
         f"in metadata, headings, analyst names, notes, an upload name); {len(pages)} app pages "
         f"({', '.join(pages)}; {steps} Compare passages, {len(SEARCHES)} searches) and "
         f"{len(reports)} report views, {len(audit.views)} views in all in headless chromium: "
