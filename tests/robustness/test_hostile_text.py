@@ -587,7 +587,8 @@ def test_hostile_text_is_shown_as_text_on_every_page_and_report(  # type: ignore
     store = "PostgreSQL" if "://" in str(hostile.settings.db) else "SQLite"
     figure(
         f"hostile text ({store}): {len(hostile.payloads)} payloads in passages "
-        f"(+{len(hostile.extras)} in metadata, headings, analyst names, notes, an upload name); {len(pages)} app pages "
+        f"(+{len(hostile.extras)} in metadata, headings, analyst names, notes, an upload "
+        f"name); {len(pages)} app pages "
         f"({', '.join(pages)}; {steps} Compare passages, {len(SEARCHES)} searches) and "
         f"{len(reports)} report views, {len(audit.views)} views in all in headless chromium: "
         f"{len(audit.dialogs)} dialogs, {len(audit.scripts)} scripts run, "
