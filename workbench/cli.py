@@ -322,7 +322,11 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
 @store_options
 @model_options
 @click.option(
-    "--top", type=int, default=1, show_default=True, help="pairs shown per passage and document"
+    "--top",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="best counterparts shown per passage, over all other documents",
 )
 @click.pass_context
 def run(
@@ -365,9 +369,10 @@ def run(
             err=True,
         )
         _echo_suggestions(done.suggested, err=True)
-        _print_pairs(
-            store, store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table"
-        )
+        from workbench.views.records import best_counterparts
+
+        rows = store.aligned_pairs(min_score=settings.threshold)
+        _print_pairs(store, best_counterparts(rows, top), "table")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -442,6 +447,11 @@ def passages(
     )
 
 
+def _count(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
 def _pair_records(store: Any, rows: list[Any], relation: str | None = None) -> list[dict[str, Any]]:
     """Pair records with their suggested relation, confidence, reasons and specifics."""
     from workbench.views.evidence import stored_suggestions
@@ -492,7 +502,16 @@ def _print_records(records: list[dict[str, Any]]) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--doc", "doc_id", help="only pairs whose passage a is in this document")
 @click.option("--outlet", help="only pairs whose passage a is from this outlet")
-@click.option("--top", type=int, help="only counterparts ranked this high or better")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    help="only the N best counterparts of each passage, over all other documents",
+)
+@click.option(
+    "--max-rank",
+    type=click.IntRange(min=1),
+    help="only counterparts ranked this high or better within their own document",
+)
 @click.option("--min-score", type=float, help="only pairs scoring at least this")
 @click.option("--mutual", is_flag=True, help="only mutual best matches")
 @click.option(
@@ -506,12 +525,20 @@ def pairs(
     doc_id: str | None,
     outlet: str | None,
     top: int | None,
+    max_rank: int | None,
     min_score: float | None,
     mutual: bool,
     relation: str | None,
 ) -> None:
-    """List aligned pairs: for each passage a, its counterparts b in other documents."""
+    """List aligned pairs: for each passage a, its counterparts b in other documents.
+
+    A pair is two passages. It is listed from both sides, once with each passage as a
+    (same pair_id), so a table has about twice as many rows as there are pairs; the line
+    on stderr gives both counts. --top N keeps the N best counterparts of each passage over
+    all other documents; --max-rank N keeps those ranked N or better in their own document.
+    """
     from workbench.align.staleness import is_stale
+    from workbench.views.records import best_counterparts, distinct_pairs
 
     settings = _settings(db=db)
     with _open_store(settings) as store:
@@ -523,14 +550,23 @@ def pairs(
                 "run `workbench align` to bring it up to date",
                 err=True,
             )
-        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top, min_score=min_score)
+        rows = store.aligned_pairs(
+            doc_id=doc_id, outlet=outlet, max_rank=max_rank, min_score=min_score
+        )
         if mutual:
             rows = [r for r in rows if r["mutual"]]
         records = _pair_records(store, rows, relation)
+    if top is not None:
+        records = best_counterparts(records, top, passage=lambda r: r["a"]["passage_id"])
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
     _print_records(records)
+    click.echo(
+        f"{_count(len(records), 'row')} for {_count(distinct_pairs(records), 'pair')} "
+        "(a pair is listed from each of its two sides)",
+        err=True,
+    )
 
 
 @main.command()

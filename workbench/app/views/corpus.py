@@ -39,7 +39,7 @@ def show_documents(store: Store) -> None:
     )
     st.caption(
         f"{len(documents)} documents, {sum(counts.values())} passages, "
-        f"{store.alignment_count()} aligned pairs"
+        f"{store.pair_count()} aligned pairs (a pair is two passages, counted once)"
     )
     st.dataframe(table, hide_index=True, key="corpus_table")
 
