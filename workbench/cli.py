@@ -532,9 +532,9 @@ def pairs(
 ) -> None:
     """List aligned pairs: for each passage a, its counterparts b in other documents.
 
-    A pair is two passages. It is listed from both sides, once with each passage as a
-    (same pair_id), so a table has about twice as many rows as there are pairs; the line
-    on stderr gives both counts. --top N keeps the N best counterparts of each passage over
+    A pair is two passages. It is listed from both sides when both passages kept it, once
+    with each passage as a (same pair_id), so there are more rows than pairs; the line on
+    stderr gives both counts. --top N keeps the N best counterparts of each passage over
     all other documents; --max-rank N keeps those ranked N or better in their own document.
     """
     from workbench.align.staleness import is_stale
