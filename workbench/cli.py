@@ -235,9 +235,10 @@ def embed(
     settings = _settings(
         db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
     )
-    embedder = load_embedder(settings)
+    progress = _reporter(ctx, settings)
+    embedder = load_embedder(settings, progress=progress)
     with _open_store(settings) as store:
-        stats = embed_store(store, settings, embedder=embedder, progress=_reporter(ctx, settings))
+        stats = embed_store(store, settings, embedder=embedder, progress=progress)
     click.echo(
         f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
         f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "

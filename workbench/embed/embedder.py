@@ -37,8 +37,11 @@ class LazyEmbedder:
     :func:`workbench.embed.backends.choose_backend`; ``choice`` says which and why.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, progress: Reporter = SILENT) -> None:
         self.settings = settings
+        self.progress = progress
+        """Where loading, converting and checking the model show progress: each can take
+        from seconds to a minute, and nothing else is reported meanwhile."""
         self.location, self.model_id = resolve_model(settings.model)
         self._choice: BackendChoice | None = None
         self._model: Embedder | None = None
@@ -46,7 +49,9 @@ class LazyEmbedder:
     @property
     def choice(self) -> BackendChoice:
         if self._choice is None:
-            self._choice = choose_backend(self.settings, self.location, self.model_id)
+            self._choice = choose_backend(
+                self.settings, self.location, self.model_id, progress=self.progress
+            )
         return self._choice
 
     @property
@@ -59,8 +64,13 @@ class LazyEmbedder:
 
     def _load(self) -> Embedder:
         if self._model is None:
-            self._model = load_backend(self.choice, self.settings, self.location, self.model_id)
-            self.choice.reference_model = None  # held by the embedder now, if it is torch
+            choice = self.choice
+            with self.progress.task(
+                f"loading the model {self.model_id} ({choice.name})", 1
+            ) as task:
+                self._model = load_backend(choice, self.settings, self.location, self.model_id)
+                task.advance()
+            choice.reference_model = None  # held by the embedder now, if it is torch
         return self._model
 
     @property
@@ -71,9 +81,9 @@ class LazyEmbedder:
         return self._load().encode(texts)
 
 
-def load_embedder(settings: Settings) -> LazyEmbedder:
-    """The embedder the settings ask for, loaded on first use."""
-    return LazyEmbedder(settings)
+def load_embedder(settings: Settings, *, progress: Reporter = SILENT) -> LazyEmbedder:
+    """The embedder the settings ask for, loaded on first use (shown on ``progress``)."""
+    return LazyEmbedder(settings, progress=progress)
 
 
 def open_cache(settings: Settings, embedder: Embedder) -> VectorCache:
@@ -155,7 +165,7 @@ def embed_store(
     Safe to re-run: what is cached is not embedded again (and the model is not even loaded
     when everything is). Read the vectors back with :func:`stored_vectors`.
     """
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_embedder(settings, progress=progress)
     passages = store.passages()
     sentences = store.sentences()
     texts = [p.text for p in passages] + [s.text for s in sentences]

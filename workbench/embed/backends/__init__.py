@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError, ModelError
+from workbench.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
     import numpy as np
@@ -53,8 +54,14 @@ class BackendChoice:
     """A torch model the choice had to load anyway (for the check), to be reused."""
 
 
-def choose_backend(settings: Settings, location: str, model_id: str) -> BackendChoice:
-    """Pick the backend for ``model_id``; may convert and verify the model the first time."""
+def choose_backend(
+    settings: Settings, location: str, model_id: str, *, progress: Reporter = SILENT
+) -> BackendChoice:
+    """Pick the backend for ``model_id``; may convert and verify the model the first time.
+
+    The first time takes up to a minute on a small CPU (load torch, convert, embed the
+    probe set twice); each of those steps is a task on ``progress``.
+    """
     from workbench.embed.backends.reference import reference_backend_name
 
     requested = settings.backend.strip().lower()
@@ -85,7 +92,7 @@ def choose_backend(settings: Settings, location: str, model_id: str) -> BackendC
             "(pip install openvino for faster embedding)"
         )
         return BackendChoice(torch_name, "openvino is not installed")
-    choice = _openvino_choice(settings, location, model_id)
+    choice = _openvino_choice(settings, location, model_id, progress)
     if choice.verification is not None and choice.verification.passed:
         return choice
     reason = choice.reason
@@ -102,7 +109,9 @@ def choose_backend(settings: Settings, location: str, model_id: str) -> BackendC
     )
 
 
-def _openvino_choice(settings: Settings, location: str, model_id: str) -> BackendChoice:
+def _openvino_choice(
+    settings: Settings, location: str, model_id: str, progress: Reporter = SILENT
+) -> BackendChoice:
     """The OpenVINO backend for the model, converted and verified if not done before."""
     from workbench.embed.backends import openvino_runtime as ov
     from workbench.embed.backends.verify import Verification, load_probe_set, verify
@@ -122,22 +131,39 @@ def _openvino_choice(settings: Settings, location: str, model_id: str) -> Backen
 
     logger.info("checking the OpenVINO backend for %s against torch (once per model)...", model_id)
     probe = load_probe_set()
-    st_model = load_sentence_transformer(location, model_id, "cpu")
+    with progress.task(f"loading the model {model_id} (torch)", 1) as task:
+        st_model = load_sentence_transformer(location, model_id, "cpu")
+        task.advance()
     try:
         if not (folder / "runtime.json").exists():
-            ov.convert(st_model, folder, probe.texts)
-        fast = ov.OpenVINOEmbedder(folder, model_id, name, batch_size=settings.batch_size)
-        reference = SentenceTransformerEmbedder(
-            location, model_id, model=st_model, batch_size=settings.batch_size
-        )
-        record = verify(
-            reference.encode,
-            fast.encode,
-            probe,
-            backend=name,
-            model_id=model_id,
-            fingerprint=fingerprint,
-        )
+            with progress.task("converting the model to OpenVINO (once per model)", 1) as task:
+                ov.convert(st_model, folder, probe.texts)
+                task.advance()
+        with progress.task(
+            "checking OpenVINO's nearest neighbours against torch (once per model)", 3
+        ) as task:
+            fast = ov.OpenVINOEmbedder(folder, model_id, name, batch_size=settings.batch_size)
+            task.advance()
+            reference = SentenceTransformerEmbedder(
+                location, model_id, model=st_model, batch_size=settings.batch_size
+            )
+
+            def advancing(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[..., Any]:
+                def run(texts: Sequence[str]) -> np.ndarray:
+                    vectors = encode(texts)
+                    task.advance()
+                    return vectors
+
+                return run
+
+            record = verify(
+                advancing(reference.encode),
+                advancing(fast.encode),
+                probe,
+                backend=name,
+                model_id=model_id,
+                fingerprint=fingerprint,
+            )
     except (ov.ConversionError, ModelError) as exc:
         record = Verification(
             name,
