@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -193,7 +194,9 @@ def test_verify_rejects_an_encoder_that_moves_neighbours() -> None:
 
 
 @pytest.mark.model
-def test_openvino_backend_matches_torch_and_loads_without_torch(settings: Settings) -> None:
+def test_openvino_backend_matches_torch_and_loads_without_torch(
+    settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("openvino")
     steps = StepRecorder()
     fast = LazyEmbedder(settings, progress=steps)
@@ -204,6 +207,8 @@ def test_openvino_backend_matches_torch_and_loads_without_torch(settings: Settin
         ["converting the model to OpenVINO (once per model)", 1, 1],
         ["checking OpenVINO's nearest neighbours against torch (once per model)", 3, 3],
     ]
+    noise = capfd.readouterr().err
+    assert "loss_type" not in noise and "Loading weights" not in noise, noise
     assert fast.choice.verification.agreement >= 0.99
     texts = [
         "Only 195 North Koreans reached the South in 2020.",
@@ -246,3 +251,33 @@ def test_gpu_device_without_a_gpu_says_what_to_do(settings: Settings) -> None:
         "device 'cuda' asked for, but torch sees no CUDA GPU; "
         "set --device cpu (or WORKBENCH_DEVICE=cpu)"
     )
+
+
+@pytest.mark.model
+def test_loading_the_model_prints_no_library_noise_but_errors_still_show(tmp_path: Path) -> None:
+    code = (
+        "from workbench.config import Settings; from workbench.embed.embedder import "
+        "LazyEmbedder; import sys; e = LazyEmbedder(Settings.load(backend='torch', "
+        "model=sys.argv[1])); e.encode(['a text']); print('embedded')"
+    )
+    env = {
+        "WORKBENCH_EMBEDDINGS": str(tmp_path / "emb"),
+        "HF_HUB_OFFLINE": "1",
+        "PATH": "/usr/bin:/bin",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+    }
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "sentence-transformers/all-MiniLM-L6-v2"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ok.stdout.strip() == "embedded", ok.stderr
+    assert ok.stderr == ""
+    bad = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "no-model")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert bad.returncode != 0 and "cannot load model" in bad.stderr
