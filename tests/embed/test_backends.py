@@ -281,3 +281,19 @@ def test_loading_the_model_prints_no_library_noise_but_errors_still_show(tmp_pat
         env=env,
     )
     assert bad.returncode != 0 and "cannot load model" in bad.stderr
+
+
+def test_the_model_loads_before_the_embedding_bar_opens_not_inside_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.embed.embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "load_backend", lambda *args: FakeEmbedder())
+    steps = StepRecorder()
+    embedder = LazyEmbedder(settings.replace(backend="torch"), progress=steps)
+    cache = open_cache(settings, embedder)
+    embed_texts(["one text", "another text"], embedder, cache, progress=steps)
+    assert [(name.split(" (")[0], done) for name, _, done in steps.tasks] == [
+        ("loading the model sentence-transformers/all-MiniLM-L6-v2", 1),
+        ("embedding", 2),
+    ]

@@ -62,7 +62,8 @@ class LazyEmbedder:
     def loaded(self) -> bool:
         return self._model is not None
 
-    def _load(self) -> Embedder:
+    def load(self) -> Embedder:
+        """The loaded backend (chosen, converted and checked first if need be)."""
         if self._model is None:
             choice = self.choice
             with self.progress.task(
@@ -75,10 +76,10 @@ class LazyEmbedder:
 
     @property
     def dim(self) -> int:
-        return self._load().dim
+        return self.load().dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._load().encode(texts)
+        return self.load().encode(texts)
 
 
 def load_embedder(settings: Settings, *, progress: Reporter = SILENT) -> LazyEmbedder:
@@ -115,6 +116,8 @@ def _embed_missing(
     missing = sorted(pending.items(), key=lambda item: len(item[1]))
     if missing and embedder is None:
         raise ModelError(f"{len(missing)} texts are not in the vector cache and no model is loaded")
+    if missing and isinstance(embedder, LazyEmbedder):
+        embedder.load()  # its own progress steps, before (not inside) the embedding bar
     with progress.task("embedding", len(missing)) as task:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
