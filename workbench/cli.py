@@ -291,13 +291,15 @@ def align(
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
         done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+        pairs = store.pair_count()
     stats = done.aligned
     for warning in stats.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{stats.passages} passages in {stats.documents} documents "
-        f"({done.embedded.embedded} texts embedded); {stats.pairs} pairs kept of "
-        f"{stats.candidates} candidates; {stats.unaddressed} passage-document gaps"
+        f"({done.embedded.embedded} texts embedded); {pairs} pairs kept ({stats.pairs} "
+        f"alignment rows, one per side that kept a pair, of {stats.candidates} candidates); "
+        f"{stats.unaddressed} passage-document gaps"
     )
     _echo_suggestions(done.suggested)
 
@@ -366,7 +368,7 @@ def run(
             click.echo(f"warning: {warning}", err=True)
         click.echo(
             f"{done.aligned.passages} passages in {done.aligned.documents} documents; "
-            f"{done.aligned.pairs} pairs",
+            f"{store.pair_count()} pairs",
             err=True,
         )
         _echo_suggestions(done.suggested, err=True)

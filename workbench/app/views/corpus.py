@@ -120,7 +120,7 @@ if files:
                 )
             if done.aligned is not None:
                 st.success(
-                    f"Aligned: {done.aligned.pairs} pairs across "
+                    f"Aligned: {store.pair_count()} pairs across "
                     f"{done.aligned.documents} documents."
                 )
         except WorkbenchError as exc:
