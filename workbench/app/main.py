@@ -33,9 +33,10 @@ PAGES = [
     st.Page(str(HERE / "views" / "report.py"), title="Report", icon=":material/description:"),
 ]
 
+# The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
+# Google's font servers by every analyst's browser. (A comment, not a docstring: Streamlit's
+# "magic" shows every bare string of the entry script on the page.)
 ICON = str(HERE / "icon.png")
-"""The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
-Google's font servers by every analyst's browser."""
 
 st.set_page_config(page_title="Workbench", page_icon=ICON, layout="wide")
 
