@@ -39,18 +39,17 @@ def _main_text(driver) -> str:  # type: ignore[no-untyped-def]
     return driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text
 
 
-def test_a_link_to_a_page_lands_on_that_page_after_the_name_prompt(url: str) -> None:
+@pytest.mark.parametrize(("path", "title"), [("search", "Search passages"), ("corpus", "Corpus")])
+def test_a_link_to_a_page_lands_on_that_page_after_the_name_prompt(
+    url: str, path: str, title: str
+) -> None:
     driver = chromium()
     try:
-        for path, title in [("search", "Search passages"), ("corpus", "Corpus")]:
-            driver.delete_all_cookies()
-            driver.get(f"{url}/{path}")
-            _name(driver)
-            wait(lambda t=title: t in _main_text(driver), 120, f"the {title!r} page")
-            assert "Compare sources" not in _main_text(driver)
-            assert driver.current_url.rstrip("/").endswith(f"/{path}")
-            driver.quit()
-            driver = chromium()
+        driver.get(f"{url}/{path}")
+        _name(driver)
+        wait(lambda: title in _main_text(driver), 120, f"the {title!r} page")
+        assert "Compare sources" not in _main_text(driver)
+        assert driver.current_url.rstrip("/").endswith(f"/{path}")
     finally:
         driver.quit()
 
