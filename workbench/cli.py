@@ -882,7 +882,10 @@ def rank(db: Path | None, fmt: str, limit: int) -> None:
 
     with _open_store(_settings(db=db)) as store:
         ranked = rank_for_tagging(store, limit)
-        rows = {r["pair_id"]: r for r in store.aligned_pairs() if r["rank"] == 1}
+        rows: dict[str, Any] = {}
+        for row in store.aligned_pairs():  # each pair's best-ranked side: every pair has one
+            if row["pair_id"] not in rows or row["rank"] < rows[row["pair_id"]]["rank"]:
+                rows[row["pair_id"]] = row
     records = [ranked_record(r, rows.get(r.pair_id)) for r in ranked]
     if fmt == "jsonl":
         _emit_jsonl(records)
