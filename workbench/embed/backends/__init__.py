@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from workbench.embed.backends.verify import Verification
 
 BACKENDS = ("auto", "openvino", "torch")
+PROBE_CHUNK = 64
+"""Probe texts embedded at a time while checking a backend (one progress step each)."""
 logger = logging.getLogger("workbench")
 
 
@@ -139,8 +141,10 @@ def _openvino_choice(
             with progress.task("converting the model to OpenVINO (once per model)", 1) as task:
                 ov.convert(st_model, folder, probe.texts)
                 task.advance()
+        chunks = -(-len(probe.texts) // PROBE_CHUNK)
         with progress.task(
-            "checking OpenVINO's nearest neighbours against torch (once per model)", 3
+            "checking OpenVINO's nearest neighbours against torch (once per model)",
+            1 + 2 * chunks,
         ) as task:
             fast = ov.OpenVINOEmbedder(folder, model_id, name, batch_size=settings.batch_size)
             task.advance()
@@ -149,10 +153,17 @@ def _openvino_choice(
             )
 
             def advancing(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[..., Any]:
+                """``encode`` in chunks, advancing the task after each (torch takes a minute
+                for the probe set on a busy CPU: the bar should move meanwhile)."""
+
                 def run(texts: Sequence[str]) -> np.ndarray:
-                    vectors = encode(texts)
-                    task.advance()
-                    return vectors
+                    import numpy
+
+                    parts = []
+                    for lo in range(0, len(texts), PROBE_CHUNK):
+                        parts.append(numpy.asarray(encode(texts[lo : lo + PROBE_CHUNK])))
+                        task.advance()
+                    return numpy.concatenate(parts).astype(numpy.float32)
 
                 return run
 
