@@ -140,8 +140,11 @@ def gate(store: Store) -> tuple[bool, User | None]:
         if signin.TOKEN in st.session_state or ui.ANALYST in st.session_state:
             for key in list(st.session_state):
                 del st.session_state[key]
-        signin.sign_in_form(store)
-        return False, None
+        if not signin.sign_in_form(store):
+            return False, None
+        user = signin.current_user(store)
+        if user is None:
+            return False, None
     st.session_state[ui.ANALYST] = user.name
     return True, user
 
