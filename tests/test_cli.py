@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from aligned_store import aligned_store
 from conftest import CORPUS
+
+from workbench.config import Settings
 
 WORKBENCH = [sys.executable, "-m", "workbench"]
 
@@ -159,7 +162,7 @@ def _best(pairs: list[dict], a_doc: str, a_words: str, b_doc: str) -> dict:
 def test_expected_pairs_come_first(
     aligned: dict[str, str], a_doc: str, a_words: str, b_doc: str, b_words: str
 ) -> None:
-    best = _best(_pairs(aligned, "--top", "1"), a_doc, a_words, b_doc)
+    best = _best(_pairs(aligned, "--max-rank", "1"), a_doc, a_words, b_doc)
     assert b_words in best["b"]["text"]
 
 
@@ -169,6 +172,11 @@ def test_rerun_on_unchanged_corpus_embeds_nothing(aligned: dict[str, str]) -> No
     assert ingest.stdout.count("unchanged") == 5
     out = run("align", env=aligned).stdout
     assert "(0 texts embedded)" in out
+    # a pair is two passages counted once, as in `pairs` and the README, not a row per side
+    listed = _pairs(aligned)
+    assert f"; {len({r['pair_id'] for r in listed})} pairs kept ({len(listed)} alignment rows" in (
+        out
+    )
 
 
 @pytest.mark.model
@@ -292,3 +300,31 @@ def test_changed_document_makes_pairs_warn_until_realigned(
     assert "warning: passages or settings changed" in run("pairs", env=local).stderr
     run("align", env=local)
     assert "warning" not in run("pairs", env=local).stderr
+
+
+def test_pairs_top_n_gives_each_passage_its_n_best_counterparts_over_all_documents(
+    tmp_path: Path, env: dict[str, str], settings: Settings
+) -> None:
+    with aligned_store(tmp_path, settings) as store:
+        every = store.aligned_pairs()
+    db = str(settings.db)
+    best = _pairs(env, "--db", db, "--top", "1")
+    passages = {r["a_id"] for r in every}
+    assert len(best) == len(passages) < len(every)
+    for record in best:
+        mine = [r for r in every if r["a_id"] == record["a"]["passage_id"]]
+        assert record["score"] == max(r["score"] for r in mine)
+    per_document = _pairs(env, "--db", db, "--max-rank", "1")
+    assert {r["rank"] for r in per_document} == {1}
+    assert len(per_document) > len(best)
+    table = run("pairs", "--db", db, env=env)
+    pairs = len({r["pair_id"] for r in every})
+    assert f"{len(every)} rows for {pairs} pairs (a pair is listed from each of its two sides)" in (
+        table.stderr
+    )
+
+
+def test_pairs_help_says_what_top_and_a_pair_mean(env: dict[str, str]) -> None:
+    helped = " ".join(run("pairs", "--help", env=env).stdout.split())
+    assert "N best counterparts of each passage, over all other documents" in helped
+    assert "listed from both sides" in helped

@@ -251,9 +251,10 @@ def embed(
     settings = _settings(
         db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
     )
-    embedder = load_embedder(settings)
+    progress = _reporter(ctx, settings)
+    embedder = load_embedder(settings, progress=progress)
     with _open_store(settings) as store:
-        stats = embed_store(store, settings, embedder=embedder, progress=_reporter(ctx, settings))
+        stats = embed_store(store, settings, embedder=embedder, progress=progress)
     click.echo(
         f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
         f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
@@ -306,13 +307,15 @@ def align(
     scorer = PairScorer.load(scorer_file)
     with _open_store(settings) as store:
         done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+        pairs = store.pair_count()
     stats = done.aligned
     for warning in stats.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{stats.passages} passages in {stats.documents} documents "
-        f"({done.embedded.embedded} texts embedded); {stats.pairs} pairs kept of "
-        f"{stats.candidates} candidates; {stats.unaddressed} passage-document gaps"
+        f"({done.embedded.embedded} texts embedded); {pairs} pairs kept ({stats.pairs} "
+        f"alignment rows, one per side that kept a pair, of {stats.candidates} candidates); "
+        f"{stats.unaddressed} passage-document gaps"
     )
     _echo_suggestions(done.suggested)
 
@@ -338,7 +341,11 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
 @store_options
 @model_options
 @click.option(
-    "--top", type=int, default=1, show_default=True, help="pairs shown per passage and document"
+    "--top",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="best counterparts shown per passage, over all other documents",
 )
 @click.pass_context
 def run(
@@ -378,13 +385,14 @@ def run(
             click.echo(f"warning: {warning}", err=True)
         click.echo(
             f"{done.aligned.passages} passages in {done.aligned.documents} documents; "
-            f"{done.aligned.pairs} pairs",
+            f"{store.pair_count()} pairs",
             err=True,
         )
         _echo_suggestions(done.suggested, err=True)
-        _print_pairs(
-            store, store.aligned_pairs(max_rank=top, min_score=settings.threshold), "table"
-        )
+        from workbench.views.records import best_counterparts
+
+        rows = store.aligned_pairs(min_score=settings.threshold)
+        _print_pairs(store, best_counterparts(rows, top), "table")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -459,6 +467,11 @@ def passages(
     )
 
 
+def _count(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
 def _pair_records(store: Any, rows: list[Any], relation: str | None = None) -> list[dict[str, Any]]:
     """Pair records with their suggested relation, confidence, reasons and specifics."""
     from workbench.views.evidence import stored_suggestions
@@ -509,7 +522,16 @@ def _print_records(records: list[dict[str, Any]]) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--doc", "doc_id", help="only pairs whose passage a is in this document")
 @click.option("--outlet", help="only pairs whose passage a is from this outlet")
-@click.option("--top", type=int, help="only counterparts ranked this high or better")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    help="only the N best counterparts of each passage, over all other documents",
+)
+@click.option(
+    "--max-rank",
+    type=click.IntRange(min=1),
+    help="only counterparts ranked this high or better within their own document",
+)
 @click.option("--min-score", type=float, help="only pairs scoring at least this")
 @click.option("--mutual", is_flag=True, help="only mutual best matches")
 @click.option(
@@ -523,12 +545,20 @@ def pairs(
     doc_id: str | None,
     outlet: str | None,
     top: int | None,
+    max_rank: int | None,
     min_score: float | None,
     mutual: bool,
     relation: str | None,
 ) -> None:
-    """List aligned pairs: for each passage a, its counterparts b in other documents."""
+    """List aligned pairs: for each passage a, its counterparts b in other documents.
+
+    A pair is two passages. It is listed from both sides when both passages kept it, once
+    with each passage as a (same pair_id), so there are more rows than pairs; the line on
+    stderr gives both counts. --top N keeps the N best counterparts of each passage over
+    all other documents; --max-rank N keeps those ranked N or better in their own document.
+    """
     from workbench.align.staleness import is_stale
+    from workbench.views.records import best_counterparts, distinct_pairs
 
     settings = _settings(db=db)
     with _open_store(settings) as store:
@@ -540,14 +570,23 @@ def pairs(
                 "run `workbench align` to bring it up to date",
                 err=True,
             )
-        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top, min_score=min_score)
+        rows = store.aligned_pairs(
+            doc_id=doc_id, outlet=outlet, max_rank=max_rank, min_score=min_score
+        )
         if mutual:
             rows = [r for r in rows if r["mutual"]]
         records = _pair_records(store, rows, relation)
+    if top is not None:
+        records = best_counterparts(records, top, passage=lambda r: r["a"]["passage_id"])
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
     _print_records(records)
+    click.echo(
+        f"{_count(len(records), 'row')} for {_count(distinct_pairs(records), 'pair')} "
+        "(a pair is listed from each of its two sides)",
+        err=True,
+    )
 
 
 @main.command()
@@ -866,7 +905,10 @@ def rank(db: Path | None, fmt: str, limit: int) -> None:
 
     with _open_store(_settings(db=db)) as store:
         ranked = rank_for_tagging(store, limit)
-        rows = {r["pair_id"]: r for r in store.aligned_pairs() if r["rank"] == 1}
+        rows: dict[str, Any] = {}
+        for row in store.aligned_pairs():  # each pair's best-ranked side: every pair has one
+            if row["pair_id"] not in rows or row["rank"] < rows[row["pair_id"]]["rank"]:
+                rows[row["pair_id"]] = row
     records = [ranked_record(r, rows.get(r.pair_id)) for r in ranked]
     if fmt == "jsonl":
         _emit_jsonl(records)

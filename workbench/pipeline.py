@@ -117,7 +117,7 @@ def run(
         return done
     from workbench.embed.embedder import embed_store, load_embedder
 
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_embedder(settings, progress=progress)
     done.embedded = embed_store(store, settings, embedder=embedder, progress=progress)
     on_stage("embed", done.embedded)
     if "align" not in wanted:

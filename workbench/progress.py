@@ -17,7 +17,11 @@ class Task(Protocol):
 
 class Reporter(Protocol):
     def task(self, description: str, total: int) -> Iterator[Task]:
-        """A context manager yielding a task to advance as work gets done."""
+        """A context manager yielding a task to advance as work gets done.
+
+        Every step that can take more than two seconds is a task, so the analyst never
+        watches a silent screen; a step that cannot be counted is a task of ``total`` 1.
+        """
         ...
 
 
@@ -55,6 +59,8 @@ class TqdmReporter:
             return
         from tqdm import tqdm
 
+        # A single step (loading a model) has no count worth showing, only its name.
+        step = {"bar_format": "{desc}…"} if total == 1 else {}
         with tqdm(
             total=total,
             desc=description,
@@ -62,6 +68,7 @@ class TqdmReporter:
             unit="item",
             dynamic_ncols=True,
             leave=False,
+            **step,
         ) as bar:
             yield _TqdmTask(bar)
             # Quick work finishes between two redraws: show where it ended, not "0/N".

@@ -87,6 +87,13 @@ def test_preparing_and_visiting_every_page_requests_nothing_from_other_hosts(
                 "the name form",
             )
             field.send_keys("Ana Lyst", Keys.ENTER)
+            # the preparation's progress shows on a clean page, not below a greyed-out form
+            wait(
+                lambda: "Getting ready" in driver.find_element(By.TAG_NAME, "body").text,
+                120,
+                "the preparation's progress box",
+            )
+            assert not driver.find_elements(By.CSS_SELECTOR, "input[aria-label^='Your name']")
             links = wait(
                 lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a"),
                 300,
@@ -121,6 +128,7 @@ def test_preparing_and_visiting_every_page_requests_nothing_from_other_hosts(
     assert seen, "the performance log recorded no request at all"
     foreign = sorted({u for u in seen if not _is_local(u)})
     assert not foreign, foreign
+    assert "loss_type" not in log and "Loading weights" not in log, log[-2000:]
     assert not BARE_MODE.findall(log), [
         line for line in log.splitlines() if BARE_MODE.search(line)
     ][:5]

@@ -39,6 +39,16 @@ def test_documents_are_listed_with_their_metadata(settings) -> None:  # type: ig
     )
 
 
+def test_the_pair_count_counts_two_passages_once_as_the_cli_and_readme_do(settings) -> None:  # type: ignore[no-untyped-def]
+    at = session(page="corpus")
+    with Store(settings.db) as store:
+        pairs = len({r["pair_id"] for r in store.aligned_pairs()})
+        rows = store.alignment_count()
+    caption = " ".join(c.value for c in at.caption)
+    assert f"{pairs} aligned pairs" in caption
+    assert str(rows) not in caption
+
+
 def test_uploading_a_bad_file_shows_its_error_and_keeps_the_good_ones(settings) -> None:  # type: ignore[no-untyped-def]
     at = session(page="corpus")
     at.file_uploader(key="corpus_upload").set_value(

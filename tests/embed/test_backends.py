@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,24 @@ from workbench.embed.backends.verify import (
 from workbench.embed.embedder import LazyEmbedder, embed_texts, model_slug, open_cache
 from workbench.embed.modelref import resolve_model
 from workbench.errors import ConfigError, ModelError
+
+
+class StepRecorder:
+    """Keeps every progress task as [description, total, advanced so far]."""
+
+    def __init__(self) -> None:
+        self.tasks: list[list] = []
+
+    @contextmanager
+    def task(self, description: str, total: int) -> Iterator[object]:
+        entry = [description, total, 0]
+        self.tasks.append(entry)
+
+        class _Task:
+            def advance(self, n: int = 1) -> None:
+                entry[2] += n
+
+        yield _Task()
 
 
 def _choose(settings: Settings, **changes: str):  # type: ignore[no-untyped-def]
@@ -124,6 +145,22 @@ def test_verified_backend_is_chosen_and_keys_its_own_cache(settings: Settings) -
     assert len(open_cache(settings, fast)) == 0  # torch vectors are not visible to openvino
 
 
+def test_loading_the_model_is_a_progress_step_named_after_model_and_backend(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.embed.embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "load_backend", lambda *args: FakeEmbedder())
+    steps = StepRecorder()
+    embedder = LazyEmbedder(settings.replace(backend="torch"), progress=steps)
+    assert steps.tasks == []  # nothing is loaded before something has to be embedded
+    embedder.encode(["a text"])
+    embedder.encode(["another"])
+    assert steps.tasks == [
+        ["loading the model sentence-transformers/all-MiniLM-L6-v2 (torch-fp32)", 1, 1]
+    ]
+
+
 def test_agreement_counts_rows_whose_nearest_other_group_row_is_the_same() -> None:
     groups = np.array([0, 0, 1, 1])
     reference = np.array([[1, 0], [0, 1], [0.9, 0.1], [0.1, 0.9]], dtype=np.float32)
@@ -157,10 +194,26 @@ def test_verify_rejects_an_encoder_that_moves_neighbours() -> None:
 
 
 @pytest.mark.model
-def test_openvino_backend_matches_torch_and_loads_without_torch(settings: Settings) -> None:
+def test_openvino_backend_matches_torch_and_loads_without_torch(
+    settings: Settings, capfd: pytest.CaptureFixture[str]
+) -> None:
     pytest.importorskip("openvino")
-    fast = LazyEmbedder(settings)
+    steps = StepRecorder()
+    fast = LazyEmbedder(settings, progress=steps)
     assert fast.backend.startswith("openvino-"), fast.choice.reason
+    # the first use converts and checks the model: each step shows, none stays silent
+    chunks = -(-len(load_probe_set().texts) // 64)
+    assert steps.tasks == [
+        ["loading the model sentence-transformers/all-MiniLM-L6-v2 (torch)", 1, 1],
+        ["converting the model to OpenVINO (once per model)", 1, 1],
+        [
+            "checking OpenVINO's nearest neighbours against torch (once per model)",
+            1 + 2 * chunks,
+            1 + 2 * chunks,
+        ],
+    ]
+    noise = capfd.readouterr().err
+    assert "loss_type" not in noise and "Loading weights" not in noise, noise
     assert fast.choice.verification.agreement >= 0.99
     texts = [
         "Only 195 North Koreans reached the South in 2020.",
@@ -169,6 +222,11 @@ def test_openvino_backend_matches_torch_and_loads_without_torch(settings: Settin
     ]  # longer than the model's 256 tokens: truncated the same way
     reference = LazyEmbedder(settings.replace(backend="torch")).encode(texts)
     vectors = fast.encode(texts)
+    assert steps.tasks[-1] == [
+        f"loading the model sentence-transformers/all-MiniLM-L6-v2 ({fast.backend})",
+        1,
+        1,
+    ]
     assert vectors.dtype == np.float32 and vectors.shape == reference.shape
     assert np.min(np.einsum("ij,ij->i", vectors, reference)) > 0.9999
     code = (
@@ -198,3 +256,49 @@ def test_gpu_device_without_a_gpu_says_what_to_do(settings: Settings) -> None:
         "device 'cuda' asked for, but torch sees no CUDA GPU; "
         "set --device cpu (or WORKBENCH_DEVICE=cpu)"
     )
+
+
+@pytest.mark.model
+def test_loading_the_model_prints_no_library_noise_but_errors_still_show(tmp_path: Path) -> None:
+    code = (
+        "from workbench.config import Settings; from workbench.embed.embedder import "
+        "LazyEmbedder; import sys; e = LazyEmbedder(Settings.load(backend='torch', "
+        "model=sys.argv[1])); e.encode(['a text']); print('embedded')"
+    )
+    env = {
+        "WORKBENCH_EMBEDDINGS": str(tmp_path / "emb"),
+        "HF_HUB_OFFLINE": "1",
+        "PATH": "/usr/bin:/bin",
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+    }
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "sentence-transformers/all-MiniLM-L6-v2"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert ok.stdout.strip() == "embedded", ok.stderr
+    assert ok.stderr == ""
+    bad = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "no-model")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert bad.returncode != 0 and "cannot load model" in bad.stderr
+
+
+def test_the_model_loads_before_the_embedding_bar_opens_not_inside_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.embed.embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "load_backend", lambda *args: FakeEmbedder())
+    steps = StepRecorder()
+    embedder = LazyEmbedder(settings.replace(backend="torch"), progress=steps)
+    cache = open_cache(settings, embedder)
+    embed_texts(["one text", "another text"], embedder, cache, progress=steps)
+    assert [(name.split(" (")[0], done) for name, _, done in steps.tasks] == [
+        ("loading the model sentence-transformers/all-MiniLM-L6-v2", 1),
+        ("embedding", 2),
+    ]

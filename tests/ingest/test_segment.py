@@ -154,3 +154,15 @@ def test_a_form_feed_inside_a_paragraph_does_not_cut_it_into_boilerplate() -> No
         "A second paragraph.\u2028Still the second.",
     ]
     assert all(text[p.start : p.end] == p.text for p in seg.passages)
+
+
+def test_a_heading_keeps_a_quotation_that_covers_only_part_of_it() -> None:
+    text = "“The Struggle for Human Rights in the DPRK“ in 2020\n\nThe border closed in January.\n"
+    (body,) = [p for p in segment("q", text).passages if p.kind is PassageKind.TEXT]
+    assert body.section == "“The Struggle for Human Rights in the DPRK“ in 2020"
+
+
+def test_quotation_marks_around_a_whole_heading_are_dropped() -> None:
+    text = "## “Border closures”\n\nThe border closed in January.\n"
+    (body,) = [p for p in segment("q", text).passages if p.kind is PassageKind.TEXT]
+    assert body.section == "Border closures"

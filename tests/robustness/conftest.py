@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 FIGURES: list[str] = []
+HEAVY = {"test_backup.py", "test_concurrent_writers.py", "test_crash.py", "test_malformed.py"}
+"""Modules that stress whole processes (minutes each on two cores): the slow tier, as the
+Makefile and the README say, not the quick one."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in HEAVY and item.path.parent.name == "robustness":
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -33,6 +33,15 @@ def test_aligned_pairs_join_both_passages_with_decoded_features(aligned: Corpus)
     assert len(rows) == 2  # one row per direction
 
 
+def test_pair_count_counts_two_passages_once_whichever_side_they_are_seen_from(
+    aligned: Corpus,
+) -> None:
+    store = aligned.store
+    assert store.alignment_count() == 6
+    assert store.pair_count() == len({r["pair_id"] for r in store.aligned_pairs()})
+    assert store.pair_count() < store.alignment_count()
+
+
 def test_aligned_pairs_come_best_first_per_passage_and_filter(aligned: Corpus) -> None:
     store = aligned.store
     every = store.aligned_pairs()

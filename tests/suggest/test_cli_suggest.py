@@ -93,6 +93,8 @@ def test_rank_lists_untagged_pairs_most_uncertain_first(aligned: dict[str, str])
     assert len(ranked) == 5
     values = [r["uncertainty"] for r in ranked]
     assert values == sorted(values, reverse=True)
+    # a pair kept only at rank 2 or 3 still shows its two passages
+    assert all(r["a_text"] and r["b_text"] for r in ranked), ranked
     bad = run("rank", "--limit", "0", env=aligned, check=False)
     assert bad.returncode == 1
     assert bad.stderr.strip() == "error: --limit must be positive, got 0"

@@ -40,28 +40,42 @@ USERS_PAGE = st.Page(
 )
 
 # The favicon, served by the app itself: a ``:material/...:`` icon would be fetched from
-# Google's font servers by every analyst's browser.
+# Google's font servers by every analyst's browser. (A comment, not a docstring: Streamlit's
+# "magic" shows every bare string of the entry script on the page.)
 ICON = str(HERE / "icon.png")
 
 st.set_page_config(page_title="Workbench", page_icon=ICON, layout="wide")
 
 
-def ask_name() -> None:
-    st.title("Source comparison workbench")
-    st.write(
-        "Compare what different outlets say about the same events, passage by passage, "
-        "and tag where they corroborate, contradict or dispute each other's framing."
-    )
-    with st.form("who"):
-        name = st.text_input(
-            "Your name (kept with every tag you save)", key="name_input", max_chars=100
+def ask_name() -> bool:
+    """Ask the analyst's name; whether it was given in this run.
+
+    The prompt is drawn in one slot that is emptied as soon as a name is given, and the
+    run goes on: the preparation's progress then shows on a clean page, not below a
+    greyed-out copy of the form (which a rerun would leave on screen until it ends).
+    """
+    slot = st.empty()
+    named = False
+    with slot.container():
+        st.title("Source comparison workbench")
+        st.write(
+            "Compare what different outlets say about the same events, passage by passage, "
+            "and tag where they corroborate, contradict or dispute each other's framing."
         )
-        if st.form_submit_button("Start", type="primary"):
-            cleaned = " ".join(name.split())
-            if cleaned:
-                st.session_state[ui.ANALYST] = cleaned
-                st.rerun()
-            st.error("Give a name so your tags can be told apart from other analysts'.")
+        with st.form("who"):
+            name = st.text_input(
+                "Your name (kept with every tag you save)", key="name_input", max_chars=100
+            )
+            if st.form_submit_button("Start", type="primary"):
+                cleaned = " ".join(name.split())
+                if cleaned:
+                    st.session_state[ui.ANALYST] = cleaned
+                    named = True
+                else:
+                    st.error("Give a name so your tags can be told apart from other analysts'.")
+    if named:
+        slot.empty()
+    return named
 
 
 def _sign_out() -> None:
@@ -133,8 +147,7 @@ def gate(store: Store) -> tuple[bool, User | None]:
                 "nothing. Create one with `workbench users add NAME --role admin`."
             )
             return False, None
-        if not ui.analyst():
-            ask_name()
+        if not ui.analyst() and not ask_name():
             return False, None
         return True, None
     user = signin.current_user(store)
@@ -142,8 +155,11 @@ def gate(store: Store) -> tuple[bool, User | None]:
         if signin.TOKEN in st.session_state or ui.ANALYST in st.session_state:
             for key in list(st.session_state):
                 del st.session_state[key]
-        signin.sign_in_form(store)
-        return False, None
+        if not signin.sign_in_form(store):
+            return False, None
+        user = signin.current_user(store)
+        if user is None:
+            return False, None
     st.session_state[ui.ANALYST] = user.name
     return True, user
 
@@ -157,6 +173,9 @@ def main() -> None:
 
             allowed, user = gate(store)
             if not allowed:
+                # The page asked for (a link to /search) is kept for after the prompt;
+                # without a navigation in this run it would fall back to Compare.
+                st.navigation(PAGES, position="hidden")
                 return
             backend = alignment_provenance(store).get("backend")
             sidebar(describe_store(settings.db), resolve_model(settings.model)[1], backend, user)

@@ -35,29 +35,37 @@ def current_user(store: Any) -> User | None:
     return Accounts(store).user_for(st.session_state.get(TOKEN))
 
 
-def sign_in_form(store: Any) -> None:
-    """The sign-in page: a user name field, a password field and a "Sign in" button."""
-    st.title("Sign in")
-    st.caption("Source comparison workbench: sign in with the account an admin made for you.")
-    with st.form("sign_in", clear_on_submit=True):
-        name = st.text_input("User name", key=NAME_KEY, max_chars=64, autocomplete="username")
-        password = st.text_input(
-            "Password",
-            key=PASSWORD_KEY,
-            type="password",
-            max_chars=1024,
-            autocomplete="current-password",
-        )
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if not submitted:
-        return
-    try:
-        session = Accounts(store).sign_in(name, password)
-    except (SignInRefused, SignInThrottled) as exc:
-        st.error(str(exc))
-        return
+def sign_in_form(store: Any) -> bool:
+    """The sign-in page: a user name field, a password field and a "Sign in" button.
+
+    Returns whether the session signed in in this run. The form is drawn in one slot that
+    is emptied on success, and the run goes on, so what follows (the preparation's
+    progress, the page) is not shown below a greyed-out copy of the form.
+    """
+    slot = st.empty()
+    with slot.container():
+        st.title("Sign in")
+        st.caption("Source comparison workbench: sign in with the account an admin made for you.")
+        with st.form("sign_in", clear_on_submit=True):
+            name = st.text_input("User name", key=NAME_KEY, max_chars=64, autocomplete="username")
+            password = st.text_input(
+                "Password",
+                key=PASSWORD_KEY,
+                type="password",
+                max_chars=1024,
+                autocomplete="current-password",
+            )
+            submitted = st.form_submit_button("Sign in", type="primary")
+        if not submitted:
+            return False
+        try:
+            session = Accounts(store).sign_in(name, password)
+        except (SignInRefused, SignInThrottled) as exc:
+            st.error(str(exc))
+            return False
     st.session_state[TOKEN] = session.token
-    st.rerun()
+    slot.empty()
+    return True
 
 
 def sign_out(store: Any) -> None:

@@ -143,6 +143,14 @@ def show_flashes() -> None:
             st.toast(message)
 
 
+def progress_text(description: str, done: int, total: int) -> str:
+    """A progress bar's label: ``embedding: 3 of 10``, or ``loading the model…`` for a
+    single step, which has no count worth showing."""
+    if total == 1:
+        return f"{description}…"
+    return f"{description}: {done} of {total}"
+
+
 class _Task:
     def __init__(self, bar: Any, description: str, total: int) -> None:
         self.bar, self.description, self.total, self.done = bar, description, total, 0
@@ -150,7 +158,7 @@ class _Task:
     def advance(self, n: int = 1) -> None:
         self.done += n
         fraction = min(1.0, self.done / self.total) if self.total else 1.0
-        self.bar.progress(fraction, text=f"{self.description}: {self.done} of {self.total}")
+        self.bar.progress(fraction, text=progress_text(self.description, self.done, self.total))
 
 
 class StreamlitReporter:
@@ -162,7 +170,7 @@ class StreamlitReporter:
     @contextmanager
     def task(self, description: str, total: int) -> Iterator[_Task]:
         where = self.container if self.container is not None else st
-        bar = where.progress(0.0, text=f"{description}: 0 of {total}")
+        bar = where.progress(0.0, text=progress_text(description, 0, total))
         try:
             yield _Task(bar, description, total)
         finally:

@@ -37,8 +37,11 @@ class LazyEmbedder:
     :func:`workbench.embed.backends.choose_backend`; ``choice`` says which and why.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, progress: Reporter = SILENT) -> None:
         self.settings = settings
+        self.progress = progress
+        """Where loading, converting and checking the model show progress: each can take
+        from seconds to a minute, and nothing else is reported meanwhile."""
         self.location, self.model_id = resolve_model(settings.model)
         self._choice: BackendChoice | None = None
         self._model: Embedder | None = None
@@ -46,7 +49,9 @@ class LazyEmbedder:
     @property
     def choice(self) -> BackendChoice:
         if self._choice is None:
-            self._choice = choose_backend(self.settings, self.location, self.model_id)
+            self._choice = choose_backend(
+                self.settings, self.location, self.model_id, progress=self.progress
+            )
         return self._choice
 
     @property
@@ -57,23 +62,29 @@ class LazyEmbedder:
     def loaded(self) -> bool:
         return self._model is not None
 
-    def _load(self) -> Embedder:
+    def load(self) -> Embedder:
+        """The loaded backend (chosen, converted and checked first if need be)."""
         if self._model is None:
-            self._model = load_backend(self.choice, self.settings, self.location, self.model_id)
-            self.choice.reference_model = None  # held by the embedder now, if it is torch
+            choice = self.choice
+            with self.progress.task(
+                f"loading the model {self.model_id} ({choice.name})", 1
+            ) as task:
+                self._model = load_backend(choice, self.settings, self.location, self.model_id)
+                task.advance()
+            choice.reference_model = None  # held by the embedder now, if it is torch
         return self._model
 
     @property
     def dim(self) -> int:
-        return self._load().dim
+        return self.load().dim
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return self._load().encode(texts)
+        return self.load().encode(texts)
 
 
-def load_embedder(settings: Settings) -> LazyEmbedder:
-    """The embedder the settings ask for, loaded on first use."""
-    return LazyEmbedder(settings)
+def load_embedder(settings: Settings, *, progress: Reporter = SILENT) -> LazyEmbedder:
+    """The embedder the settings ask for, loaded on first use (shown on ``progress``)."""
+    return LazyEmbedder(settings, progress=progress)
 
 
 def open_cache(settings: Settings, embedder: Embedder) -> VectorCache:
@@ -105,6 +116,8 @@ def _embed_missing(
     missing = sorted(pending.items(), key=lambda item: len(item[1]))
     if missing and embedder is None:
         raise ModelError(f"{len(missing)} texts are not in the vector cache and no model is loaded")
+    if missing and isinstance(embedder, LazyEmbedder):
+        embedder.load()  # its own progress steps, before (not inside) the embedding bar
     with progress.task("embedding", len(missing)) as task:
         for start in range(0, len(missing), batch_size):
             chunk = missing[start : start + batch_size]
@@ -155,7 +168,7 @@ def embed_store(
     Safe to re-run: what is cached is not embedded again (and the model is not even loaded
     when everything is). Read the vectors back with :func:`stored_vectors`.
     """
-    embedder = embedder or load_embedder(settings)
+    embedder = embedder or load_embedder(settings, progress=progress)
     passages = store.passages()
     sentences = store.sentences()
     texts = [p.text for p in passages] + [s.text for s in sentences]

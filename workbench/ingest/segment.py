@@ -284,5 +284,20 @@ def segment(doc_id: str, text: str, *, max_chars: int = 1500, author: str = "") 
     return Segmentation(passages, sentences)
 
 
+_QUOTE_MARKS = "\"'“”‘’«»„"
+
+
 def _heading_text(text: str) -> str:
-    return " ".join(text.lstrip("#").split()).strip(" \"'“”‘’")
+    """A heading as a section name: Markdown marks and spare whitespace gone, and quotation
+    marks around the whole heading dropped. A quote that opens only part of the heading
+    (``“The Struggle …“ in 2020``) is kept, so the heading never reads with half a quote."""
+    heading = " ".join(text.lstrip("#").split())
+    inner = heading[1:-1]
+    if (
+        len(heading) > 2
+        and heading[0] in _QUOTE_MARKS
+        and heading[-1] in _QUOTE_MARKS
+        and not any(mark in inner for mark in _QUOTE_MARKS if mark not in "'’")
+    ):
+        return inner.strip()
+    return heading

@@ -168,6 +168,11 @@ class AlignmentQueries(Database):
         """How many alignments are stored (each direction of a pair counts)."""
         return int(self._value("SELECT count(*) FROM alignments"))
 
+    def pair_count(self) -> int:
+        """How many aligned pairs are stored: two passages are one pair, whichever side
+        each alignment row is seen from (what the README, the CLI and the app call a pair)."""
+        return int(self._value("SELECT count(DISTINCT pair_id) FROM alignments"))
+
     def aligned_pairs(
         self,
         *,

@@ -8,8 +8,8 @@ from the read model (:mod:`workbench.views.evidence`); this module only gives it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from workbench.models import Document, Passage, Tag
 from workbench.store import AlignedPair
@@ -92,6 +92,37 @@ def gap_record(row: Mapping[str, Any], text: str) -> dict[str, Any]:
 
 
 # -- pairs ------------------------------------------------------------------------------
+
+Row = TypeVar("Row", bound=Mapping[str, Any])
+
+
+def best_counterparts(
+    rows: Sequence[Row],
+    n: int,
+    *,
+    passage: Callable[[Row], str] = lambda row: row["a_id"],
+) -> list[Row]:
+    """The ``n`` best-scoring counterparts of each passage ``a`` over all other documents.
+
+    ``rows`` come from ``Store.aligned_pairs`` or are pair records (give ``passage``, which
+    names a row's passage ``a``), passage by passage; each passage keeps its place, and its
+    counterparts come best first. This is what ``--top N`` means to a reader
+    ("the N best matches of each passage"), unlike ``rank``, which is b's place among a's
+    counterparts in b's own document only.
+    """
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(passage(row), []).append(row)
+    return [
+        row
+        for group in groups.values()
+        for row in sorted(group, key=lambda r: -float(r["score"]))[: max(n, 0)]
+    ]
+
+
+def distinct_pairs(rows: Iterable[Mapping[str, Any]]) -> int:
+    """How many pairs of passages ``rows`` show: (a, b) and (b, a) are one pair."""
+    return len({row["pair_id"] for row in rows})
 
 
 def pair_record(row: AlignedPair) -> dict[str, Any]:

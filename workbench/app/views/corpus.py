@@ -16,6 +16,18 @@ from workbench.store import Store
 from workbench.views import review
 
 META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
+# The documents table's columns in pixels: together they fit the page of a 1400 px wide
+# window, so no column is cut off at the right; the title, last, is shortened instead (drag
+# its edge to widen it). A comment: Streamlit's "magic" would show a bare string on the page.
+COLUMN_WIDTHS = {
+    "document": 160,
+    "outlet": 150,
+    "kind": 170,
+    "date": 85,
+    "passages": 75,
+    "format": 65,
+    "title": 210,
+}
 
 
 def show_documents(store: Store) -> None:
@@ -35,13 +47,21 @@ def show_documents(store: Store) -> None:
             }
             for d in documents
         ],
-        columns=["document", "outlet", "kind", "date", "title", "passages", "format"],
+        columns=list(COLUMN_WIDTHS),
     )
     st.caption(
         f"{len(documents)} documents, {sum(counts.values())} passages, "
-        f"{store.alignment_count()} aligned pairs"
+        f"{store.pair_count()} aligned pairs (a pair is two passages, counted once)"
     )
-    st.dataframe(table, hide_index=True, key="corpus_table")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="corpus_table",
+        column_config={
+            name: st.column_config.Column(name, width=width)
+            for name, width in COLUMN_WIDTHS.items()
+        },
+    )
 
 
 def show_stage(stage: str, outcome: object) -> None:
@@ -127,7 +147,7 @@ if files:
                 )
             if done.aligned is not None:
                 st.success(
-                    f"Aligned: {done.aligned.pairs} pairs across "
+                    f"Aligned: {store.pair_count()} pairs across "
                     f"{done.aligned.documents} documents."
                 )
         except WorkbenchError as exc:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.errors import ConfigError, ModelError
+from workbench.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
     import numpy as np
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from workbench.embed.backends.verify import Verification
 
 BACKENDS = ("auto", "openvino", "torch")
+PROBE_CHUNK = 64
+"""Probe texts embedded at a time while checking a backend (one progress step each)."""
 logger = logging.getLogger("workbench")
 
 
@@ -53,8 +56,14 @@ class BackendChoice:
     """A torch model the choice had to load anyway (for the check), to be reused."""
 
 
-def choose_backend(settings: Settings, location: str, model_id: str) -> BackendChoice:
-    """Pick the backend for ``model_id``; may convert and verify the model the first time."""
+def choose_backend(
+    settings: Settings, location: str, model_id: str, *, progress: Reporter = SILENT
+) -> BackendChoice:
+    """Pick the backend for ``model_id``; may convert and verify the model the first time.
+
+    The first time takes up to a minute on a small CPU (load torch, convert, embed the
+    probe set twice); each of those steps is a task on ``progress``.
+    """
     from workbench.embed.backends.reference import reference_backend_name
 
     requested = settings.backend.strip().lower()
@@ -85,7 +94,7 @@ def choose_backend(settings: Settings, location: str, model_id: str) -> BackendC
             "(pip install openvino for faster embedding)"
         )
         return BackendChoice(torch_name, "openvino is not installed")
-    choice = _openvino_choice(settings, location, model_id)
+    choice = _openvino_choice(settings, location, model_id, progress)
     if choice.verification is not None and choice.verification.passed:
         return choice
     reason = choice.reason
@@ -102,7 +111,9 @@ def choose_backend(settings: Settings, location: str, model_id: str) -> BackendC
     )
 
 
-def _openvino_choice(settings: Settings, location: str, model_id: str) -> BackendChoice:
+def _openvino_choice(
+    settings: Settings, location: str, model_id: str, progress: Reporter = SILENT
+) -> BackendChoice:
     """The OpenVINO backend for the model, converted and verified if not done before."""
     from workbench.embed.backends import openvino_runtime as ov
     from workbench.embed.backends.verify import Verification, load_probe_set, verify
@@ -122,22 +133,48 @@ def _openvino_choice(settings: Settings, location: str, model_id: str) -> Backen
 
     logger.info("checking the OpenVINO backend for %s against torch (once per model)...", model_id)
     probe = load_probe_set()
-    st_model = load_sentence_transformer(location, model_id, "cpu")
+    with progress.task(f"loading the model {model_id} (torch)", 1) as task:
+        st_model = load_sentence_transformer(location, model_id, "cpu")
+        task.advance()
     try:
         if not (folder / "runtime.json").exists():
-            ov.convert(st_model, folder, probe.texts)
-        fast = ov.OpenVINOEmbedder(folder, model_id, name, batch_size=settings.batch_size)
-        reference = SentenceTransformerEmbedder(
-            location, model_id, model=st_model, batch_size=settings.batch_size
-        )
-        record = verify(
-            reference.encode,
-            fast.encode,
-            probe,
-            backend=name,
-            model_id=model_id,
-            fingerprint=fingerprint,
-        )
+            with progress.task("converting the model to OpenVINO (once per model)", 1) as task:
+                ov.convert(st_model, folder, probe.texts)
+                task.advance()
+        chunks = -(-len(probe.texts) // PROBE_CHUNK)
+        with progress.task(
+            "checking OpenVINO's nearest neighbours against torch (once per model)",
+            1 + 2 * chunks,
+        ) as task:
+            fast = ov.OpenVINOEmbedder(folder, model_id, name, batch_size=settings.batch_size)
+            task.advance()
+            reference = SentenceTransformerEmbedder(
+                location, model_id, model=st_model, batch_size=settings.batch_size
+            )
+
+            def advancing(encode: Callable[[Sequence[str]], np.ndarray]) -> Callable[..., Any]:
+                """``encode`` in chunks, advancing the task after each (torch takes a minute
+                for the probe set on a busy CPU: the bar should move meanwhile)."""
+
+                def run(texts: Sequence[str]) -> np.ndarray:
+                    import numpy
+
+                    parts = []
+                    for lo in range(0, len(texts), PROBE_CHUNK):
+                        parts.append(numpy.asarray(encode(texts[lo : lo + PROBE_CHUNK])))
+                        task.advance()
+                    return numpy.concatenate(parts).astype(numpy.float32)
+
+                return run
+
+            record = verify(
+                advancing(reference.encode),
+                advancing(fast.encode),
+                probe,
+                backend=name,
+                model_id=model_id,
+                fingerprint=fingerprint,
+            )
     except (ov.ConversionError, ModelError) as exc:
         record = Verification(
             name,

@@ -86,6 +86,8 @@ def convert(st_model: Any, target: Path, check_texts: Sequence[str]) -> None:
     import openvino
     import torch
 
+    from workbench.embed.backends.reference import quiet_transformers
+
     tokenizer = getattr(st_model, "tokenizer", None)
     fast = getattr(tokenizer, "backend_tokenizer", None)
     if fast is None:
@@ -118,7 +120,7 @@ def convert(st_model: Any, target: Path, check_texts: Sequence[str]) -> None:
         _configure(fast_copy, max_length)
         fast_copy.save(str(tmp / "tokenizer.json"))
         _check_tokens(st_model, fast_copy, check_texts, lower_case, names)
-        with torch.no_grad(), warnings.catch_warnings():
+        with torch.no_grad(), warnings.catch_warnings(), quiet_transformers():
             warnings.simplefilter("ignore")  # tracer warnings about python control flow
             example = {k: features[k] for k in names}
             converted = openvino.convert_model(Pipeline().eval(), example_input=example)

@@ -7,7 +7,8 @@ Every other backend is checked against this one. It also runs models on a GPU: t
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,32 @@ def reference_backend_name(device: str) -> str:
     """The cache key of vectors made by torch on ``device``: ``torch-fp32``, ``torch-fp32-cuda``."""
     kind = device.split(":", 1)[0].strip().lower() or "cpu"
     return "torch-fp32" if kind == "cpu" else f"torch-fp32-{kind}"
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' progress bars and warnings while a model loads or converts.
+
+    Loading prints a ``Loading weights`` bar and converting a ``loss_type=None ... was set
+    in the config but it is unrecognized`` warning: noise about training that an analyst
+    cannot act on, in the app's terminal and the CLI's stderr. Errors are still logged and
+    exceptions still raised; the previous settings come back afterwards.
+    """
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def load_sentence_transformer(location: str, model: str, device: str = "cpu") -> object:
@@ -36,9 +63,10 @@ def load_sentence_transformer(location: str, model: str, device: str = "cpu") ->
             "set --device cpu (or WORKBENCH_DEVICE=cpu)"
         )
     try:
-        from sentence_transformers import SentenceTransformer
+        with quiet_transformers():
+            from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(location, device=device)
+            return SentenceTransformer(location, device=device)
     except Exception as exc:  # the library raises many kinds for a missing model
         raise ModelError(
             f"cannot load model {model!r}: {exc}. Give a local sentence-transformers "
