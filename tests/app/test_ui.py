@@ -35,22 +35,3 @@ def test_the_check_sees_the_links_github_markdown_makes_after_escapes() -> None:
         "a href=mailto:ana@example.org",
         "a href=http://www.example.org",
     ]
-
-
-def test_no_app_script_has_a_bare_string_streamlit_would_show() -> None:
-    """Streamlit's "magic" writes any bare string statement of a page script onto the page
-    (a docstring after the first statement included): every analyst would read it."""
-    import ast
-    from pathlib import Path
-
-    from workbench.app import APP_SCRIPT
-
-    scripts = [Path(APP_SCRIPT), *sorted((Path(APP_SCRIPT).parent / "views").glob("*.py"))]
-    shown = []
-    for script in scripts:
-        body = ast.parse(script.read_text(encoding="utf-8")).body
-        for statement in body[1:]:  # the module's own docstring is not shown
-            value = statement.value if isinstance(statement, ast.Expr) else None
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                shown.append(f"{script.name}:{statement.lineno}")
-    assert shown == []
