@@ -82,6 +82,38 @@ def _model_option_decorators() -> list[Callable[..., Any]]:
     ]
 
 
+CLUSTER_OPTIONS = ("scheduler", "workers")
+
+
+def _cluster_option_decorators() -> list[Callable[..., Any]]:
+    return [
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="run embedding and search on the Dask cluster of this scheduler, e.g. "
+            "tcp://10.0.0.5:8786 [env WORKBENCH_SCHEDULER]",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="run embedding and search on a local Dask cluster of N worker processes "
+            "[env WORKBENCH_WORKERS]",
+        ),
+    ]
+
+
+def cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of commands whose heavy stages may run on a Dask cluster."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **_from_group(kwargs, CLUSTER_OPTIONS))
+
+    for decorate in reversed(_cluster_option_decorators()):
+        wrapper = decorate(wrapper)
+    return wrapper
+
+
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of commands that may embed."""
 
@@ -106,9 +138,9 @@ class WorkbenchGroup(click.Group):
 
 
 def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The store and model options, accepted before the command as well as after it."""
+    """The store, model and cluster options, accepted before the command as well as after it."""
     func = click.option("--db", type=_Database(), help=DB_HELP)(func)
-    for decorate in reversed(_model_option_decorators()):
+    for decorate in reversed(_model_option_decorators() + _cluster_option_decorators()):
         func = decorate(func)
     return func
 
@@ -122,8 +154,8 @@ def main(ctx: click.Context, quiet: bool, **shared: Any) -> None:
     """Compare how different sources report the same events.
 
     Typical run: `workbench ingest corpus/`, then `workbench align`, then
-    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device
-    and --backend may stand before the command or after it.
+    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device,
+    --backend, --scheduler and --workers may stand before the command or after it.
     """
     ctx.obj = {"quiet": quiet, "shared": shared}
     _show_notes(quiet)
@@ -220,6 +252,7 @@ def ingest(
 @main.command()
 @store_options
 @model_options
+@cluster_options
 @click.pass_context
 def embed(
     ctx: click.Context,
@@ -228,16 +261,31 @@ def embed(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Embed every passage and sentence the vector cache does not have yet."""
+    from workbench.distributed import open_runner
     from workbench.embed.embedder import embed_store, load_embedder
 
     settings = _settings(
-        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+        db=db,
+        model=model,
+        embeddings_dir=embeddings_dir,
+        device=device,
+        backend=backend,
+        scheduler=scheduler,
+        workers=workers,
     )
     embedder = load_embedder(settings)
-    with _open_store(settings) as store:
-        stats = embed_store(store, settings, embedder=embedder, progress=_reporter(ctx, settings))
+    with open_runner(settings) as runner, _open_store(settings) as store:
+        stats = embed_store(
+            store,
+            settings,
+            embedder=embedder,
+            progress=_reporter(ctx, settings),
+            runner=runner,
+        )
     click.echo(
         f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
         f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
@@ -248,6 +296,7 @@ def embed(
 @main.command()
 @store_options
 @model_options
+@cluster_options
 @click.option("--top-k", type=int, help="counterparts kept per passage and document [3]")
 @click.option("--candidates", type=int, help="nearest passages per document rescored [10]")
 @click.option("--threshold", type=float, help="score below which a source is silent [0.5]")
@@ -265,6 +314,8 @@ def align(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
     top_k: int | None,
     candidates: int | None,
     threshold: float | None,
@@ -275,6 +326,7 @@ def align(
     Embeds what the vector cache lacks first, and suggests relations for the pairs after.
     """
     from workbench.align.scorer import PairScorer
+    from workbench.distributed import open_runner
     from workbench.pipeline import realign
 
     settings = _settings(
@@ -283,13 +335,18 @@ def align(
         embeddings_dir=embeddings_dir,
         device=device,
         backend=backend,
+        scheduler=scheduler,
+        workers=workers,
         top_k=top_k,
         candidates=candidates,
         threshold=threshold,
     )
     scorer = PairScorer.load(scorer_file)
-    with _open_store(settings) as store:
-        done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+    # the cluster first: an unreachable scheduler must stop the command before any write
+    with open_runner(settings) as runner, _open_store(settings) as store:
+        done = realign(
+            store, settings, scorer=scorer, progress=_reporter(ctx, settings), runner=runner
+        )
     stats = done.aligned
     for warning in stats.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -321,6 +378,7 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
 @model_options
+@cluster_options
 @click.option(
     "--top", type=int, default=1, show_default=True, help="pairs shown per passage and document"
 )
@@ -334,13 +392,22 @@ def run(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
     top: int,
 ) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
+    from workbench.distributed import open_runner
     from workbench.pipeline import run as run_pipeline
 
     settings = _settings(
-        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+        db=db,
+        model=model,
+        embeddings_dir=embeddings_dir,
+        device=device,
+        backend=backend,
+        scheduler=scheduler,
+        workers=workers,
     )
 
     def show(stage: str, outcome: Any) -> None:
@@ -348,7 +415,8 @@ def run(
             for result in outcome.rejected:
                 click.echo(result.line(), err=True)
 
-    with _open_store(settings, create=True) as store:
+    # the cluster first: an unreachable scheduler must stop the run before any write
+    with open_runner(settings) as runner, _open_store(settings, create=True) as store:
         done = run_pipeline(
             store,
             settings,
@@ -356,6 +424,7 @@ def run(
             manifest=manifest,
             progress=_reporter(ctx, settings),
             on_stage=show,
+            runner=runner,
         )
         for warning in done.aligned.warnings:
             click.echo(f"warning: {warning}", err=True)

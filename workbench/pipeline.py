@@ -35,6 +35,7 @@ from workbench.store import Store
 if TYPE_CHECKING:
     from workbench.align.aligner import AlignStats
     from workbench.align.scorer import PairScorer
+    from workbench.distributed import Runner
     from workbench.embed.embedder import Embedder, EmbedStats
     from workbench.ingest.uploads import Upload
     from workbench.suggest.stage import SuggestStats
@@ -73,6 +74,7 @@ def run(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
+    runner: Runner | None = None,
 ) -> PipelineResult:
     """Ingest ``paths`` (none: ingest nothing), then embed, align and suggest.
 
@@ -87,14 +89,34 @@ def run(
         scorer: the alignment's pair scorer (default: the shipped one).
         progress: where the stages report progress.
         on_stage: called after each stage with its name and result.
+        runner: where the partitioned stages (embedding, candidate search) run (default:
+            what ``settings.scheduler`` and ``settings.workers`` ask for, opened before
+            anything is ingested and closed at the end; see :mod:`workbench.distributed`).
 
     Raises:
         InvalidInput: ``through`` names no stage.
         NothingToDo: alignment was asked for but the store has fewer than two documents
             (checked before anything is embedded).
+        ClusterError: the Dask scheduler asked for cannot be reached (before any write).
     """
     if through not in STAGES:
         raise InvalidInput(f"unknown stage {through!r}; use one of {', '.join(STAGES)}")
+    if runner is None:
+        from workbench.distributed import open_runner
+
+        with open_runner(settings) as opened:
+            return run(
+                store,
+                settings,
+                paths,
+                manifest=manifest,
+                through=through,
+                embedder=embedder,
+                scorer=scorer,
+                progress=progress,
+                on_stage=on_stage,
+                runner=opened,
+            )
     wanted = STAGES[: STAGES.index(through) + 1]
     done = PipelineResult()
     if paths:
@@ -111,13 +133,17 @@ def run(
     from workbench.embed.embedder import embed_store, load_embedder
 
     embedder = embedder or load_embedder(settings)
-    done.embedded = embed_store(store, settings, embedder=embedder, progress=progress)
+    done.embedded = embed_store(
+        store, settings, embedder=embedder, progress=progress, runner=runner
+    )
     on_stage("embed", done.embedded)
     if "align" not in wanted:
         return done
     from workbench.align.aligner import align_store
 
-    done.aligned = align_store(store, settings, embedder=embedder, scorer=scorer, progress=progress)
+    done.aligned = align_store(
+        store, settings, embedder=embedder, scorer=scorer, progress=progress, runner=runner
+    )
     on_stage("align", done.aligned)
     if "suggest" not in wanted:
         return done
@@ -136,10 +162,17 @@ def realign(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
+    runner: Runner | None = None,
 ) -> PipelineResult:
     """Embed what is missing, align every passage again, and suggest relations for the pairs."""
     return run(
-        store, settings, embedder=embedder, scorer=scorer, progress=progress, on_stage=on_stage
+        store,
+        settings,
+        embedder=embedder,
+        scorer=scorer,
+        progress=progress,
+        on_stage=on_stage,
+        runner=runner,
     )
 
 

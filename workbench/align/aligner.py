@@ -19,6 +19,8 @@ import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -33,12 +35,16 @@ from workbench.align.staleness import (
     current_alignment_key,
 )
 from workbench.config import Settings
+from workbench.distributed import IN_PROCESS
 from workbench.embed.embedder import Embedder, load_embedder, stored_vectors
 from workbench.errors import NothingToDo
 from workbench.models import Alignment, pair_id
 from workbench.progress import SILENT, Reporter
 from workbench.store import Store
 from workbench.suggest import specifics
+
+if TYPE_CHECKING:
+    from workbench.distributed import Runner
 
 __all__ = [
     "AlignCorpus",
@@ -362,17 +368,23 @@ def align(
     candidates: int = 10,
     threshold: float = 0.5,
     approximate_above: int | None = None,
+    runner: Runner = IN_PROCESS,
+    spill_dir: Path | None = None,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document.
 
     Candidates come from exact search unless the corpus has more than ``approximate_above``
-    passages (see :func:`workbench.align.search.nearest_per_group`).
+    passages (see :func:`workbench.align.search.nearest_per_group`), by blocks of passages
+    that ``runner`` runs here or on a cluster (``spill_dir``: a folder the workers reach,
+    for a matrix too big to send them).
     """
     found = nearest_per_group(
         corpus.vectors,
         corpus.doc_index,
         max(candidates, top_k, HUB_K),
         approximate_above=approximate_above,
+        runner=runner,
+        spill_dir=spill_dir,
     )
     set_hubness(corpus, found)
     keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
@@ -438,6 +450,7 @@ def align_store(
     embedder: Embedder | None = None,
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
+    runner: Runner = IN_PROCESS,
 ) -> AlignStats:
     """The alignment stage: align every text passage of the store and save the alignment.
 
@@ -445,7 +458,8 @@ def align_store(
     model) from the vector cache and embeds nothing: run the embedding stage first
     (:func:`workbench.embed.embedder.embed_store`; :mod:`workbench.pipeline` composes the
     two), or :class:`~workbench.errors.NothingToDo` says so. Safe to re-run: the saved
-    alignment is replaced as a whole.
+    alignment is replaced as a whole. With a cluster ``runner``, the candidate search runs
+    on its workers by blocks of passages; this process scores and writes.
     """
     doc_count = require_alignable(store)
     embedder = embedder or load_embedder(settings)
@@ -480,6 +494,8 @@ def align_store(
             candidates=settings.candidates,
             threshold=settings.threshold,
             approximate_above=settings.approximate_above,
+            runner=runner,
+            spill_dir=Path(settings.embeddings_dir) / "shared",
         )
         task.advance()
     key = current_alignment_key(

@@ -10,13 +10,15 @@ the cache lacks; later stages read them back with :func:`stored_vectors`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from workbench.config import Settings
+from workbench.distributed import IN_PROCESS
 from workbench.embed.backends import BackendChoice, Embedder, choose_backend, load_backend
 from workbench.embed.cache import VectorCache, model_slug
 from workbench.embed.modelref import BUNDLED_MODEL_ID, resolve_model
@@ -25,6 +27,7 @@ from workbench.models import text_hash
 from workbench.progress import SILENT, Reporter
 
 if TYPE_CHECKING:
+    from workbench.distributed import Runner
     from workbench.models import Passage, Sentence
     from workbench.store import Store
 
@@ -71,6 +74,69 @@ class LazyEmbedder:
         return self._load().encode(texts)
 
 
+@dataclass(frozen=True)
+class WorkerEncoder:
+    """Encodes a batch of texts on a cluster worker, with the model the client chose.
+
+    Sent to the workers instead of the client's embedder: each worker process loads the
+    model once (from the same path or package as the client) and keeps it for later batches.
+    The backend is the one the client embeds with, so the vectors fit the client's cache key.
+    """
+
+    model: str
+    backend: str
+    """The backend's name on the client (``torch-fp32``, ``openvino-f32``...)."""
+    device: str
+    batch_size: int
+    embeddings_dir: str
+    """The OpenVINO runtime the client verified is kept here: workers reuse it."""
+
+    @classmethod
+    def like(cls, embedder: LazyEmbedder) -> WorkerEncoder:
+        settings = embedder.settings
+        return cls(
+            model=settings.model,
+            backend=embedder.backend,
+            device=settings.device,
+            batch_size=settings.batch_size,
+            embeddings_dir=str(Path(settings.embeddings_dir).resolve()),
+        )
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        embedder = _WORKER_EMBEDDERS.get(self)
+        if embedder is None:
+            requested = "openvino" if self.backend.startswith("openvino") else "torch"
+            settings = Settings.load(
+                model=self.model,
+                backend=requested,
+                device=self.device,
+                batch_size=self.batch_size,
+                embeddings_dir=self.embeddings_dir,
+                progress=False,
+            )
+            embedder = LazyEmbedder(settings)
+            if embedder.backend != self.backend:
+                raise ModelError(
+                    f"a worker embeds {self.model} with {embedder.backend}, the client with "
+                    f"{self.backend}: give workers the same model and libraries as the client "
+                    "(vectors of two backends must not mix)"
+                )
+            _WORKER_EMBEDDERS[self] = embedder
+        return embedder.encode(list(texts))
+
+
+_WORKER_EMBEDDERS: dict[WorkerEncoder, LazyEmbedder] = {}
+"""The models a worker process has loaded, kept for its later batches."""
+
+
+def _encoder_for(embedder: Embedder, runner: Runner) -> Callable[[Sequence[str]], np.ndarray]:
+    """What encodes a batch where ``runner`` runs it: the loaded model here, or a
+    :class:`WorkerEncoder` that loads the same model on a worker."""
+    if runner.in_process or not isinstance(embedder, LazyEmbedder):
+        return embedder.encode  # another embedder (a test's) travels as it is
+    return WorkerEncoder.like(embedder)
+
+
 def load_embedder(settings: Settings) -> LazyEmbedder:
     """The embedder the settings ask for, loaded on first use."""
     return LazyEmbedder(settings)
@@ -95,20 +161,28 @@ def _embed_missing(
     *,
     batch_size: int = 256,
     progress: Reporter = SILENT,
+    runner: Runner = IN_PROCESS,
 ) -> int:
     """Embed and cache the texts whose keys the cache lacks; how many were embedded.
 
     Missing texts are embedded shortest first, so each batch pads to similar lengths, and
     written to the cache every ``batch_size`` texts so an interrupted run keeps its work.
+    The batches are the partitions ``runner`` encodes (here, or on cluster workers); the
+    same batches either way, so the vectors are the same. Only this process writes the cache.
     """
     pending = {k: t for k, t in zip(keys, texts, strict=True) if k not in cache}
     missing = sorted(pending.items(), key=lambda item: len(item[1]))
     if missing and embedder is None:
         raise ModelError(f"{len(missing)} texts are not in the vector cache and no model is loaded")
+    if not missing:
+        return 0
+    chunks = [missing[start : start + batch_size] for start in range(0, len(missing), batch_size)]
+    encoded = runner.map_partitions(
+        _encoder_for(embedder, runner), ([t for _, t in chunk] for chunk in chunks), name="embed"
+    )
     with progress.task("embedding", len(missing)) as task:
-        for start in range(0, len(missing), batch_size):
-            chunk = missing[start : start + batch_size]
-            cache.put([k for k, _ in chunk], embedder.encode([t for _, t in chunk]))
+        for chunk, vectors in zip(chunks, encoded, strict=True):
+            cache.put([k for k, _ in chunk], vectors)
             task.advance(len(chunk))
     return len(missing)
 
@@ -149,11 +223,14 @@ def embed_store(
     *,
     embedder: Embedder | None = None,
     progress: Reporter = SILENT,
+    runner: Runner = IN_PROCESS,
 ) -> EmbedStats:
     """The embedding stage: embed every text passage and sentence the vector cache lacks.
 
     Safe to re-run: what is cached is not embedded again (and the model is not even loaded
-    when everything is). Read the vectors back with :func:`stored_vectors`.
+    when everything is). With a cluster ``runner``, workers encode the batches with the
+    same model and this process writes them to the cache. Read the vectors back with
+    :func:`stored_vectors`.
     """
     embedder = embedder or load_embedder(settings)
     passages = store.passages()
@@ -165,6 +242,7 @@ def embed_store(
         embedder,
         open_cache(settings, embedder),
         progress=progress,
+        runner=runner,
     )
     return EmbedStats(len(passages), len(sentences), embedded)
 
@@ -210,6 +288,7 @@ __all__ = [
     "LazyEmbedder",
     "StoreVectors",
     "VectorCache",
+    "WorkerEncoder",
     "embed_store",
     "embed_texts",
     "load_embedder",
