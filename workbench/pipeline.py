@@ -17,6 +17,10 @@ No stage calls another. This module runs them one after the other for every call
 :func:`bring_up_to_date` (the app's start-up), :func:`add_documents` (uploads on the Corpus
 page), :func:`retrain` and :func:`drop_training` (suggestions again after the relation
 model changed). Stages are imported when they run, so the app's start-up check stays cheap.
+
+Where the partitioned stages run is the ``runner`` (:mod:`workbench.distributed`): this
+process by default, or a Dask cluster when the settings name a scheduler or a number of
+local workers; :func:`run` opens it before anything is written and passes it to the stages.
 """
 
 from __future__ import annotations
