@@ -3,8 +3,9 @@
 The suggestion stage (:mod:`workbench.suggest.stage`) writes both tables batch by batch, each
 batch in its own transaction (:meth:`SuggestionQueries.write_suggestions`,
 :meth:`SuggestionQueries.write_framing`), so a stopped run keeps what it finished; the
-read model (:mod:`workbench.views.evidence`), training from tags and the ranking read them. Rows travel as the plain dataclasses below, with their JSON columns already
-decoded: what a row means (how to orient it, how to put a reason into words) is the read
+read model (:mod:`workbench.views.evidence`), training from tags and the ranking read them.
+Rows travel as the plain dataclasses below, with their JSON columns already decoded: what a
+row means (how to orient it, how to put a reason into words) is the read
 model's business, not the store's.
 
 The SQL is kept portable (placeholders only, no SQLite functions) so that another database
