@@ -424,7 +424,7 @@ def transform_sides(
     top_sim = np.zeros(n, dtype=np.float32)
     top_tokens = np.zeros(n, dtype=np.int64)
     top_lex = np.zeros((n, len(_LEXICONS)))
-    for t in range(TOP_SENTENCES):
+    for t in range(min(TOP_SENTENCES, width_s)):
         has = t < top_k
         rows_t = np.flatnonzero(has)
         sent_t = lo[rows_t] + order[rows_t, t]
