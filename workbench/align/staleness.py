@@ -51,12 +51,16 @@ def current_alignment_key(
         model_id = resolve_model(settings.model)[1]
     else:
         model_id = model if isinstance(model, str) else str(model.model_id)  # type: ignore[attr-defined]
+    extra: dict[str, object] = {}
+    if settings.max_counterparts != 50:  # the default keeps the keys of earlier alignments
+        extra["max_counterparts"] = settings.max_counterparts
     return corpus_key(
         passages,
         model=model_id,
         top_k=settings.top_k,
         candidates=settings.candidates,
         threshold=settings.threshold,
+        **extra,
     )
 
 
@@ -73,6 +77,7 @@ def alignment_record(settings: Settings, embedder: object, scorer: object) -> di
         "backend": embedder.backend,  # type: ignore[attr-defined]
         "top_k": settings.top_k,
         "candidates": settings.candidates,
+        "max_counterparts": settings.max_counterparts,
         "threshold": settings.threshold,
         "scorer_sha256": hashlib.sha256(scorer_json.encode()).hexdigest(),
         "scorer_card": getattr(scorer, "card_", {}),
