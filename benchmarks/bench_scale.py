@@ -17,11 +17,14 @@ The acceptance figures of issue 14 are printed when the sizes include 100 and 20
 100 (at most 2.5x).
 
 ``--workers N`` / ``--scheduler ADDRESS`` are passed to the pipeline's partitioned stages
-(:mod:`workbench.distributed`, when present); without them everything runs in-process.
+(:mod:`workbench.distributed`); without them everything runs in-process. ``--cluster 1 2``
+runs every size in-process and again on local Dask clusters of 1 and 2 workers, then
+prints them side by side and a projection, with its arithmetic, for a million passages on
+N workers from the measured per-partition rates (:func:`print_cluster_comparison`).
 
 Usage: python benchmarks/bench_scale.py [--sizes 10 100 200] [--compare 200]
            [--bodies ../shared/data/fnc1-train/train_bodies.csv] [--workers N]
-           [--scheduler ADDRESS]
+           [--scheduler ADDRESS] [--cluster 1 2]
 """
 
 from __future__ import annotations
@@ -66,17 +69,62 @@ def write_corpus(bodies: Path, size: int, folder: Path) -> None:
             out.writerow([name, OUTLETS[i % len(OUTLETS)], "news", f"FNC-1 body {body_id}"])
 
 
-def _mapper(workers: int | None, scheduler: str | None):
-    """The partition runner for the pipeline: None (in-process) unless asked otherwise."""
-    if not workers and not scheduler:
-        return None
-    try:
-        from workbench import distributed  # type: ignore[attr-defined]
-    except ImportError:
-        raise SystemExit(
-            "--workers/--scheduler need workbench.distributed (issue 14 item 4)"
-        ) from None
-    return distributed.partition_mapper(workers=workers, scheduler=scheduler)
+class _Timed:
+    """A partition function that also returns the seconds it took (where it ran)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __call__(self, partition, *args):
+        started = time.perf_counter()
+        result = self.fn(partition, *args)
+        return time.perf_counter() - started, result
+
+
+def _partition_size(partition) -> int:
+    """Work units of a partition: query rows of a search block, pairs, texts or passages."""
+    if isinstance(partition, tuple) and len(partition) == 2 and isinstance(partition[0], int):
+        return partition[1] - partition[0]
+    if hasattr(partition, "pair_ids"):
+        return len(partition.pair_ids)
+    return len(partition)
+
+
+class MeasuringRunner:
+    """Wraps the pipeline's runner: per stage, partitions, work units and the seconds spent
+    inside the partition functions (on the workers, for a cluster)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.in_process = inner.in_process
+        self.stages: dict[str, list[float]] = {}
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def share(self, array, spill_dir=None):
+        return self.inner.share(array, spill_dir)
+
+    def map_partitions(self, fn, partitions, *args, name="task"):
+        record = self.stages.setdefault(name, [0, 0, 0.0])
+
+        def counted():
+            for partition in partitions:
+                record[0] += 1
+                record[1] += _partition_size(partition)
+                yield partition
+
+        for seconds, result in self.inner.map_partitions(_Timed(fn), counted(), *args, name=name):
+            record[2] += seconds
+            yield result
+
+    def figures(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, (parts, units, seconds) in self.stages.items():
+            out[f"{name}_partitions"] = parts
+            out[f"{name}_units"] = units
+            out[f"{name}_busy_s"] = seconds
+        return out
 
 
 def compare_paths(store, settings, embedder, sample: int) -> dict[str, float]:
@@ -127,30 +175,37 @@ def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: 
     """Runs in a fresh process: one size, every stage timed; prints one JSON line."""
     from workbench.align.aligner import align_store
     from workbench.config import Settings
+    from workbench.distributed import open_runner
     from workbench.embed.embedder import embed_store, load_embedder
     from workbench.ingest.batch import ingest_paths
     from workbench.store import Store
     from workbench.suggest.stage import suggest_store
 
-    out: dict[str, float] = {"documents": size}
-    mapper = _mapper(workers, scheduler)
-    extra = {"map_partitions": mapper} if mapper else {}
+    out: dict[str, float] = {"documents": size, "workers": workers or 0}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         write_corpus(bodies, size, home / "corpus")
-        settings = Settings.load(db=home / "wb.db", embeddings_dir=home / "emb", progress=False)
-        with Store(settings.db) as store:
+        settings = Settings.load(
+            db=home / "wb.db",
+            embeddings_dir=home / "emb",
+            progress=False,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        with open_runner(settings) as opened, Store(settings.db) as store:
+            runner = MeasuringRunner(opened)
+            extra = {"runner": runner}
             t = time.perf_counter()
             ingest_paths(store, [home / "corpus"], settings=settings)
             out["ingest_s"] = time.perf_counter() - t
             embedder = load_embedder(settings)
             t = time.perf_counter()
-            embedded = embed_store(store, settings, embedder=embedder)
+            embedded = embed_store(store, settings, embedder=embedder, **extra)
             out["embed_s"] = time.perf_counter() - t
             out["passages"] = embedded.passages
             out["sentences"] = embedded.sentences
             t = time.perf_counter()
-            aligned = align_store(store, settings, embedder=embedder)
+            aligned = align_store(store, settings, embedder=embedder, **extra)
             out["align_s"] = time.perf_counter() - t
             out["alignment_rows"] = store.alignment_count()
             out["pairs"] = aligned.pairs
@@ -163,6 +218,7 @@ def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: 
             out["candidates_per_s"] = suggested.candidates / out["suggest_s"]
             out["scored_per_s"] = suggested.scored / out["suggest_s"]
             out["peak_mb_pipeline"] = _peak_mb()
+            out.update(runner.figures())
             if sample:
                 out.update(compare_paths(store, settings, embedder, sample))
         out["db_mb"] = sum(p.stat().st_size for p in home.glob("wb.db*") if p.is_file()) / 2**20
@@ -177,25 +233,39 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=200, help="pairs for old vs frame")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--scheduler", default=None)
+    parser.add_argument(
+        "--cluster",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="N",
+        help="also run each size on a local Dask cluster of N workers (e.g. --cluster 1 2), "
+        "print the comparison and the projection for a million passages",
+    )
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         child(args.child, args.bodies, args.compare, args.workers, args.scheduler)
         return
     results = []
+    cluster_results = []
     for size in args.sizes:
-        command = [sys.executable, __file__, "--child", str(size), "--bodies", str(args.bodies)]
-        command += ["--compare", str(args.compare)]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        if args.scheduler:
-            command += ["--scheduler", args.scheduler]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            print(f"{size} documents failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-            continue
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+        for workers in [args.workers, *args.cluster]:
+            command = [sys.executable, __file__, "--child", str(size)]
+            command += ["--bodies", str(args.bodies), "--compare", str(args.compare)]
+            if workers:
+                command += ["--workers", str(workers)]
+            if args.scheduler:
+                command += ["--scheduler", args.scheduler]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"{size} documents failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            found = json.loads(done.stdout.strip().splitlines()[-1])
+            (results if workers == args.workers else cluster_results).append(found)
+            print(json.dumps(found), file=sys.stderr, flush=True)
+    if args.cluster:
+        print_cluster_comparison(results + cluster_results)
     columns = [
         ("documents", "docs", "{:.0f}"),
         ("passages", "passages", "{:.0f}"),
@@ -227,6 +297,81 @@ def main() -> None:
         a, b = by[100], by[200]
         ratio = (b["align_s"] + b["suggest_s"]) / (a["align_s"] + a["suggest_s"])
         print(f"100 -> 200 documents: align with suggestions x{ratio:.2f} (target <= 2.5)")
+
+
+PROJECTED_PASSAGES = 1_000_000
+
+
+def print_cluster_comparison(results: list[dict[str, float]]) -> None:
+    """Each size in-process and on local clusters, then the projection for a million passages.
+
+    The projection splits each stage into its partitions' work (seconds inside the partition
+    functions, measured on the workers) and the client's share (the rest of the stage's
+    time: reading, scoring features, writing), from the largest size's one-worker run: a
+    worker's rate is its partitions' work units per second. Embedding, framing and
+    suggestions grow with passages (with the counterparts bounded, the visible pairs do
+    too); the exact search grows with passages squared (every query row against every
+    passage). The time on N workers is the client's share plus the work divided by N.
+    """
+    columns = [
+        ("documents", "docs", "{:.0f}"),
+        ("workers", "workers", "{:.0f}"),
+        ("passages", "passages", "{:.0f}"),
+        ("embed_s", "embed s", "{:.1f}"),
+        ("align_s", "align s", "{:.1f}"),
+        ("suggest_s", "suggest s", "{:.1f}"),
+        ("distinct_pairs", "pairs", "{:.0f}"),
+        ("suggested", "suggested", "{:.0f}"),
+        ("db_mb", "db MB", "{:.1f}"),
+        ("peak_mb", "peak MB", "{:.0f}"),
+    ]
+    print()
+    print("in-process (workers 0) and on a local Dask cluster")
+    print(" | ".join(h for _, h, _ in columns))
+    for r in sorted(results, key=lambda r: (r["documents"], r.get("workers", 0))):
+        print(" | ".join(f.format(r.get(k, float("nan"))) for k, _, f in columns))
+    one = [r for r in results if r.get("workers") == 1]
+    if not one:
+        return
+    r = max(one, key=lambda r: r["passages"])
+    p = r["passages"]
+    scale = PROJECTED_PASSAGES / p
+    print()
+    print(
+        f"projection for {PROJECTED_PASSAGES:,} passages from {r['documents']:.0f} documents "
+        f"({p:.0f} passages) on 1 worker: scale s = {PROJECTED_PASSAGES:,} / {p:.0f} = "
+        f"{scale:.1f}"
+    )
+    stages = [  # (stage, its partitioned step, how the work grows, the stage's time)
+        ("embed", "embed", scale, r["embed_s"]),
+        ("align", "search", scale**2, r["align_s"]),
+        ("suggest", "suggest", scale, r["suggest_s"]),
+    ]
+    client_total = 0.0
+    work_total = 0.0
+    for stage, step, growth, stage_s in stages:
+        busy = r.get(f"{step}_busy_s", 0.0)
+        units = r.get(f"{step}_units", 0.0)
+        if stage == "suggest":
+            busy += r.get("framing_busy_s", 0.0)
+        client = max(0.0, stage_s - busy)
+        rate = units / busy if busy else float("nan")
+        grows = "s^2" if growth != scale else "s"
+        print(
+            f"  {stage}: {units:.0f} {step} units in {busy:.1f} s of partitions "
+            f"({rate:.1f} units/s per worker) -> work {busy:.1f} x {grows} = "
+            f"{busy * growth:,.0f} s; client {stage_s:.1f} - {busy:.1f} = {client:.1f} s "
+            f"x s = {client * scale:,.0f} s"
+        )
+        client_total += client * scale
+        work_total += busy * growth
+    print(f"  client share {client_total:,.0f} s; partition work {work_total:,.0f} worker-seconds")
+    for n in (1, 2, 8, 32, 128):
+        total = client_total + work_total / n
+        print(
+            f"  N = {n:3d}: {client_total:,.0f} + {work_total:,.0f} / {n} = {total:,.0f} s "
+            f"({total / 3600:.1f} h)"
+        )
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def test_a_run_through_a_dask_scheduler_stores_what_the_in_process_run_stores(
 
     seen, computed = _workbench_tasks(cluster)
     stages = {key.split("-")[1] for key in seen}
-    assert stages == {"embed", "search"}, seen
+    assert stages == {"embed", "search", "framing", "suggest"}, seen
     assert set().union(*computed.values()) == seen  # every task ran on one of the two workers
     assert len(computed) == 2
 

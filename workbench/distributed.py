@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -64,8 +65,10 @@ class Runner(Protocol):
         """Where the work runs, for messages."""
         ...
 
-    def share(self, array: np.ndarray, spill_dir: Path | None = None) -> Any:
-        """A handle on ``array`` to pass to every partition (see :func:`materialise`)."""
+    def share(self, array: Any, spill_dir: Path | None = None) -> Any:
+        """A handle on ``array`` (or any object the partitions all need) to pass to every
+        partition: sent once to each worker rather than with every task. A handle on a
+        big array is opened with :func:`materialise`."""
         ...
 
     def map_partitions(
@@ -87,7 +90,7 @@ class InProcessRunner:
     def describe(self) -> str:
         return "in this process"
 
-    def share(self, array: np.ndarray, spill_dir: Path | None = None) -> Any:
+    def share(self, array: Any, spill_dir: Path | None = None) -> Any:
         return array
 
     def map_partitions(
@@ -145,14 +148,17 @@ class DaskRunner:
         kind = "a local Dask cluster" if self.local else "the Dask scheduler"
         return f"{kind} at {self.address} ({self.workers} workers)"
 
-    def share(self, array: np.ndarray, spill_dir: Path | None = None) -> Any:
-        """Small arrays are sent once to every worker; big ones saved in ``spill_dir``.
+    def share(self, array: Any, spill_dir: Path | None = None) -> Any:
+        """Small arrays (and other objects) are sent once to every worker; arrays bigger
+        than ``SHARE_IN_MEMORY_BYTES`` are saved in ``spill_dir``.
 
         ``spill_dir`` must be a folder the workers reach at the same path (the vector
-        cache folder is); without it every array goes to the workers in memory.
+        cache folder is); without it everything goes to the workers in memory.
         """
-        if spill_dir is None or array.nbytes <= SHARE_IN_MEMORY_BYTES:
-            return self.client.scatter(array, broadcast=True, hash=False)
+        size = getattr(array, "nbytes", 0)
+        if spill_dir is None or size <= SHARE_IN_MEMORY_BYTES:
+            # a list of one: scatter would send a list's items one by one
+            return self.client.scatter([array], broadcast=True, hash=False)[0]
         import numpy as np
 
         spill_dir.mkdir(parents=True, exist_ok=True)
@@ -237,15 +243,18 @@ def _local_cluster(workers: int) -> tuple[Any, Any]:
 
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     env = {var: os.environ.get(var, threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        host="127.0.0.1",
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-        env=env,
-    )
+    with warnings.catch_warnings():
+        # the scheduler's health endpoint moves off a busy port 8787 and says so: not news
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            env=env,
+        )
     return cluster, Client(cluster, set_as_default=False)
 
 

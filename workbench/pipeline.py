@@ -93,7 +93,8 @@ def run(
         scorer: the alignment's pair scorer (default: the shipped one).
         progress: where the stages report progress.
         on_stage: called after each stage with its name and result.
-        runner: where the partitioned stages (embedding, candidate search) run (default:
+        runner: where the partitioned stages (embedding, candidate search, framing and
+            suggestions) run (default:
             what ``settings.scheduler`` and ``settings.workers`` ask for, opened before
             anything is ingested and closed at the end; see :mod:`workbench.distributed`).
 
@@ -153,7 +154,9 @@ def run(
         return done
     from workbench.suggest.stage import suggest_store
 
-    done.suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
+    done.suggested = suggest_store(
+        store, settings, embedder=embedder, progress=progress, runner=runner
+    )
     on_stage("suggest", done.suggested)
     return done
 

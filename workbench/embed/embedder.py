@@ -129,6 +129,56 @@ _WORKER_EMBEDDERS: dict[WorkerEncoder, LazyEmbedder] = {}
 """The models a worker process has loaded, kept for its later batches."""
 
 
+@dataclass(frozen=True)
+class CacheReadingEncoder:
+    """Vectors of texts on a cluster worker: read from the vector cache, the few texts it
+    lacks encoded by ``encoder`` and not written (only the client writes the cache).
+
+    The cache folder must be at the same path on the workers as on the client.
+    """
+
+    cache_dir: str
+    model_id: str
+    backend: str
+    encoder: Callable[[Sequence[str]], np.ndarray]
+
+    @classmethod
+    def like(cls, embedder: Embedder, settings: Settings) -> CacheReadingEncoder:
+        """For the client's ``embedder``: a :class:`WorkerEncoder` loading the same model
+        when it is the configured one; any other embedder (a test's) travels as it is."""
+        encoder = (
+            WorkerEncoder.like(embedder) if isinstance(embedder, LazyEmbedder) else embedder.encode
+        )
+        return cls(
+            str(Path(settings.embeddings_dir).resolve()),
+            embedder.model_id,
+            embedder.backend,
+            encoder,
+        )
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        where = (self.cache_dir, self.model_id, self.backend)
+        cache = _WORKER_CACHES.get(where)
+        if cache is None:
+            cache = _WORKER_CACHES[where] = VectorCache(Path(where[0]), where[1], where[2])
+        cache.refresh()
+        keys = [text_hash(t) for t in texts]
+        missing = [i for i, k in enumerate(keys) if k not in cache]
+        fresh = self.encoder([texts[i] for i in missing]) if missing else None
+        dim = cache.dim or (fresh.shape[1] if fresh is not None else 0)
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        if fresh is not None:
+            out[missing] = fresh
+        found = [i for i, k in enumerate(keys) if k in cache]
+        if found:
+            out[found] = cache.get([keys[i] for i in found], dim)
+        return out
+
+
+_WORKER_CACHES: dict[tuple[str, str, str], VectorCache] = {}
+"""The vector caches a worker process has opened (folder, model, backend)."""
+
+
 def _encoder_for(embedder: Embedder, runner: Runner) -> Callable[[Sequence[str]], np.ndarray]:
     """What encodes a batch where ``runner`` runs it: the loaded model here, or a
     :class:`WorkerEncoder` that loads the same model on a worker."""
@@ -282,6 +332,7 @@ def stored_vectors(store: Store, settings: Settings, embedder: Embedder) -> Stor
 
 __all__ = [
     "BUNDLED_MODEL_ID",
+    "CacheReadingEncoder",
     "EmbedResult",
     "EmbedStats",
     "Embedder",

@@ -15,8 +15,9 @@ in one vectorised batch. The store writes each partition's rows in their own tra
 as they come, so a stopped run keeps what it finished, and the next run skips the pairs
 already suggested by the same model, head and frame version (and only the pairs whose
 suggestion is missing: after adding a document only the new visible pairs are scored).
-``map_partitions`` runs the partitions: in-process by default (a plain ``map``), or on a
-cluster (:mod:`workbench.distributed`).
+A :class:`workbench.distributed.Runner` runs the partitions: in-process by default, or
+on a Dask cluster, whose workers get the relation model once, read the passages' sentence
+vectors from the vector cache, and return rows that this process writes.
 
 The suggester itself (stance model + relation head) lives in :mod:`workbench.suggest.relation`
 and is imported only when the stage runs. Training the head from analysts' tags is
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from workbench.distributed import IN_PROCESS
 from workbench.progress import SILENT, Reporter
 from workbench.store import Store, now
 from workbench.store.suggestions import StoredFraming, StoredSuggestion, SuggestionRow
@@ -42,6 +44,7 @@ from workbench.suggest import frame, framing
 
 if TYPE_CHECKING:
     from workbench.config import Settings
+    from workbench.distributed import Runner
     from workbench.embed.embedder import Embedder
     from workbench.suggest.relation import RelationHead, RelationModel
 
@@ -179,13 +182,15 @@ def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]
     return rows
 
 
-MapPartitions = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
-"""Runs a partition function over partitions, yielding results as they finish (in any
-order). In-process it is :func:`map`; :mod:`workbench.distributed` sends them to Dask."""
+def _scoring(settings: Settings, embedder: Embedder, model: Any, head: Any, runner: Runner) -> Any:
+    """What scores the partitions where ``runner`` runs them: here, the model and the
+    client's encoder; on a cluster, a handle on the same model and head (sent once to each
+    worker) with an encoder that reads the vector cache and writes nothing."""
+    from workbench.embed.embedder import CacheReadingEncoder
 
-
-def _in_process(fn: Callable[[Any], Any], parts: Iterable[Any]) -> Iterator[Any]:
-    return map(fn, parts)
+    if runner.in_process:
+        return Scoring(model, head, _encoder(settings, embedder))
+    return runner.share(Scoring(model, head, CacheReadingEncoder.like(embedder, settings)))
 
 
 def _run_key(model_name: str, head: Any) -> str:
@@ -239,7 +244,7 @@ def suggest_store(
     model: RelationModel | None = None,
     progress: Reporter = SILENT,
     batch_pairs: int = BATCH_PAIRS,
-    map_partitions: MapPartitions = _in_process,
+    runner: Runner = IN_PROCESS,
 ) -> SuggestStats:
     """Store framing for every text passage and a suggestion for every visible pair.
 
@@ -258,7 +263,7 @@ def suggest_store(
     unframed = [(p.id, p.text) for p in passages if p.id not in framed]
     parts = [unframed[i : i + FRAMING_BATCH] for i in range(0, len(unframed), FRAMING_BATCH)]
     with progress.task("framing cues", len(unframed)) as task:
-        for rows in map_partitions(framing_partition, parts):
+        for rows in runner.map_partitions(framing_partition, parts, name="framing"):
             store.write_framing(rows)
             task.advance(len(rows))
     disputing = sum(store.framing_verdicts(text_by_id, framing.VERSION).values())
@@ -288,7 +293,7 @@ def suggest_store(
     if plan.stale:
         store.delete_suggestions(plan.stale)
     store.set_meta(RUN_META_KEY, run_key)
-    scoring = Scoring(model, head, _encoder(settings, embedder))
+    scoring = _scoring(settings, embedder, model, head, runner)
     batches = _batches(
         plan.todo,
         lambda ids: {pid: text_by_id[pid] for pid in ids},
@@ -297,7 +302,7 @@ def suggest_store(
         batch_pairs,
     )
     with progress.task("suggesting relations", len(plan.todo)) as task:
-        for rows in map_partitions(lambda b: suggest_partition(b, scoring), batches):
+        for rows in runner.map_partitions(suggest_partition, batches, scoring, name="suggest"):
             store.write_suggestions(rows)
             task.advance(len(rows))
     relations: dict[str, int] = {}
