@@ -198,3 +198,31 @@ def test_an_unreachable_scheduler_stops_with_one_error_before_any_write(
     _, err = _cli("run", str(CORPUS), "--db", str(fresh), exit_code=1)
     assert err.startswith(f"error: cannot reach the Dask scheduler at '{address}'")
     assert not fresh.exists()
+
+
+def test_without_scheduler_or_workers_the_work_runs_here_and_dask_is_not_imported() -> None:
+    probe = (
+        "import sys\n"
+        "from workbench.config import Settings\n"
+        "from workbench.distributed import open_runner\n"
+        "with open_runner(Settings.load()) as runner:\n"
+        "    out = list(runner.map_partitions(lambda p, k: p * k, [1, 2, 3], 10))\n"
+        "print(runner.in_process, out, 'distributed' in sys.modules, 'dask' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.split() == ["True", "[10,", "20,", "30]", "False", "False"], done.stderr
+
+
+def test_workers_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(main, ["run", "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
+    from workbench.config import Settings
+    from workbench.errors import ConfigError
+
+    monkeypatch.setenv("WORKBENCH_WORKERS", "0")
+    with pytest.raises(ConfigError, match="WORKBENCH_WORKERS='0'"):
+        Settings.load()

@@ -232,6 +232,7 @@ def exact_global_rows(
     """
     lo, hi = bounds
     x = materialise(shared_x)
+    sorted_groups = materialise(sorted_groups)
     n = len(x)
     starts, ends = _group_bounds(sorted_groups)
     top = _TopK(hi - lo, take)
@@ -381,7 +382,7 @@ def nearest_per_group(
                 exact_global_rows,
                 _row_blocks(n),
                 shared,
-                sorted_groups,
+                runner.share(sorted_groups),  # once per worker, not with every block
                 take,
                 k,
                 exclude_own_group,
