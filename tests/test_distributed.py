@@ -138,12 +138,16 @@ def _workbench_tasks(address: str) -> tuple[set[str], dict[str, set[str]]]:
 
 @pytest.mark.model
 def test_a_run_through_a_dask_scheduler_stores_what_the_in_process_run_stores(
-    cluster: str, reference: tuple[Path, Path], tmp_path: Path
+    cluster: str, reference: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # every array the workers share goes through a file in the vector cache folder, the way
+    # a big corpus's matrix does (the --workers test below sends them in memory)
+    monkeypatch.setattr("workbench.distributed.SHARE_IN_MEMORY_BYTES", 0)
     db_local, cache_local = reference
     db = tmp_path / "wb.db"
     cache = _cache_without_vectors(cache_local, tmp_path / "emb")
     _cli("run", str(CORPUS), "--db", str(db), "--embeddings", str(cache), "--scheduler", cluster)
+    assert (cache / "shared").is_dir() and not list((cache / "shared").iterdir())  # cleaned up
 
     pairs, expected = _pairs(db), _pairs(db_local)
     assert len(pairs) > 500

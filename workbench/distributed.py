@@ -127,8 +127,9 @@ def materialise(shared: Any) -> Any:
 class DaskRunner:
     """Partitions run as tasks on a ``dask.distributed`` cluster.
 
-    At most ``window`` tasks are in flight, so results come back (and are written by the
-    caller) while later partitions still run, and memory stays bounded on a big corpus.
+    At most twice as many tasks as workers (four at least) are in flight, so results come
+    back (and are written by the caller) while later partitions still run, and memory stays
+    bounded on a big corpus.
     """
 
     in_process = False
