@@ -23,6 +23,10 @@ ALIGNMENT_META_KEY = "alignment_settings"
 scorer), written in the alignment's own transaction so it always describes those rows."""
 
 
+DEFAULT_MAX_COUNTERPARTS = 50
+"""The default of ``Settings.max_counterparts``, left out of keys and records."""
+
+
 def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
     """A fingerprint of what an alignment was computed from, to tell when it is stale."""
     digest = hashlib.sha256()
@@ -52,7 +56,7 @@ def current_alignment_key(
     else:
         model_id = model if isinstance(model, str) else str(model.model_id)  # type: ignore[attr-defined]
     extra: dict[str, object] = {}
-    if settings.max_counterparts != 50:  # the default keeps the keys of earlier alignments
+    if settings.max_counterparts != DEFAULT_MAX_COUNTERPARTS:  # earlier alignments' keys hold
         extra["max_counterparts"] = settings.max_counterparts
     return corpus_key(
         passages,
@@ -70,14 +74,21 @@ def is_stale(store: Store, settings: Settings) -> bool:
 
 
 def alignment_record(settings: Settings, embedder: object, scorer: object) -> dict[str, object]:
-    """The model, backend, parameters and scorer an alignment is made with, for provenance."""
+    """The model, backend, parameters and scorer an alignment is made with, for provenance.
+
+    ``max_counterparts`` is named only when it is not the default (50), so reports of
+    alignments made before it existed read the same.
+    """
     scorer_json = json.dumps(scorer.to_dict(), sort_keys=True)  # type: ignore[attr-defined]
+    extra: dict[str, object] = {}
+    if settings.max_counterparts != DEFAULT_MAX_COUNTERPARTS:
+        extra["max_counterparts"] = settings.max_counterparts
     return {
+        **extra,
         "model": embedder.model_id,  # type: ignore[attr-defined]
         "backend": embedder.backend,  # type: ignore[attr-defined]
         "top_k": settings.top_k,
         "candidates": settings.candidates,
-        "max_counterparts": settings.max_counterparts,
         "threshold": settings.threshold,
         "scorer_sha256": hashlib.sha256(scorer_json.encode()).hexdigest(),
         "scorer_card": getattr(scorer, "card_", {}),
