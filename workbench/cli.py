@@ -90,13 +90,13 @@ def _cluster_option_decorators() -> list[Callable[..., Any]]:
         click.option(
             "--scheduler",
             metavar="ADDRESS",
-            help="run embedding and search on the Dask cluster of this scheduler, e.g. "
-            "tcp://10.0.0.5:8786 [env WORKBENCH_SCHEDULER]",
+            help="run the heavy stages (embedding, search, suggestions) on the Dask cluster of "
+            "this scheduler, e.g. tcp://10.0.0.5:8786 [env WORKBENCH_SCHEDULER]",
         ),
         click.option(
             "--workers",
             type=click.IntRange(min=1),
-            help="run embedding and search on a local Dask cluster of N worker processes "
+            help="run the heavy stages on a local Dask cluster of N worker processes "
             "[env WORKBENCH_WORKERS]",
         ),
     ]

@@ -89,7 +89,7 @@ class Settings:
     scheduler: str = _setting(
         "",
         "WORKBENCH_SCHEDULER",
-        "address of a Dask scheduler (tcp://HOST:PORT) to run embedding and search on "
+        "address of a Dask scheduler (tcp://HOST:PORT) to run the heavy stages on "
         "(empty: not on a cluster)",
     )
     workers: int | None = _setting(
