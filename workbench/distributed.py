@@ -1,8 +1,9 @@
 """Where the heavy stages run: in this process (the default), or on a Dask cluster.
 
 A stage that can be split cuts its work into partitions (batches of texts to embed, blocks of
-query passages to search) and hands a function and the partitions to a :class:`Runner`,
-which returns the results in the order of the partitions:
+query passages to search, batches of passages to find framing cues in and of pairs to
+suggest relations for) and hands a function and the partitions to a :class:`Runner`, which
+returns the results in the order of the partitions:
 
 - :class:`InProcessRunner` (no ``--scheduler``, no ``--workers``) calls the function on each
   partition in turn, here: no new cost for a small corpus, and nothing to install.
