@@ -26,6 +26,8 @@ HEAVY = [
     "scipy",
     "faiss",
     "pandas",
+    "dask",
+    "distributed",
 ]
 
 PROBE = """

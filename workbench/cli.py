@@ -82,6 +82,38 @@ def _model_option_decorators() -> list[Callable[..., Any]]:
     ]
 
 
+CLUSTER_OPTIONS = ("scheduler", "workers")
+
+
+def _cluster_option_decorators() -> list[Callable[..., Any]]:
+    return [
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="run the heavy stages (embedding, search, suggestions) on the Dask cluster of "
+            "this scheduler, e.g. tcp://10.0.0.5:8786 [env WORKBENCH_SCHEDULER]",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="run the heavy stages on a local Dask cluster of N worker processes "
+            "[env WORKBENCH_WORKERS]",
+        ),
+    ]
+
+
+def cluster_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of commands whose heavy stages may run on a Dask cluster."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **_from_group(kwargs, CLUSTER_OPTIONS))
+
+    for decorate in reversed(_cluster_option_decorators()):
+        wrapper = decorate(wrapper)
+    return wrapper
+
+
 def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of commands that may embed."""
 
@@ -106,9 +138,9 @@ class WorkbenchGroup(click.Group):
 
 
 def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The store and model options, accepted before the command as well as after it."""
+    """The store, model and cluster options, accepted before the command as well as after it."""
     func = click.option("--db", type=_Database(), help=DB_HELP)(func)
-    for decorate in reversed(_model_option_decorators()):
+    for decorate in reversed(_model_option_decorators() + _cluster_option_decorators()):
         func = decorate(func)
     return func
 
@@ -122,8 +154,8 @@ def main(ctx: click.Context, quiet: bool, **shared: Any) -> None:
     """Compare how different sources report the same events.
 
     Typical run: `workbench ingest corpus/`, then `workbench align`, then
-    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device
-    and --backend may stand before the command or after it.
+    `workbench pairs` or `workbench app`. The options --db, --model, --embeddings, --device,
+    --backend, --scheduler and --workers may stand before the command or after it.
     """
     ctx.obj = {"quiet": quiet, "shared": shared}
     _show_notes(quiet)
@@ -236,6 +268,7 @@ def ingest(
 @main.command()
 @store_options
 @model_options
+@cluster_options
 @click.pass_context
 def embed(
     ctx: click.Context,
@@ -244,17 +277,26 @@ def embed(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Embed every passage and sentence the vector cache does not have yet."""
+    from workbench.distributed import open_runner
     from workbench.embed.embedder import embed_store, load_embedder
 
     settings = _settings(
-        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+        db=db,
+        model=model,
+        embeddings_dir=embeddings_dir,
+        device=device,
+        backend=backend,
+        scheduler=scheduler,
+        workers=workers,
     )
     progress = _reporter(ctx, settings)
     embedder = load_embedder(settings, progress=progress)
-    with _open_store(settings) as store:
-        stats = embed_store(store, settings, embedder=embedder, progress=progress)
+    with open_runner(settings) as runner, _open_store(settings) as store:
+        stats = embed_store(store, settings, embedder=embedder, progress=progress, runner=runner)
     click.echo(
         f"{stats.texts} texts ({stats.passages} passages, {stats.sentences} "
         f"sentences): {stats.embedded} embedded, {stats.texts - stats.embedded} cached "
@@ -265,6 +307,7 @@ def embed(
 @main.command()
 @store_options
 @model_options
+@cluster_options
 @click.option("--top-k", type=int, help="counterparts kept per passage and document [3]")
 @click.option("--candidates", type=int, help="nearest passages per document rescored [10]")
 @click.option("--threshold", type=float, help="score below which a source is silent [0.5]")
@@ -282,6 +325,8 @@ def align(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
     top_k: int | None,
     candidates: int | None,
     threshold: float | None,
@@ -292,6 +337,7 @@ def align(
     Embeds what the vector cache lacks first, and suggests relations for the pairs after.
     """
     from workbench.align.scorer import PairScorer
+    from workbench.distributed import open_runner
     from workbench.pipeline import realign
 
     settings = _settings(
@@ -300,13 +346,18 @@ def align(
         embeddings_dir=embeddings_dir,
         device=device,
         backend=backend,
+        scheduler=scheduler,
+        workers=workers,
         top_k=top_k,
         candidates=candidates,
         threshold=threshold,
     )
     scorer = PairScorer.load(scorer_file)
-    with _open_store(settings) as store:
-        done = realign(store, settings, scorer=scorer, progress=_reporter(ctx, settings))
+    # the cluster first: an unreachable scheduler must stop the command before any write
+    with open_runner(settings) as runner, _open_store(settings) as store:
+        done = realign(
+            store, settings, scorer=scorer, progress=_reporter(ctx, settings), runner=runner
+        )
         pairs = store.pair_count()
     stats = done.aligned
     for warning in stats.warnings:
@@ -340,6 +391,7 @@ def _echo_suggestions(stats: Any, err: bool = False) -> None:
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path))
 @store_options
 @model_options
+@cluster_options
 @click.option(
     "--top",
     type=click.IntRange(min=1),
@@ -357,13 +409,22 @@ def run(
     embeddings_dir: Path | None,
     device: str | None,
     backend: str | None,
+    scheduler: str | None,
+    workers: int | None,
     top: int,
 ) -> None:
     """Ingest PATHS (default: the bundled corpus), align, and print the best pairs."""
+    from workbench.distributed import open_runner
     from workbench.pipeline import run as run_pipeline
 
     settings = _settings(
-        db=db, model=model, embeddings_dir=embeddings_dir, device=device, backend=backend
+        db=db,
+        model=model,
+        embeddings_dir=embeddings_dir,
+        device=device,
+        backend=backend,
+        scheduler=scheduler,
+        workers=workers,
     )
 
     def show(stage: str, outcome: Any) -> None:
@@ -371,7 +432,8 @@ def run(
             for result in outcome.rejected:
                 click.echo(result.line(), err=True)
 
-    with _open_store(settings, create=True) as store:
+    # the cluster first: an unreachable scheduler must stop the run before any write
+    with open_runner(settings) as runner, _open_store(settings, create=True) as store:
         done = run_pipeline(
             store,
             settings,
@@ -380,6 +442,7 @@ def run(
             progress=_reporter(ctx, settings),
             on_stage=show,
             actor=_cli_actor(),
+            runner=runner,
         )
         for warning in done.aligned.warnings:
             click.echo(f"warning: {warning}", err=True)
@@ -570,12 +633,15 @@ def pairs(
                 "run `workbench align` to bring it up to date",
                 err=True,
             )
-        rows = store.aligned_pairs(
-            doc_id=doc_id, outlet=outlet, max_rank=max_rank, min_score=min_score
+        batches = store.aligned_pair_batches(
+            doc_id=doc_id, outlet=outlet, max_rank=max_rank, min_score=min_score, mutual=mutual
         )
-        if mutual:
-            rows = [r for r in rows if r["mutual"]]
-        records = _pair_records(store, rows, relation)
+        if fmt == "jsonl" and top is None:
+            # streamed: each batch is written before the next is read (constant memory)
+            for rows in batches:
+                _emit_jsonl(_pair_records(store, rows, relation))
+            return
+        records = [r for rows in batches for r in _pair_records(store, rows, relation)]
     if top is not None:
         records = best_counterparts(records, top, passage=lambda r: r["a"]["passage_id"])
     if fmt == "jsonl":

@@ -57,6 +57,12 @@ class Settings:
     candidates: int = _setting(
         10, "WORKBENCH_CANDIDATES", "nearest passages per document rescored by the aligner"
     )
+    max_counterparts: int = _setting(
+        50,
+        "WORKBENCH_MAX_COUNTERPARTS",
+        "counterparts kept per passage over all documents (best first; mutual best matches "
+        "above the threshold and tagged pairs are kept beyond it)",
+    )
     approximate_above: int = _setting(
         200_000,
         "WORKBENCH_APPROXIMATE_ABOVE",
@@ -80,6 +86,18 @@ class Settings:
         10.0, "WORKBENCH_MAX_TEXT_MB", "documents whose extracted text is larger are rejected"
     )
     progress: bool = _setting(True, "WORKBENCH_PROGRESS", "show progress bars on stderr")
+    scheduler: str = _setting(
+        "",
+        "WORKBENCH_SCHEDULER",
+        "address of a Dask scheduler (tcp://HOST:PORT) to run the heavy stages on "
+        "(empty: not on a cluster)",
+    )
+    workers: int | None = _setting(
+        None,
+        "WORKBENCH_WORKERS",
+        "start a local Dask cluster of this many worker processes for the heavy stages "
+        "(unset: work in this process)",
+    )
     relation_model: str = _setting(
         "", "WORKBENCH_RELATION_MODEL", "relation-suggester .npz file (empty: the shipped one)"
     )
@@ -114,7 +132,7 @@ def _parse(name: str, type_name: Any, raw: Any, source: str) -> Any:
             return Path(raw).expanduser()
         if kind == "Path":
             return Path(raw).expanduser()
-        if kind == "int":
+        if kind in {"int", "int | None"}:
             value = int(raw)
             if value <= 0:
                 raise ValueError
@@ -137,5 +155,5 @@ def _parse(name: str, type_name: Any, raw: Any, source: str) -> Any:
     except ValueError:
         raise ConfigError(
             f"{source}={raw!r} is not a valid {kind} for setting {name!r}"
-            + (" (must be positive)" if kind in {"int", "float"} else "")
+            + (" (must be positive)" if kind in {"int", "int | None", "float"} else "")
         ) from None

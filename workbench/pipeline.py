@@ -17,6 +17,10 @@ No stage calls another. This module runs them one after the other for every call
 :func:`bring_up_to_date` (the app's start-up), :func:`add_documents` (uploads on the Corpus
 page), :func:`retrain` and :func:`drop_training` (suggestions again after the relation
 model changed). Stages are imported when they run, so the app's start-up check stays cheap.
+
+Where the partitioned stages run is the ``runner`` (:mod:`workbench.distributed`): this
+process by default, or a Dask cluster when the settings name a scheduler or a number of
+local workers; :func:`run` opens it before anything is written and passes it to the stages.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from workbench.store import Store
 if TYPE_CHECKING:
     from workbench.align.aligner import AlignStats
     from workbench.align.scorer import PairScorer
+    from workbench.distributed import Runner
     from workbench.embed.embedder import Embedder, EmbedStats
     from workbench.ingest.uploads import Upload
     from workbench.suggest.stage import SuggestStats
@@ -74,6 +79,7 @@ def run(
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
     actor: str = "",
+    runner: Runner | None = None,
 ) -> PipelineResult:
     """Ingest ``paths`` (none: ingest nothing), then embed, align and suggest.
 
@@ -89,14 +95,35 @@ def run(
         progress: where the stages report progress.
         on_stage: called after each stage with its name and result.
         actor: who asked, recorded in the audit trail with each document ingested.
+        runner: where the partitioned stages (embedding, candidate search, framing and
+            suggestions) run (default:
+            what ``settings.scheduler`` and ``settings.workers`` ask for, opened before
+            anything is ingested and closed at the end; see :mod:`workbench.distributed`).
 
     Raises:
         InvalidInput: ``through`` names no stage.
         NothingToDo: alignment was asked for but the store has fewer than two documents
             (checked before anything is embedded).
+        ClusterError: the Dask scheduler asked for cannot be reached (before any write).
     """
     if through not in STAGES:
         raise InvalidInput(f"unknown stage {through!r}; use one of {', '.join(STAGES)}")
+    if runner is None:
+        from workbench.distributed import open_runner
+
+        with open_runner(settings) as opened:
+            return run(
+                store,
+                settings,
+                paths,
+                manifest=manifest,
+                through=through,
+                embedder=embedder,
+                scorer=scorer,
+                progress=progress,
+                on_stage=on_stage,
+                runner=opened,
+            )
     wanted = STAGES[: STAGES.index(through) + 1]
     done = PipelineResult()
     if paths:
@@ -118,19 +145,25 @@ def run(
     from workbench.embed.embedder import embed_store, load_embedder
 
     embedder = embedder or load_embedder(settings, progress=progress)
-    done.embedded = embed_store(store, settings, embedder=embedder, progress=progress)
+    done.embedded = embed_store(
+        store, settings, embedder=embedder, progress=progress, runner=runner
+    )
     on_stage("embed", done.embedded)
     if "align" not in wanted:
         return done
     from workbench.align.aligner import align_store
 
-    done.aligned = align_store(store, settings, embedder=embedder, scorer=scorer, progress=progress)
+    done.aligned = align_store(
+        store, settings, embedder=embedder, scorer=scorer, progress=progress, runner=runner
+    )
     on_stage("align", done.aligned)
     if "suggest" not in wanted:
         return done
     from workbench.suggest.stage import suggest_store
 
-    done.suggested = suggest_store(store, settings, embedder=embedder, progress=progress)
+    done.suggested = suggest_store(
+        store, settings, embedder=embedder, progress=progress, runner=runner
+    )
     on_stage("suggest", done.suggested)
     return done
 
@@ -143,10 +176,17 @@ def realign(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     on_stage: StageDone = _ignore,
+    runner: Runner | None = None,
 ) -> PipelineResult:
     """Embed what is missing, align every passage again, and suggest relations for the pairs."""
     return run(
-        store, settings, embedder=embedder, scorer=scorer, progress=progress, on_stage=on_stage
+        store,
+        settings,
+        embedder=embedder,
+        scorer=scorer,
+        progress=progress,
+        on_stage=on_stage,
+        runner=runner,
     )
 
 
@@ -254,11 +294,16 @@ def retrain(
 ) -> tuple[TrainStats, SuggestStats]:
     """Refit the relation head on the analysts' tags, then suggest every pair again with it.
 
+    The stage runs first as well (it resumes, so only pairs tagged since it last ran are
+    scored): training reads the stored features of the tagged pairs, and a pair tagged after
+    the last run may not have any yet.
+
     Returns the training figures and the suggestion stage's.
     """
     from workbench.suggest.stage import suggest_store
     from workbench.suggest.training import train_from_tags
 
+    suggest_store(store, settings, embedder=embedder, progress=progress)
     trained = train_from_tags(store, settings, prior_weight=prior_weight)
     return trained, suggest_store(store, settings, embedder=embedder, progress=progress)
 

@@ -145,3 +145,46 @@ def test_approximate_search_keeps_the_contract_and_finds_the_exact_neighbours() 
         np.einsum("ij,ij->i", vectors[approx.query], vectors[approx.target]),
         atol=1e-5,
     )
+
+
+class _PicklingRunner:
+    """Runs partitions here, as a cluster would: arguments and results go through pickle."""
+
+    in_process = False
+
+    def __init__(self) -> None:
+        self.partitions: list[object] = []
+
+    def share(self, array: np.ndarray, spill_dir: object = None) -> np.ndarray:
+        return array
+
+    def map_partitions(self, fn, partitions, *args, name="task"):  # type: ignore[no-untyped-def]
+        import pickle
+
+        for partition in partitions:
+            self.partitions.append(partition)
+            call = pickle.loads(pickle.dumps((fn, partition, args)))
+            yield pickle.loads(pickle.dumps(call[0](call[1], *call[2])))
+
+
+@pytest.mark.parametrize("n_groups", [7, 260], ids=["per-document", "nearest-overall"])
+def test_search_by_partitions_of_query_rows_finds_the_in_process_candidates(
+    monkeypatch: pytest.MonkeyPatch, n_groups: int
+) -> None:
+    monkeypatch.setattr(search, "SEARCH_BLOCK_ROWS", 64)
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    groups = rng.integers(0, n_groups, size=300)
+    here = nearest_per_group(vectors, groups, 3)
+    runner = _PicklingRunner()
+    there = nearest_per_group(vectors, groups, 3, runner=runner)  # type: ignore[arg-type]
+    assert runner.partitions == [(0, 64), (64, 128), (128, 192), (192, 256), (256, 300)]
+    assert sorted(zip(there.query.tolist(), there.target.tolist(), strict=True)) == sorted(
+        zip(here.query.tolist(), here.target.tolist(), strict=True)
+    )
+    order_here = np.lexsort((here.target, here.query))
+    order_there = np.lexsort((there.target, there.query))
+    np.testing.assert_allclose(
+        there.similarity[order_there], here.similarity[order_here], atol=1e-6
+    )

@@ -15,8 +15,15 @@ scan; ``benchmarks/bench_speed.py`` measures its recall against exact search on 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from workbench.distributed import IN_PROCESS, materialise
+
+if TYPE_CHECKING:
+    from workbench.distributed import Runner
 
 BLOCK_BYTES = 64 * 1024 * 1024
 """Size of one block of similarities."""
@@ -29,6 +36,8 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 SMALL_GROUP = 32
 """Approximate search: documents up to this size are searched together, then filtered."""
+SEARCH_BLOCK_ROWS = 4096
+"""Query rows per exact-search partition: the unit a cluster worker searches."""
 
 
 @dataclass(frozen=True)
@@ -105,42 +114,68 @@ def _mask_own_groups(
             block[r0 - rows[0] : r1 - rows[0], c0 - columns[0] : c1 - columns[0]] = -np.inf
 
 
-def _exact_per_group(
-    x: np.ndarray,
+def _spans(lo: int, hi: int, s: int, e: int, exclude_own_group: bool) -> list[tuple[int, int]]:
+    """The rows of ``lo:hi`` to search group ``s:e`` for (not the group's own, if asked)."""
+    spans = [(lo, min(hi, s)), (max(lo, e), hi)] if exclude_own_group else [(lo, hi)]
+    return [(a, b) for a, b in spans if a < b]
+
+
+def _concatenated(
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not parts[0]:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float32)
+    q, t, v = (np.concatenate(p) for p in parts)
+    return q.astype(np.int64), t.astype(np.int64), v.astype(np.float32)
+
+
+def exact_per_group_rows(
+    bounds: tuple[int, int],
+    shared_x: object,
     starts: np.ndarray,
     ends: np.ndarray,
     k: int,
     exclude_own_group: bool,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """The ``k`` nearest rows inside every group, for every row (sorted order)."""
-    n = len(x)
-    queries, targets, sims = [], [], []
-    for s, e in zip(starts, ends, strict=True):
-        take = min(k, e - s)
-        spans = [(0, s), (e, n)] if exclude_own_group else [(0, n)]
-        if take == e - s:  # the whole group is the answer: no selection needed
-            for lo, hi in spans:
-                if lo < hi:
-                    block = x[lo:hi] @ x[s:e].T
-                    queries.append(np.repeat(np.arange(lo, hi), e - s))
-                    targets.append(np.tile(np.arange(s, e), hi - lo))
-                    sims.append(block.ravel())
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One search partition: the ``k`` nearest rows inside every group for rows ``bounds``.
+
+    Runs in this process or on a cluster worker (``shared_x`` is the sorted matrix or a
+    handle on it, see :func:`workbench.distributed.materialise`). Each row's answer does
+    not depend on the other rows of its block, and the partitions are the same wherever
+    they run, so the candidates are the same.
+    """
+    lo, hi = bounds
+    x = materialise(shared_x)
+    queries: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    sims: list[np.ndarray] = []
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        spans = _spans(lo, hi, s, e, exclude_own_group)
+        if not spans:
             continue
-        top = _TopK(n, take)
-        row_step, column_step = _block_sizes(n, e - s)
-        for lo, hi in spans:
-            for r in range(lo, hi, row_step):
-                r_end = min(hi, r + row_step)
+        take = min(k, e - s)
+        if take == e - s:  # the whole group is the answer: no selection needed
+            for a, b in spans:
+                block = x[a:b] @ x[s:e].T
+                queries.append(np.repeat(np.arange(a, b), e - s))
+                targets.append(np.tile(np.arange(s, e), b - a))
+                sims.append(block.ravel())
+            continue
+        top = _TopK(hi - lo, take)
+        row_step, column_step = _block_sizes(hi - lo, e - s)
+        for a, b in spans:
+            for r in range(a, b, row_step):
+                r_end = min(b, r + row_step)
                 for c in range(s, e, column_step):
                     c_end = min(e, c + column_step)
-                    top.add(x[r:r_end] @ x[c:c_end].T, r, c)
-        for lo, hi in spans:
-            if lo < hi:
-                row, column, value = top.result(slice(lo, hi))
-                queries.append(row)
-                targets.append(column)
-                sims.append(value)
-    return queries, targets, sims
+                    top.add(x[r:r_end] @ x[c:c_end].T, r - lo, c)
+        for a, b in spans:
+            row, column, value = top.result(slice(a - lo, b - lo))
+            queries.append(row + lo)
+            targets.append(column)
+            sims.append(value)
+    return _concatenated((queries, targets, sims))
 
 
 def _transposed(block: np.ndarray) -> np.ndarray:
@@ -179,6 +214,39 @@ def _exact_global(
     return top.result(slice(0, n))
 
 
+def exact_global_rows(
+    bounds: tuple[int, int],
+    shared_x: object,
+    sorted_groups: np.ndarray,
+    take: int,
+    k: int,
+    exclude_own_group: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One search partition: for rows ``bounds``, their ``take`` nearest rows overall (other
+    groups only, if asked), then at most ``k`` per group.
+
+    The partition of the search on a cluster. Rows are searched against the whole matrix:
+    in this process :func:`_exact_global` uses the symmetry of similarities to do half the
+    products, which ties each block to all the others (candidates are the same, except which
+    of exactly equal similarities is kept, and so the same pairs in practice).
+    """
+    lo, hi = bounds
+    x = materialise(shared_x)
+    sorted_groups = materialise(sorted_groups)
+    n = len(x)
+    starts, ends = _group_bounds(sorted_groups)
+    top = _TopK(hi - lo, take)
+    step = max(16, min(4096, BLOCK_BYTES // (4 * max(1, hi - lo))))
+    for c in range(0, n, step):
+        c_end = min(n, c + step)
+        block = x[lo:hi] @ x[c:c_end].T
+        if exclude_own_group:
+            _mask_own_groups(block, (lo, hi), (c, c_end), starts, ends)
+        top.add(block, 0, c)
+    rows, cols, vals = top.result(slice(0, hi - lo))
+    return _at_most_k_per_group(rows + lo, cols, vals, sorted_groups, k)
+
+
 def _approximate_global(
     x: np.ndarray,
     starts: np.ndarray,
@@ -186,7 +254,8 @@ def _approximate_global(
     take: int,
     exclude_own_group: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Like :func:`_exact_global`, from an HNSW graph: most, not all, true neighbours."""
+    """Like :func:`exact_global_rows` on all rows, from an HNSW graph: most, not all, true
+    neighbours."""
     import faiss
 
     n, dim = x.shape
@@ -247,6 +316,10 @@ def _at_most_k_per_group(
     return rows[keep], cols[keep], vals[keep]
 
 
+def _row_blocks(n: int) -> list[tuple[int, int]]:
+    return [(lo, min(n, lo + SEARCH_BLOCK_ROWS)) for lo in range(0, n, SEARCH_BLOCK_ROWS)]
+
+
 def nearest_per_group(
     vectors: np.ndarray,
     groups: np.ndarray,
@@ -254,6 +327,8 @@ def nearest_per_group(
     *,
     exclude_own_group: bool = True,
     approximate_above: int | None = None,
+    runner: Runner = IN_PROCESS,
+    spill_dir: Path | None = None,
 ) -> Candidates:
     """For each row, its ``k`` most similar rows within every other group.
 
@@ -263,6 +338,13 @@ def nearest_per_group(
     With more than ``approximate_above`` rows (None: never), those nearest rows overall
     come from an approximate HNSW index, whatever the number of groups; then at least
     ``k`` per other group are asked for when there are few groups.
+
+    Exact search runs by blocks of ``SEARCH_BLOCK_ROWS`` query rows against the whole
+    matrix: the partitions ``runner`` runs, here or on cluster workers, with the same
+    result. The matrix reaches the workers once (in memory, or as a file in ``spill_dir``
+    when it is big). In this process, the nearest-overall mode scans symmetric tiles instead
+    (:func:`exact_global_rows` says how its result compares); the approximate search always
+    runs in this process.
     """
     n = len(vectors)
     if n == 0:
@@ -277,13 +359,37 @@ def nearest_per_group(
         take = max(GLOBAL_CANDIDATES, min(MAX_APPROXIMATE_CANDIDATES, k * (len(starts) - 1)))
         rows, cols, vals = _approximate_global(x, starts, ends, min(take, n), exclude_own_group)
         rows, cols, vals = _at_most_k_per_group(rows, cols, vals, sorted_groups, k)
-    elif len(starts) <= MAX_GROUPS_EXACT:
-        q, t, s = _exact_per_group(x, starts, ends, k, exclude_own_group)
-        if not q:
-            return _empty()
-        rows, cols, vals = np.concatenate(q), np.concatenate(t), np.concatenate(s)
     else:
-        take = min(GLOBAL_CANDIDATES, n - 1) if n > 1 else 1
-        rows, cols, vals = _exact_global(x, starts, ends, take, exclude_own_group)
-        rows, cols, vals = _at_most_k_per_group(rows, cols, vals, sorted_groups, k)
+        shared = runner.share(x, spill_dir)
+        if len(starts) <= MAX_GROUPS_EXACT:
+            found = runner.map_partitions(
+                exact_per_group_rows,
+                _row_blocks(n),
+                shared,
+                starts,
+                ends,
+                k,
+                exclude_own_group,
+                name="search",
+            )
+        elif runner.in_process:  # one machine: the symmetric scan does half the products
+            take = min(GLOBAL_CANDIDATES, n - 1) if n > 1 else 1
+            rows, cols, vals = _exact_global(x, starts, ends, take, exclude_own_group)
+            found = iter([_at_most_k_per_group(rows, cols, vals, sorted_groups, k)])
+        else:
+            take = min(GLOBAL_CANDIDATES, n - 1) if n > 1 else 1
+            found = runner.map_partitions(
+                exact_global_rows,
+                _row_blocks(n),
+                shared,
+                runner.share(sorted_groups),  # once per worker, not with every block
+                take,
+                k,
+                exclude_own_group,
+                name="search",
+            )
+        parts = list(found)
+        rows, cols, vals = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        if not len(rows):
+            return _empty()
     return Candidates(order[rows], order[cols], vals.astype(np.float32))
