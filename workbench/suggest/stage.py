@@ -91,10 +91,14 @@ def suggest_store(
     from workbench.suggest.relation import RelationModel
 
     passages = store.passages()
-    framings = {p.id: framing.analyse(p.text) for p in passages}
-    disputing = sum(f.disputes for f in framings.values())
     model = model or RelationModel.load(settings_model_path(settings))
     embedder = embedder or load_embedder(settings)
+    encode = _encoder(settings, embedder)
+    analysed = framing.analyse_passages(
+        [p.text for p in passages], encode, embedding_model=embedder.model_id
+    )
+    framings = {p.id: f for p, f in zip(passages, analysed, strict=True)}
+    disputing = sum(f.disputes for f in framings.values())
     wanted = model.card.get("embedding_model")
     if wanted and wanted != embedder.model_id:
         with store.write():
@@ -119,7 +123,6 @@ def suggest_store(
         if a_id in by_id and b_id in by_id:
             pairs.setdefault(pid, (a_id, b_id) if a_id <= b_id else (b_id, a_id))
     ids = list(pairs)
-    encode = _encoder(settings, embedder)
     suggestions = []
     with progress.task("suggesting relations", len(ids)) as task:
         for lo in range(0, len(ids), 256):

@@ -176,9 +176,7 @@ def framing_for(store: Store, passages: Sequence[Passage]) -> dict[str, Cues]:
         if row is None:
             out[p.id] = passage_cues(p.text)
             continue
-        cues = tuple(
-            framing.Cue(c["kind"], c["start"], c["end"], c["text"], c["weight"]) for c in row.cues
-        )
+        cues = tuple(framing.Cue.from_record(c) for c in row.cues)
         out[p.id] = Cues(framing.Framing(cues, row.score, row.disputes))
     return out
 
