@@ -298,7 +298,7 @@ _TERM_INTRO = re.compile(
 )
 _SPEECH = re.compile(
     r"\b(?:said|says|say|stated|states|told|wrote|writes|noted|notes|urged|stressed|declared|"
-    r"demanded|ordered|called|calls|described|describes|reported|reports|according to|quoted|"
+    r"demanded|ordered|call|called|calls|described|describes|reported|reports|according to|quoted|"
     r"announced|warned|insisted|claimed|added|accused|condemned|berated)\b",
     re.IGNORECASE,
 )
