@@ -66,9 +66,26 @@ def cues_line(cues: dict[str, Any]) -> str:
     """The cues of a passage with its verdict; '' when it has none to show."""
     if not cues.get("available"):
         return "not computed"
-    found = [f"{c['kind'].replace('_', ' ')} {_quoted(c['text'])}" for c in cues.get("cues", [])]
+    found = [
+        f"{c['kind'].replace('_', ' ')} {_quoted(c['text'])}"
+        for c in cues.get("cues", [])
+        if c.get("source", "rule") == "rule"
+    ]
+    if techniques := techniques_line(cues):
+        found.insert(0, f"techniques: {techniques}")
     verdict = " (disputes framing)" if cues.get("disputes_framing") else ""
     return "; ".join(found) + verdict
+
+
+def techniques_line(cues: dict[str, Any]) -> str:
+    """The persuasion techniques of a passage: ``"Loaded_Language 61%, Doubt (rule)"``
+    (the detector's calibrated confidence; a rule's technique has none)."""
+    return ", ".join(
+        f"{t['technique']} {t['confidence']:.0%}"
+        if t["source"] == "model"
+        else f"{t['technique']} (rule)"
+        for t in cues.get("techniques", [])
+    )
 
 
 def _quoted(text: str) -> str:

@@ -29,10 +29,12 @@ time, with no model to load.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -427,6 +429,42 @@ Encode = Callable[[list[str]], "np.ndarray"]
 MODEL_DISPUTE_WEIGHT = DISPUTE_THRESHOLD
 """What a model dispute technique adds to the score once the sentence shows the writer
 addressing another source's claim (:func:`addresses_another_source`): alone it decides."""
+
+
+DETECTOR_CARD = Path(__file__).resolve().parent.parent / "data" / "techniques.json"
+"""The shipped technique detector's model card (read without loading the model)."""
+
+
+def detector_method() -> str:
+    """The technique detector as a report's methods section states it: what it is, how
+    accurate it measured (from its model card) and when it counts as a dispute."""
+    try:
+        card = json.loads(DETECTOR_CARD.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "persuasion-technique detector: not available (its model card is missing)"
+    cv = card.get("cross_validation", {})
+    sentence = cv.get("sentence", {})
+    anyf, dispute = sentence.get("any", {}), sentence.get("dispute", {})
+    f1s = [t["f1"] for t in cv.get("techniques", {}).values() if "f1" in t]
+    accuracy = (
+        f"{cv.get('folds', '?')}-fold cross-validated on the "
+        f"{card.get('training_documents', '?')} PTC training articles: sentence-level F1 "
+        f"{anyf.get('f1', float('nan')):.3f} for any technique (precision "
+        f"{anyf.get('precision', float('nan')):.3f}, recall {anyf.get('recall', float('nan')):.3f})"
+        f", {dispute.get('f1', float('nan')):.3f} for the dispute subset, span F1 "
+        f"{cv.get('span', {}).get('f1', float('nan')):.3f}"
+        + (f", single techniques {min(f1s):.2f} to {max(f1s):.2f}" if f1s else "")
+        if cv and not cv.get("skipped")
+        else "accuracy not measured"
+    )
+    return (
+        f"persuasion techniques: learned detector {card.get('id', '?')} (the 14 techniques of "
+        f"the Propaganda Techniques Corpus, SemEval-2020 Task 11), {accuracy}; it runs on "
+        f"{card.get('embedding_model', '?')} sentence vectors, so a database embedded with "
+        "another model shows the rules alone; a technique of the dispute subset counts as "
+        "disputing framing only in the writer's own words (not a quotation) in a sentence "
+        "that addresses another source or its claim"
+    )
 
 
 @lru_cache(maxsize=1)

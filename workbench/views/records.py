@@ -44,10 +44,15 @@ def passage_record(passage: Passage, outlet: str) -> dict[str, Any]:
 
 
 def cues_record(cues: Cues, offset: int = 0) -> dict[str, Any]:
-    """``{"cues": [{"kind", "start", "end", "text", "weight"}], "disputes_framing",
+    """``{"cues": [{"kind", "start", "end", "text", "weight", "technique", "confidence",
+    "source"}], "techniques": [{"technique", "confidence", "source"}], "disputes_framing",
     "framing_score"}`` with offsets moved by ``offset`` (the passage's start)."""
     return {
         "cues": [c.record(offset) for c in cues.framing.cues],
+        "techniques": [
+            {"technique": m.technique, "confidence": round(m.confidence, 4), "source": m.source}
+            for m in cues.techniques
+        ],
         "disputes_framing": cues.disputes_framing,
         "framing_score": cues.score,
     }
