@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.views.records import techniques_line
+
 _MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw", "cny"})
 
 
@@ -75,17 +77,6 @@ def cues_line(cues: dict[str, Any]) -> str:
         found.insert(0, f"techniques: {techniques}")
     verdict = " (disputes framing)" if cues.get("disputes_framing") else ""
     return "; ".join(found) + verdict
-
-
-def techniques_line(cues: dict[str, Any]) -> str:
-    """The persuasion techniques of a passage: ``"Loaded_Language 61%, Doubt (rule)"``
-    (the detector's calibrated confidence; a rule's technique has none)."""
-    return ", ".join(
-        f"{t['technique']} {t['confidence']:.0%}"
-        if t["source"] == "model"
-        else f"{t['technique']} (rule)"
-        for t in cues.get("techniques", [])
-    )
 
 
 def _quoted(text: str) -> str:

@@ -58,6 +58,17 @@ def cues_record(cues: Cues, offset: int = 0) -> dict[str, Any]:
     }
 
 
+def techniques_line(cues: dict[str, Any]) -> str:
+    """The persuasion techniques of a passage: ``"Loaded_Language 61%, Doubt (rule)"``
+    (the detector's calibrated confidence; a rule's technique has none)."""
+    return ", ".join(
+        f"{t['technique']} {t['confidence']:.0%}"
+        if t["source"] == "model"
+        else f"{t['technique']} (rule)"
+        for t in cues.get("techniques", [])
+    )
+
+
 def report_cues_record(cues: Cues, offset: int) -> dict[str, Any]:
     """:func:`cues_record` as a report carries it, marked as computed (``"available"``)."""
     return {"available": True, **cues_record(cues, offset)}
