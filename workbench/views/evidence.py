@@ -4,8 +4,9 @@ CLI and the reports.
 The later stages' findings reach every reader through this module, so pages, commands and
 report writers never depend on how those stages compute or store their results:
 
-- framing cues of a passage (:mod:`workbench.suggest.framing`): :func:`passage_cues`,
-  :func:`framing_for`, :func:`framing_verdicts`;
+- framing cues of a passage (:mod:`workbench.suggest.framing`): :func:`cues_by_id`,
+  :func:`passage_cues`, :func:`framing_for`, :func:`framing_verdicts`,
+  :func:`passage_techniques`;
 - the comparison of specifics inside a pair (:mod:`workbench.suggest.compare`):
   :func:`compare_specifics` takes the comparison stored with the pair's suggestion and
   computes one from the texts only when no suggestion is stored;
