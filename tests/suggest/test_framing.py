@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from conftest import CORPUS
 
@@ -288,3 +290,20 @@ def test_with_the_detector_the_russian_outlet_still_disputes_ngo_framing(encode)
         assert any(marker in t for t in flagged), marker
     assert not any(t.startswith(("On June 22,", "On December 16,")) for t in flagged)
     assert len(flagged) < len(texts) / 2
+
+
+def test_many_passages_are_encoded_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def encode(texts: list[str]):
+        import numpy as np
+
+        calls.append(len(texts))
+        return np.zeros((len(texts), 3))  # not the detector's size: rules alone, as a fake
+
+    monkeypatch.setattr(framing, "PASSAGES_PER_BATCH", 2)
+    texts = ["Prison conditions allegedly remain harsh.", "A report. Another one.", "Plain."]
+    detector = SimpleNamespace(card={}, vector_dim=384)  # never reached: vectors of size 3
+    found = framing.analyse_passages(texts, encode, detector=detector)
+    assert calls == [3, 1]
+    assert found == [framing.analyse(t) for t in texts]

@@ -467,6 +467,10 @@ def detector_method() -> str:
     )
 
 
+PASSAGES_PER_BATCH = 2048
+"""Passages whose sentences are encoded in one call: bounds the vectors held at once."""
+
+
 @lru_cache(maxsize=1)
 def _shipped_detector() -> TechniqueModel:
     from workbench.suggest.techniques import load_model
@@ -484,9 +488,10 @@ def analyse_passages(
     """Cues, score and verdict of many passages at once: the rules, plus the learned
     persuasion-technique detector on every sentence.
 
-    The detector reads sentence vectors, so all sentences of all passages are encoded in
-    one call of ``encode`` (which should be the embedder with its vector cache: the
-    embedding stage has usually cached them already). Each passage's model techniques
+    The detector reads sentence vectors, so the sentences of up to
+    :data:`PASSAGES_PER_BATCH` passages at a time are encoded in one call of ``encode``
+    (which should be the embedder with its vector cache: the embedding stage has usually
+    cached them already). Each passage's model techniques
     become cues of kind ``"technique"`` with ``source="model"``; a model technique of the
     dispute subset adds to the score only in a sentence where the writer is addressing
     another source's claim (:func:`addresses_another_source`), because a report's own strong
@@ -502,6 +507,17 @@ def analyse_passages(
     Returns:
         One :class:`Framing` per text, in order.
     """
+    if encode is not None and len(texts) > PASSAGES_PER_BATCH:
+        return [
+            found
+            for lo in range(0, len(texts), PASSAGES_PER_BATCH)
+            for found in analyse_passages(
+                texts[lo : lo + PASSAGES_PER_BATCH],
+                encode,
+                detector=detector,
+                embedding_model=embedding_model,
+            )
+        ]
     rules = [_detect(t) for t in texts]
     if encode is None or not texts:
         return [Framing(c, framing_score(c), framing_score(c) >= DISPUTE_THRESHOLD) for c in rules]
