@@ -158,9 +158,18 @@ class Scoring:
     encode: frame.Encode
 
 
-def framing_partition(passages: Sequence[tuple[str, str]]) -> list[StoredFraming]:
-    """Cue rows of ``(passage_id, text)`` passages (through :func:`frame.passage_framing`)."""
-    found = frame.passage_framing([text for _, text in passages])
+def framing_partition(
+    passages: Sequence[tuple[str, str]],
+    encode: frame.Encode | None = None,
+    embedding_model: str | None = None,
+) -> list[StoredFraming]:
+    """Cue rows of ``(passage_id, text)`` passages: the rules and the learned technique
+    detector (:func:`framing.analyse_passages`; ``encode`` gives it sentence vectors, None
+    the rules alone). These are the cues analysts see; the relation model reads the rule
+    cues it was trained on (:func:`frame.passage_framing`)."""
+    found = framing.analyse_passages(
+        [text for _, text in passages], encode, embedding_model=embedding_model
+    )
     return _framing_rows({pid: f for (pid, _), f in zip(passages, found, strict=True)})
 
 
@@ -277,16 +286,20 @@ def suggest_store(
 
     passages = store.passages()
     text_by_id = {p.id: p.text for p in passages}
+    embedder = embedder or load_embedder(settings)
+    encode = _encoder(settings, embedder)
     framed = store.framed_passage_ids(framing.VERSION)
     unframed = [(p.id, p.text) for p in passages if p.id not in framed]
     parts = [unframed[i : i + FRAMING_BATCH] for i in range(0, len(unframed), FRAMING_BATCH)]
+    frame_part = functools.partial(
+        framing_partition, encode=encode, embedding_model=embedder.model_id
+    )
     with progress.task("framing cues", len(unframed)) as task:
-        for rows in map_partitions(framing_partition, parts):
+        for rows in map_partitions(frame_part, parts):
             store.write_framing(rows)
             task.advance(len(rows))
     disputing = sum(store.framing_verdicts(text_by_id, framing.VERSION).values())
     model = model or RelationModel.load(settings_model_path(settings))
-    embedder = embedder or load_embedder(settings)
     wanted = model.card.get("embedding_model")
     if wanted and wanted != embedder.model_id:
         with store.write():
@@ -311,7 +324,7 @@ def suggest_store(
     if plan.stale:
         store.delete_suggestions(plan.stale)
     store.set_meta(RUN_META_KEY, run_key)
-    scoring = Scoring(model, head, _encoder(settings, embedder))
+    scoring = Scoring(model, head, encode)
     batches = _batches(
         plan.todo,
         lambda ids: {pid: text_by_id[pid] for pid in ids},
