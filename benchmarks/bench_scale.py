@@ -201,6 +201,12 @@ def compare_paths(store, settings, embedder, sample: int) -> dict[str, float]:
     }
 
 
+def _partial(out: dict[str, float]) -> None:
+    """What a size has measured so far, on stderr: a long size that is stopped still says
+    what it did."""
+    print(json.dumps({**out, "peak_mb": _peak_mb(), "partial": True}), file=sys.stderr, flush=True)
+
+
 def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: str | None):
     """Runs in a fresh process: one size, every stage timed; prints one JSON line."""
     from workbench.align.aligner import align_store
@@ -237,6 +243,7 @@ def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: 
             embedded = embed_store(store, settings, embedder=embedder, **extra)
             out["embed_s"] = time.perf_counter() - t
             out["passages"] = embedded.passages
+            _partial(out)
             out["sentences"] = embedded.sentences
             t = time.perf_counter()
             aligned = align_store(store, settings, embedder=embedder, **extra)
@@ -245,6 +252,7 @@ def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: 
             out["pairs"] = aligned.pairs
             out["distinct_pairs"] = store.pair_count()
             out.update(global_search_rate(store, settings, embedder))
+            _partial(out)
             t = time.perf_counter()
             suggested = suggest_store(store, settings, embedder=embedder, **extra)
             out["suggest_s"] = time.perf_counter() - t
@@ -254,6 +262,7 @@ def child(size: int, bodies: Path, sample: int, workers: int | None, scheduler: 
             out["scored_per_s"] = suggested.scored / out["suggest_s"]
             out["peak_mb_pipeline"] = _peak_mb()
             out.update(runner.figures())
+            _partial(out)
             if sample:
                 out.update(compare_paths(store, settings, embedder, sample))
         out["db_mb"] = sum(p.stat().st_size for p in home.glob("wb.db*") if p.is_file()) / 2**20

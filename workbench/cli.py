@@ -489,8 +489,19 @@ def documents(db: Path | None, fmt: str) -> None:
 @click.option("--doc", "doc_id", help="only this document")
 @click.option("--all-kinds", is_flag=True, help="include headings and boilerplate")
 @click.option("--disputing", is_flag=True, help="only passages that dispute framing")
+@click.option(
+    "--technique",
+    "technique",
+    metavar="NAME",
+    help="only passages using this persuasion technique (a PTC name, e.g. Loaded_Language)",
+)
 def passages(
-    db: Path | None, fmt: str, doc_id: str | None, all_kinds: bool, disputing: bool
+    db: Path | None,
+    fmt: str,
+    doc_id: str | None,
+    all_kinds: bool,
+    disputing: bool,
+    technique: str | None,
 ) -> None:
     """List passages with their offsets in the document text and their framing cues."""
     from workbench.models import PassageKind
@@ -510,9 +521,20 @@ def passages(
     ]
     if disputing:
         records = [r for r in records if r["disputes_framing"]]
+    if technique is not None:
+        from workbench.suggest.techniques import TECHNIQUES
+
+        if technique not in TECHNIQUES:
+            raise click.BadParameter(
+                f"{technique!r} is not a PTC technique; use one of {', '.join(TECHNIQUES)}",
+                param_hint="--technique",
+            )
+        records = [r for r in records if any(t["technique"] == technique for t in r["techniques"])]
     if fmt == "jsonl":
         _emit_jsonl(records)
         return
+    from workbench.views.records import techniques_line
+
     _table(
         [
             [
@@ -521,12 +543,13 @@ def passages(
                 f"{r['start']}-{r['end']}",
                 r["kind"],
                 f"{r['framing_score']:.1f}" + (" disputes" if r["disputes_framing"] else ""),
+                techniques_line(r),
                 r["text"],
             ]
             for r in records
         ],
-        ["passage", "doc", "offsets", "kind", "framing", "text"],
-        [None, None, None, 11, 13, 60],
+        ["passage", "doc", "offsets", "kind", "framing", "techniques", "text"],
+        [None, None, None, 11, 13, 30, 50],
     )
 
 

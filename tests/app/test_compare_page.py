@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,32 @@ def test_framing_cues_are_highlighted_and_filter_the_focus_passages(settings) ->
     focus_html = next(str(m.value) for m in at.markdown if "wb-passage" in str(m.value))
     assert "wb-cue" in focus_html
     assert "amber a framing cue" in texts(at)
+
+
+def test_technique_spans_show_their_name_and_confidence_on_hover_and_beside_the_text(
+    settings,
+) -> None:  # type: ignore[no-untyped-def]
+    at = _neo(session(page="compare"))
+    shown = [str(m.value) for m in at.markdown if "wb-passage" in str(m.value)]
+    assert any("wb-technique" in h for h in shown)
+    assert any(re.search(r'title="[^"]*\d+% \(model\)', h) for h in shown)
+    assert any("<b>Techniques:</b>" in h for h in shown)
+    assert "purple a persuasion technique" in texts(at)
+
+
+def test_the_technique_filter_keeps_pairs_where_either_passage_uses_it(settings) -> None:  # type: ignore[no-untyped-def]
+    from workbench.views.evidence import passage_techniques
+
+    at = _neo(session(page="compare"))
+    before = len(at.selectbox(key="cmp_jump").options)
+    at.multiselect(key="cmp_techniques").set_value(["Doubt"]).run()
+    assert not at.exception
+    shown = _pairs_shown(at)
+    assert shown
+    with Store(settings.db) as store:
+        ends = {r["pair_id"]: (r["a_id"], r["b_id"]) for r in store.aligned_pairs()}
+        found = passage_techniques(store, sorted({p for pair in ends.values() for p in pair}))
+    for pair in shown:
+        a, b = ends[pair]
+        assert "Doubt" in found.get(a, frozenset()) | found.get(b, frozenset()), pair
+    assert len(at.selectbox(key="cmp_jump").options) <= before

@@ -261,3 +261,35 @@ def test_a_report_scoped_to_one_analyst_shows_no_one_elses_tags_in_its_audit_tra
     assert actors == {"Ben"}
     for fmt in ("md", "html", "json", "xlsx"):
         assert b"Both give the same figure" not in render_report(report, fmt)  # Ana's note
+
+
+def test_claims_list_their_techniques_and_methods_state_the_detectors_accuracy(
+    bundled: Bundled, tmp_path: Path
+) -> None:
+    import json
+
+    from workbench.store.suggestions import StoredFraming
+    from workbench.suggest import framing
+
+    settings = make_settings(tmp_path)
+    with Store(bundled.settings.db) as source:
+        source.backup(settings.db)
+    with Store(settings.db) as store:
+        claim = next(_build(store, bundled).claims())["passage"]
+        offset, text = claim["start"], claim["text"]
+        cue = framing.Cue("technique", 4, 30, text[4:30], 0.0, "Loaded_Language", 0.613, "model")
+        with store.write():
+            store.replace_framing(
+                [StoredFraming(claim["passage_id"], [cue.record()], 0.0, False, framing.VERSION)]
+            )
+        report = _build(store, bundled)
+        markdown = render_report(report, "md").decode("utf-8")
+        html = render_report(report, "html").decode("utf-8")
+    assert "Framing cues: techniques: Loaded\\_Language 61%" in markdown
+    stored = next(report.claims())["cues"]["cues"][0]
+    assert (stored["start"], stored["end"], stored["source"]) == (offset + 4, offset + 30, "model")
+    assert '<mark class="technique" title="Loaded_Language 61% (model)">' in html
+    card = json.loads(framing.DETECTOR_CARD.read_text())
+    f1 = card["cross_validation"]["sentence"]["any"]["f1"]
+    assert f"sentence-level F1 {f1:.3f} for any technique" in report.methods["stages"]["framing"]
+    assert f"F1 {f1:.3f}" in markdown.split("## Methods")[-1]

@@ -65,6 +65,27 @@ def test_passages_carry_cues_with_document_offsets(aligned: dict[str, str]) -> N
 
 
 @pytest.mark.model
+def test_passages_show_techniques_with_confidence_and_source_and_filter_by_them(
+    aligned: dict[str, str],
+) -> None:
+    passages = _jsonl(run("passages", "--format", "jsonl", env=aligned).stdout)
+    cues = [c for p in passages for c in p["cues"]]
+    assert {c["source"] for c in cues} == {"rule", "model"}
+    for cue in cues:
+        assert {"technique", "confidence", "source"} <= set(cue)
+        assert 0.0 <= cue["confidence"] <= 1.0
+    loaded = _jsonl(
+        run("passages", "--technique", "Loaded_Language", "--format", "jsonl", env=aligned).stdout
+    )
+    assert 0 < len(loaded) < len(passages)
+    assert all(any(t["technique"] == "Loaded_Language" for t in p["techniques"]) for p in loaded)
+    table = run("passages", "--technique", "Loaded_Language", env=aligned).stdout
+    assert "techniques" in table.splitlines()[0] and "Loaded_Language" in table
+    wrong = run("passages", "--technique", "Loaded language", env=aligned, check=False)
+    assert wrong.returncode == 2 and "is not a PTC technique" in wrong.stderr
+
+
+@pytest.mark.model
 def test_pairs_carry_relation_confidence_reasons_and_specifics(aligned: dict[str, str]) -> None:
     every = _jsonl(run("pairs", "--format", "jsonl", env=aligned).stdout)
     # only the pairs an analyst is shown carry a suggestion; weaker candidates read as none

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from conftest import CORPUS
 
@@ -133,3 +135,175 @@ def test_the_russian_outlet_disputes_ngo_framing_but_not_in_every_paragraph() ->
     ):
         assert not any(p.startswith(marker) for p in flagged), marker
     assert len(flagged) < len(paragraphs) / 2
+
+
+# -- cues with their technique, confidence and source -----------------------------------------
+
+
+def test_rule_cues_carry_their_technique_confidence_and_source() -> None:
+    cues = detect_cues("Prison conditions allegedly remain harsh, officials said.")
+    hedge = next(c for c in cues if c.kind == "hedge")
+    assert (hedge.source, hedge.technique, hedge.confidence) == ("rule", "Doubt", 1.0)
+    attribution = next(c for c in cues if c.kind == "attribution")
+    assert (attribution.source, attribution.technique, attribution.weight) == ("rule", "", 0.0)
+    record = hedge.record(offset=100)
+    assert record["start"] == hedge.start + 100
+    assert {"technique", "confidence", "source"} <= set(record)
+    assert framing.Cue.from_record(record, offset=100) == hedge
+
+
+def test_a_cue_stored_before_techniques_reads_as_a_rule_cue() -> None:
+    old = {"kind": "dismissal", "start": 3, "end": 8, "text": "hoax", "weight": 1.0}
+    cue = framing.Cue.from_record(old)
+    assert (cue.source, cue.technique, cue.confidence) == ("rule", "Doubt", 1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients bought medicines in the informal economy, or so-called “grey markets”.",
+        "The boats, also so-called ghost ships, drift ashore every winter.",
+    ],
+)
+def test_so_called_giving_another_name_for_a_thing_is_no_cue(text: str) -> None:
+    assert [c for c in detect_cues(text) if c.kind != "attribution"] == []
+
+
+def test_so_called_on_its_own_still_distances() -> None:
+    assert [c.kind for c in detect_cues("The so-called reforms changed nothing.")] == ["hedge"]
+
+
+def test_a_phrase_quoted_after_call_is_the_callers_words_not_a_scare_quote() -> None:
+    text = "Critics of the project call it a “monstrous waste” of public money."
+    assert not [c for c in detect_cues(text) if c.kind == "scare_quote"]
+
+
+def test_without_an_encoder_the_batch_gives_the_rules_alone() -> None:
+    texts = ["Prison conditions allegedly remain harsh.", "The ministry published its budget."]
+    assert framing.analyse_passages(texts) == [framing.analyse(t) for t in texts]
+
+
+# -- the learned detector, gated (real embedder and shipped model) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def encode(tmp_path_factory: pytest.TempPathFactory):
+    from workbench.config import Settings
+    from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+
+    settings = Settings.load(embeddings_dir=tmp_path_factory.mktemp("emb"), progress=False)
+    embedder = load_embedder(settings)
+    cache = open_cache(settings, embedder)
+
+    def encode(texts: list[str]):
+        return embed_texts(texts, embedder, cache).vectors
+
+    encode.model_id = embedder.model_id  # type: ignore[attr-defined]
+    return encode
+
+
+def _with_model(texts: list[str], encode) -> list[framing.Framing]:
+    return framing.analyse_passages(texts, encode, embedding_model=encode.model_id)
+
+
+OWN_WORDING = [
+    "The regime is one of the most brutal on earth, and its leaders must be held to account.",
+    "The government, one of the most repressive in the world, continued its brutal crackdown, "
+    "the group said today.",
+    "“This is a brutal and cruel regime,” said the director of the organisation.",
+]
+AT_ANOTHER_SOURCE = [
+    "The authors of this report have once again produced a shameful, one-sided pamphlet full "
+    "of distortions.",
+    "Their latest paper is a shameless mix of gossip and wishful thinking.",
+    "These organisations never tire of inventing new horrors to keep their donors happy.",
+]
+
+
+@pytest.mark.model
+def test_model_cues_name_a_ptc_technique_with_a_calibrated_confidence(encode) -> None:
+    from workbench.suggest.techniques import TECHNIQUES
+
+    texts = OWN_WORDING + AT_ANOTHER_SOURCE
+    for text, found in zip(texts, _with_model(texts, encode), strict=True):
+        model = [c for c in found.cues if c.source == "model"]
+        assert model, text
+        for cue in model:
+            assert cue.kind == "technique"
+            assert cue.technique in TECHNIQUES
+            assert 0.0 < cue.confidence < 1.0
+            assert text[cue.start : cue.end] == cue.text
+
+
+@pytest.mark.model
+def test_a_writers_own_strong_wording_disputes_no_one(encode) -> None:
+    for text, found in zip(OWN_WORDING, _with_model(OWN_WORDING, encode), strict=True):
+        assert any(c.source == "model" for c in found.cues), text
+        assert not found.disputes, (text, found.cues)
+
+
+@pytest.mark.model
+def test_loaded_words_turned_on_another_sources_text_dispute_its_framing(encode) -> None:
+    for text, found in zip(AT_ANOTHER_SOURCE, _with_model(AT_ANOTHER_SOURCE, encode), strict=True):
+        assert not framing.analyse(text).disputes, text  # the rules alone miss them
+        assert found.disputes, (text, found.cues)
+        assert any(c.source == "model" and c.weight > 0 for c in found.cues)
+
+
+@pytest.mark.model
+def test_a_detector_for_another_embedding_model_is_left_out(encode) -> None:
+    texts = AT_ANOTHER_SOURCE[:1]
+    assert framing.analyse_passages(texts, encode, embedding_model="other/model") == [
+        framing.analyse(texts[0])
+    ]
+
+
+def _corpus_passages(name: str) -> list[str]:
+    from workbench.ingest.segment import segment
+    from workbench.models import PassageKind
+
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    return [p.text for p in segment(name, text).passages if p.kind is PassageKind.TEXT]
+
+
+@pytest.mark.model
+def test_with_the_detector_no_ngo_passage_of_the_corpus_disputes_framing(encode) -> None:
+    model_cues = 0
+    for name in (
+        "000_5122fa09ea523ce1.txt",
+        "001_fddb6186e0e85242.txt",
+        "002_de4ac8e5358793a0.txt",
+        "004_a46ea01ca1f6a4b8.txt",
+    ):
+        texts = _corpus_passages(name)
+        found = _with_model(texts, encode)
+        assert [t[:80] for t, f in zip(texts, found, strict=True) if f.disputes] == [], name
+        model_cues += sum(c.source == "model" for f in found for c in f.cues)
+    assert model_cues > 20  # the detector does see techniques there; the gate keeps them
+
+
+@pytest.mark.model
+def test_with_the_detector_the_russian_outlet_still_disputes_ngo_framing(encode) -> None:
+    texts = _corpus_passages("003_9370619d500f480d.txt")
+    flagged = [t for t, f in zip(texts, _with_model(texts, encode), strict=True) if f.disputes]
+    for marker in ("duck story", "allegedly remain harsh", "controversial title", "rehash"):
+        assert any(marker in t for t in flagged), marker
+    assert not any(t.startswith(("On June 22,", "On December 16,")) for t in flagged)
+    assert len(flagged) < len(texts) / 2
+
+
+def test_many_passages_are_encoded_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def encode(texts: list[str]):
+        import numpy as np
+
+        calls.append(len(texts))
+        return np.zeros((len(texts), 3))  # not the detector's size: rules alone, as a fake
+
+    monkeypatch.setattr(framing, "PASSAGES_PER_BATCH", 2)
+    texts = ["Prison conditions allegedly remain harsh.", "A report. Another one.", "Plain."]
+    detector = SimpleNamespace(card={}, vector_dim=384)  # never reached: vectors of size 3
+    found = framing.analyse_passages(texts, encode, detector=detector)
+    assert calls == [3, 1]
+    assert found == [framing.analyse(t) for t in texts]

@@ -298,3 +298,22 @@ def test_a_pair_without_a_stored_suggestion_reads_as_empty() -> None:
     assert record["relation"] is None and record["confidence"] is None
     assert record["reasons"] == []
     assert record["specifics"] == {"shared": [], "conflicting": [], "a_only": [], "b_only": []}
+
+
+@pytest.mark.model
+def test_the_stage_stores_rule_and_model_cues_and_only_the_outlet_disputes(real) -> None:
+    store, _ = real
+    outlets = {d.id: d.meta.outlet for d in store.documents()}
+    passages = store.passages()
+    framings = framing_for(store, passages)
+    records = [cues_record(framings[p.id], p.start) for p in passages]
+    cues = [c for r in records for c in r["cues"]]
+    assert {c["source"] for c in cues} == {"rule", "model"}
+    assert all({"technique", "confidence", "source"} <= set(c) for c in cues)
+    texts = _documents(store)
+    for p, r in zip(passages, records, strict=True):
+        for c in r["cues"]:
+            assert texts[p.doc_id][c["start"] : c["end"]] == c["text"]
+    pairs = zip(passages, records, strict=True)
+    disputing = {outlets[p.doc_id] for p, r in pairs if r["disputes_framing"]}
+    assert disputing == {"New Eastern Outlook"}

@@ -3,7 +3,9 @@ from pathlib import Path
 from aligned_store import aligned_store, pair_between
 
 from workbench.config import Settings
+from workbench.suggest import framing
 from workbench.views.evidence import (
+    Cues,
     capabilities,
     compare_specifics,
     framing_verdicts,
@@ -53,7 +55,7 @@ def test_cues_mark_disputes_and_keep_neutral_attribution_apart() -> None:
     cues = passage_cues(hedged)
     assert cues.disputes_framing is True
     assert [(hedged[m.start : m.end], m.kind, m.note) for m in cues.marks] == [
-        ("allegedly remain", "cue", "hedge")
+        ("allegedly remain", "cue", "hedge: Doubt (rule)")
     ]
     neutral = "According to Human Rights Watch, guards reportedly shot people."
     cues = passage_cues(neutral)
@@ -71,3 +73,17 @@ def test_a_database_without_suggestions_says_so(tmp_path: Path, settings: Settin
         assert suggested_relations(store, [pair]) == {}
         assert tagging_priority(store, [pair]) is None
     assert verdicts and not any(verdicts.values())  # stored by the stage for every passage
+
+
+def test_model_techniques_are_marked_with_their_name_and_confidence() -> None:
+    text = "The report is a shameless mix of gossip."
+    model = framing.Cue("technique", 4, 40, text[4:40], 1.0, "Loaded_Language", 0.613, "model")
+    weak = framing.Cue("technique", 4, 40, text[4:40], 0.0, "Doubt", 0.2, "model")
+    rule = framing.Cue("dismissal", 33, 39, "gossip", 0.5, "Doubt", 0.5, "rule")
+    cues = Cues(framing.Framing((model, weak, rule), 1.5, True))
+    assert [(m.kind, m.note) for m in cues.marks] == [
+        ("technique", "Loaded_Language 61% (model), disputes another source's framing"),
+        ("technique", "Doubt 20% (model)"),
+        ("cue", "dismissal: Doubt (rule)"),
+    ]
+    assert [m.label for m in cues.techniques] == ["Loaded_Language 61%", "Doubt 20%"]

@@ -63,3 +63,18 @@ def test_escape_turns_newlines_into_breaks() -> None:
 def test_query_marks_are_case_insensitive_and_literal() -> None:
     marks = query_marks("Border guards. border (zone)", ["border", "(zone)"])
     assert [(m.start, m.end) for m in marks] == [(0, 6), (15, 21), (22, 28)]
+
+
+def test_technique_marks_on_hostile_text_stay_inert() -> None:
+    from workbench.suggest import framing
+    from workbench.views.evidence import Cues
+
+    text = '<img src=x onerror=alert(1)> "loaded" [x](javascript:y) words'
+    hostile_name = '"><script>alert(2)</script>'
+    cue = framing.Cue("technique", 0, 28, text[:28], 0.0, hostile_name, 0.5, "model")
+    out = highlight(text, Cues(framing.Framing((cue,), 0.0, False)).marks)
+    tags = {m.group(2) for m in TAG.finditer(out)}
+    assert tags <= {"div", "span", "br"}
+    assert "<img" not in out and "<script" not in out and "](" not in out
+    assert 'class="wb-technique"' in out
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; 50% (model)" in out

@@ -115,3 +115,14 @@ def test_bad_filter_values_are_refused() -> None:
         Filters(tagged="maybe")
     with pytest.raises(ValueError, match="order must be one of"):
         build_queue([], Filters(), Context(), order="random")
+
+
+def test_technique_filter_keeps_pairs_where_either_side_uses_a_chosen_technique(store) -> None:  # type: ignore[no-untyped-def]
+    rows = load_pairs(store, doc="ngo")
+    outlet_passages = {r["b_id"] for r in rows if r["b_doc"] == "outlet"}
+    context = Context(techniques=dict.fromkeys(outlet_passages, frozenset({"Doubt"})))
+    doubted = build_queue(rows, Filters(techniques=("Doubt", "Slogans")), context)
+    assert doubted
+    assert {c.doc for item in doubted for c in item.counterparts} == {"outlet"}
+    assert build_queue(rows, Filters(techniques=("Slogans",)), context) == []
+    assert build_queue(rows, Filters(), context) == build_queue(rows, Filters(), Context())

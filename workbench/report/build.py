@@ -122,6 +122,9 @@ class Report:
     suggestion_by_pair: dict[str, StoredSuggestion] = field(default_factory=dict)
     doc_texts: dict[str, str] = field(default_factory=dict, repr=False)
     """Document texts by id: what every offset indexes into (quote selectors use them)."""
+    stored_cues: dict[str, evidence.Cues] = field(default_factory=dict, repr=False)
+    """Cues by passage id as the suggestion stage stored them (rules and the technique
+    detector); a passage not in it gets the rules, computed when first asked for."""
     _cues: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _names: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -151,7 +154,8 @@ class Report:
 
     def cues(self, passage_id: str, text: str, start: int) -> dict[str, Any]:
         if passage_id not in self._cues:
-            self._cues[passage_id] = report_cues_record(evidence.passage_cues(text), start)
+            cues = self.stored_cues.get(passage_id) or evidence.passage_cues(text)
+            self._cues[passage_id] = report_cues_record(cues, start)
         return self._cues[passage_id]
 
     def _counterpart(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -447,7 +451,17 @@ def build_report(
         adjudication_by_pair={p: a for p, a in adjudicated.items() if p in pair_ids},
         suggestion_by_pair={p: s for p, s in suggested.items() if p in pair_ids},
         doc_texts={d.id: d.text for d in documents},
+        stored_cues=evidence.cues_by_id(store, _passage_texts(directed)),
     )
+
+
+def _passage_texts(directed: pd.DataFrame) -> dict[str, str]:
+    """Passage id -> text of both sides of every directed row."""
+    texts: dict[str, str] = {}
+    for side in "ab":
+        if len(directed):
+            texts.update(zip(directed[f"{side}_id"], directed[f"{side}_text"], strict=True))
+    return texts
 
 
 def _sources(

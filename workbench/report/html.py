@@ -50,6 +50,7 @@ blockquote { margin: .3rem 0; padding: .4rem .7rem; background: var(--panel);
 mark.shared { background: #d5ecd4; }
 mark.conflict { background: #f7d4cf; }
 mark.cue { background: none; text-decoration: underline dotted 2px; }
+mark.technique { background: none; text-decoration: underline solid 2px #6b46c1; }
 .legend mark { padding: 0 .3rem; }
 figure { margin: .5rem 0 1rem; }
 svg.chart { max-width: 100%; height: auto; font-family: Arial, sans-serif; }
@@ -92,7 +93,10 @@ def marked(text: str, offset: int, marks: list[tuple[int, int, str, str]]) -> st
 
 def _cue_marks(cues: dict[str, Any]) -> list[tuple[int, int, str, str]]:
     return [
-        (c["start"], c["end"], "cue", f"framing cue: {c['kind']}") for c in cues.get("cues", [])
+        (c["start"], c["end"], "technique", f"{c['technique']} {c['confidence']:.0%} (model)")
+        if c.get("source") == "model"
+        else (c["start"], c["end"], "cue", f"framing cue: {c['kind']}")
+        for c in cues.get("cues", [])
     ]
 
 
@@ -254,7 +258,8 @@ def _claims(report: Report, out: TextIO) -> None:
         '<section id="claims">\n<h2>Claims and their counterparts</h2>\n'
         '<p class="meta legend">In the passages: <mark class="shared">shared specific'
         '</mark> <mark class="conflict">conflicting specific</mark> '
-        '<mark class="cue">framing cue</mark></p>\n'
+        '<mark class="cue">framing cue</mark> '
+        '<mark class="technique">persuasion technique (hover: name, confidence)</mark></p>\n'
     )
     number = 0
     for claim in report.claims():

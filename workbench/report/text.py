@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from workbench.views.records import techniques_line
+
 _MEASURES = frozenset({"km", "m", "mile", "kg", "tonne", "%", "usd", "eur", "gbp", "krw", "cny"})
 
 
@@ -66,7 +68,13 @@ def cues_line(cues: dict[str, Any]) -> str:
     """The cues of a passage with its verdict; '' when it has none to show."""
     if not cues.get("available"):
         return "not computed"
-    found = [f"{c['kind'].replace('_', ' ')} {_quoted(c['text'])}" for c in cues.get("cues", [])]
+    found = [
+        f"{c['kind'].replace('_', ' ')} {_quoted(c['text'])}"
+        for c in cues.get("cues", [])
+        if c.get("source", "rule") == "rule"
+    ]
+    if techniques := techniques_line(cues):
+        found.insert(0, f"techniques: {techniques}")
     verdict = " (disputes framing)" if cues.get("disputes_framing") else ""
     return "; ".join(found) + verdict
 

@@ -63,7 +63,10 @@ _framing_cache: OrderedDict[str, framing.Framing] = OrderedDict()
 
 
 def passage_framing(texts: Sequence[str]) -> list[framing.Framing]:
-    """The framing analysis of each passage: the one call the stage makes per passage.
+    """The rule-based framing analysis of each passage, as the relation model reads it.
+
+    The relation model was trained on the rule cues, so it reads these; the cues stored
+    for analysts add the learned technique detector (``stage.framing_partition``).
 
     Results are cached by the hash of the text, so the cues stored for a passage and the
     cues the relation model reads are computed once per process.

@@ -29,27 +29,61 @@ time, with no model to load.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from workbench.suggest.techniques import TechniqueModel
 
 CUE_KINDS = ("hedge", "dismissal", "sarcasm", "scare_quote", "source_attack", "attribution")
+"""The rule kinds (the relation model's features are named after them: keep this order)."""
+MODEL_KIND = "technique"
+"""The kind of a cue from the learned technique detector."""
 DISPUTE_THRESHOLD = 1.0
 SCARE_QUOTE_CAP = 0.5
-VERSION = "framing/1"
-"""Changes whenever the rules change, so stored cues can be recomputed."""
+VERSION = "framing/2"
+"""Changes whenever the rules or the technique detector's use change, so stored cues are
+recomputed."""
+
+RULE_TECHNIQUES: dict[str, str] = {
+    "hedge": "Doubt",
+    "dismissal": "Doubt",
+    "sarcasm": "Doubt",
+    "scare_quote": "Doubt",
+    "source_attack": "Name_Calling,Labeling",
+    "attribution": "",
+}
+"""The PTC technique (:mod:`workbench.suggest.techniques`) each rule kind is an instance of;
+attribution is none."""
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One framing cue: ``text == passage_text[start:end]``."""
+    """One framing cue: ``text == passage_text[start:end]``.
+
+    ``source`` says where it comes from: ``"rule"`` (the patterns of this module) or
+    ``"model"`` (the learned technique detector, kind ``"technique"``). ``technique`` is the
+    PTC technique's published name ("" for attribution). ``confidence`` is, for a model cue,
+    the detector's calibrated probability that the sentence uses that technique; for a rule
+    cue, the rule's weight (how strongly the pattern alone says "dispute"; not a measured
+    probability). ``weight`` is what the cue adds to the passage's framing score.
+    """
 
     kind: str
     start: int
     end: int
     text: str
     weight: float = 0.0
+    technique: str = ""
+    confidence: float = 0.0
+    source: str = "rule"
 
     def record(self, offset: int = 0) -> dict[str, object]:
         """The JSON shape, with offsets shifted by ``offset`` (the passage's start)."""
@@ -59,7 +93,31 @@ class Cue:
             "end": self.end + offset,
             "text": self.text,
             "weight": self.weight,
+            "technique": self.technique,
+            "confidence": round(self.confidence, 4),
+            "source": self.source,
         }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], offset: int = 0) -> Cue:
+        """A cue back from :meth:`record` (records stored before ``framing/2`` lack the
+        technique fields and read as rule cues)."""
+        kind = str(record["kind"])
+        weight = float(record["weight"])
+        return cls(
+            kind,
+            int(record["start"]) - offset,
+            int(record["end"]) - offset,
+            str(record["text"]),
+            weight,
+            str(record.get("technique", RULE_TECHNIQUES.get(kind, ""))),
+            float(record.get("confidence", weight)),
+            str(record.get("source", "rule")),
+        )
+
+
+def _rule(kind: str, start: int, end: int, text: str, weight: float) -> Cue:
+    return Cue(kind, start, end, text, weight, RULE_TECHNIQUES.get(kind, ""), weight, "rule")
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -87,6 +145,9 @@ _FUNDERS = (
     r"Department of State|CIA|NED|National Endowment for Democracy|USAID|Washington|West|"
     r"Pentagon|Congress)"
 )
+
+_TERM = "_term"
+"""Lexicon kind of a pattern that only stops weaker patterns from matching the same words."""
 
 # (kind, pattern, weight). Weights are how strongly one cue says the writer disputes a claim.
 _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
@@ -125,7 +186,10 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
         ),
         0.6,
     ),
-    ("hedge", _rx(r"\b(?:or|also|otherwise)\s+so[- ]called\b|\bso[- ]called\b(?=\s*[“\"‘])"), 0.2),
+    # "so-called" giving another name for something ("or so-called", "also so-called",
+    # "locally so-called") introduces a term, it does not doubt it: consumed, never a cue
+    (_TERM, _rx(r"\b(?:or|also|otherwise|locally|commonly|often)\s+so[- ]called\b"), 0.0),
+    ("hedge", _rx(r"\bso[- ]called\b(?=\s*[“\"‘])"), 0.2),
     ("hedge", _rx(r"\bso[- ]called\b"), 0.6),
     (
         "hedge",
@@ -236,7 +300,7 @@ _TERM_INTRO = re.compile(
 )
 _SPEECH = re.compile(
     r"\b(?:said|says|say|stated|states|told|wrote|writes|noted|notes|urged|stressed|declared|"
-    r"demanded|ordered|called|calls|described|describes|reported|reports|according to|quoted|"
+    r"demanded|ordered|call|called|calls|described|describes|reported|reports|according to|quoted|"
     r"announced|warned|insisted|claimed|added|accused|condemned|berated)\b",
     re.IGNORECASE,
 )
@@ -270,7 +334,7 @@ def _scare_quotes(text: str, quotes: list[tuple[int, int, str]]) -> list[Cue]:
         neighbours = [q for q in quotes[max(0, index - 1) : index + 2] if q[0] != start]
         if any(abs(q[0] - end) < 8 or abs(start - q[1]) < 8 for q in neighbours):
             continue  # a list of quoted category names: “loyal,” “wavering,” or “hostile”
-        found.append(Cue("scare_quote", start, end, text[start:end], 0.3))
+        found.append(_rule("scare_quote", start, end, text[start:end], 0.3))
     return found
 
 
@@ -281,7 +345,7 @@ def _sarcasm(text: str) -> list[Cue]:
         sentence_end = re.search(r"[.!?…](?=\s|$)", text[end:])
         rest = text[end : end + (sentence_end.end() if sentence_end else len(text) - end)]
         weight = 1.0 if _REPORTED.search(rest) else 0.6
-        found.append(Cue("sarcasm", start, end, text[start:end], weight))
+        found.append(_rule("sarcasm", start, end, text[start:end], weight))
     return found
 
 
@@ -303,8 +367,9 @@ def _detect(text: str) -> tuple[Cue, ...]:
                 continue  # the quoted speaker's words, not the writer's
             if any(s < end and start < e for s, e in taken):
                 continue  # a stronger pattern earlier in the lexicon already covers it
-            found.append(Cue(kind, start, end, text[start:end], weight))
             taken.append((start, end))
+            if kind != _TERM:
+                found.append(_rule(kind, start, end, text[start:end], weight))
     found.extend(c for c in _sarcasm(text) if not _inside(quoted, c.start, c.end))
     found.extend(_scare_quotes(text, quotes))
     return tuple(sorted(found, key=lambda c: (c.start, c.end)))
@@ -335,7 +400,8 @@ def cue_counts(cues: Iterable[Cue]) -> dict[str, float]:
     """Summed weight per cue kind (attribution as a count), for models that use cues."""
     out = dict.fromkeys(CUE_KINDS, 0.0)
     for cue in cues:
-        out[cue.kind] += cue.weight if cue.kind != "attribution" else 1.0
+        if cue.kind in out:  # rule kinds only: the relation model was fitted on them
+            out[cue.kind] += cue.weight if cue.kind != "attribution" else 1.0
     return out
 
 
@@ -353,3 +419,205 @@ def analyse(text: str) -> Framing:
     cues = _detect(text)
     score = framing_score(cues)
     return Framing(cues, score, score >= DISPUTE_THRESHOLD)
+
+
+# -- the learned technique detector, gated --------------------------------------------------
+
+Encode = Callable[[list[str]], "np.ndarray"]
+"""Sentence texts -> one L2-normalised vector per text (the embedder with its vector cache)."""
+
+MODEL_DISPUTE_WEIGHT = DISPUTE_THRESHOLD
+"""What a model dispute technique adds to the score once the sentence shows the writer
+addressing another source's claim (:func:`addresses_another_source`): alone it decides."""
+
+
+DETECTOR_CARD = Path(__file__).resolve().parent.parent / "data" / "techniques.json"
+"""The shipped technique detector's model card (read without loading the model)."""
+
+
+def detector_method() -> str:
+    """The technique detector as a report's methods section states it: what it is, how
+    accurate it measured (from its model card) and when it counts as a dispute."""
+    try:
+        card = json.loads(DETECTOR_CARD.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "persuasion-technique detector: not available (its model card is missing)"
+    cv = card.get("cross_validation", {})
+    sentence = cv.get("sentence", {})
+    anyf, dispute = sentence.get("any", {}), sentence.get("dispute", {})
+    f1s = [t["f1"] for t in cv.get("techniques", {}).values() if "f1" in t]
+    accuracy = (
+        f"{cv.get('folds', '?')}-fold cross-validated on the "
+        f"{card.get('training_documents', '?')} PTC training articles: sentence-level F1 "
+        f"{anyf.get('f1', float('nan')):.3f} for any technique (precision "
+        f"{anyf.get('precision', float('nan')):.3f}, recall {anyf.get('recall', float('nan')):.3f})"
+        f", {dispute.get('f1', float('nan')):.3f} for the dispute subset, span F1 "
+        f"{cv.get('span', {}).get('f1', float('nan')):.3f}"
+        + (f", single techniques {min(f1s):.2f} to {max(f1s):.2f}" if f1s else "")
+        if cv and not cv.get("skipped")
+        else "accuracy not measured"
+    )
+    return (
+        f"persuasion techniques: learned detector {card.get('id', '?')} (the 14 techniques of "
+        f"the Propaganda Techniques Corpus, SemEval-2020 Task 11), {accuracy}; it runs on "
+        f"{card.get('embedding_model', '?')} sentence vectors, so a database embedded with "
+        "another model shows the rules alone; a technique of the dispute subset counts as "
+        "disputing framing only in the writer's own words (not a quotation) in a sentence "
+        "that addresses another source or its claim"
+    )
+
+
+PASSAGES_PER_BATCH = 2048
+"""Passages whose sentences are encoded in one call: bounds the vectors held at once."""
+
+
+@lru_cache(maxsize=1)
+def _shipped_detector() -> TechniqueModel:
+    from workbench.suggest.techniques import load_model
+
+    return load_model()
+
+
+def analyse_passages(
+    texts: Sequence[str],
+    encode: Encode | None = None,
+    *,
+    detector: TechniqueModel | None = None,
+    embedding_model: str | None = None,
+) -> list[Framing]:
+    """Cues, score and verdict of many passages at once: the rules, plus the learned
+    persuasion-technique detector on every sentence.
+
+    The detector reads sentence vectors, so the sentences of up to
+    :data:`PASSAGES_PER_BATCH` passages at a time are encoded in one call of ``encode``
+    (which should be the embedder with its vector cache: the embedding stage has usually
+    cached them already). Each passage's model techniques
+    become cues of kind ``"technique"`` with ``source="model"``; a model technique of the
+    dispute subset adds to the score only in a sentence where the writer is addressing
+    another source's claim (:func:`addresses_another_source`), because a report's own strong
+    wording disputes nobody's framing.
+
+    Args:
+        texts: the passages' texts; offsets of the cues are relative to each.
+        encode: sentence texts -> vectors; None gives the rules alone (as :func:`analyse`).
+        detector: the technique model (default: the shipped one).
+        embedding_model: the id of the model behind ``encode``; when the detector was made
+            for another one, the rules alone are used (its vectors would mean nothing).
+
+    Returns:
+        One :class:`Framing` per text, in order.
+    """
+    if encode is not None and len(texts) > PASSAGES_PER_BATCH:
+        return [
+            found
+            for lo in range(0, len(texts), PASSAGES_PER_BATCH)
+            for found in analyse_passages(
+                texts[lo : lo + PASSAGES_PER_BATCH],
+                encode,
+                detector=detector,
+                embedding_model=embedding_model,
+            )
+        ]
+    rules = [_detect(t) for t in texts]
+    if encode is None or not texts:
+        return [Framing(c, framing_score(c), framing_score(c) >= DISPUTE_THRESHOLD) for c in rules]
+    from workbench.ingest.segment import split_sentences
+
+    detector = detector or _shipped_detector()
+    wanted = detector.card.get("embedding_model")
+    if embedding_model and wanted and embedding_model != wanted:
+        return analyse_passages(texts)
+    spans = [split_sentences(t) for t in texts]
+    flat = [
+        t[s:e] for t, sentence_spans in zip(texts, spans, strict=True) for s, e in sentence_spans
+    ]
+    if not flat:
+        return analyse_passages(texts)
+    vectors = encode(flat)
+    if vectors.ndim != 2 or vectors.shape[1] != detector.vector_dim:
+        return analyse_passages(texts)
+    verdicts = detector.analyse_sentences(flat, vectors)
+    out = []
+    k = 0
+    for text, rule_cues, sentence_spans in zip(texts, rules, spans, strict=True):
+        cues = list(rule_cues)
+        quotes = _quotations(text)
+        for s, e in sentence_spans:
+            cues.extend(_model_cues(text, s, e, verdicts[k], rule_cues, quotes))
+            k += 1
+        cues.sort(key=lambda c: (c.start, c.end, c.source))
+        score = framing_score(cues)
+        out.append(Framing(tuple(cues), score, score >= DISPUTE_THRESHOLD))
+    return out
+
+
+def _model_cues(
+    text: str,
+    start: int,
+    end: int,
+    verdict: Any,
+    rule_cues: Sequence[Cue],
+    quotes: Sequence[tuple[int, int, str]],
+) -> list[Cue]:
+    """The detector's techniques in the sentence ``text[start:end]`` as cues; the first
+    dispute technique carries :data:`MODEL_DISPUTE_WEIGHT` when the gate lets it."""
+    if verdict.span is None:
+        return []
+    from workbench.suggest.techniques import DISPUTE_TECHNIQUES
+
+    a, b = start + verdict.span[0], start + verdict.span[1]
+    gated = (
+        verdict.disputes
+        and _writers_words(text, a, b, quotes)
+        and addresses_another_source(
+            text[start:end], [c for c in rule_cues if start <= c.start and c.end <= end]
+        )
+    )
+    out: list[Cue] = []
+    for name in verdict.techniques:
+        counts = gated and name in DISPUTE_TECHNIQUES and not any(c.weight for c in out)
+        out.append(
+            Cue(
+                MODEL_KIND,
+                a,
+                b,
+                text[a:b],
+                MODEL_DISPUTE_WEIGHT if counts else 0.0,
+                name,
+                float(verdict.probabilities[name]),
+                "model",
+            )
+        )
+    return out
+
+
+def _writers_words(text: str, start: int, end: int, quotes: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether most of ``text[start:end]`` is outside quotation marks: words in quotation
+    marks are the quoted speaker's, whose loaded language disputes nothing of theirs."""
+    inside = sum(max(0, min(end, qe) - max(start, qs)) for qs, qe, _ in quotes)
+    return inside * 2 < max(1, end - start)
+
+
+_CLAIMS = (
+    r"(?:reports?|resolutions?|statements?|documents?|accusations?|allegations?|"
+    r"stor(?:y|ies)|claims?|publications?|articles?|papers?|narratives?|versions?)"
+)
+_SOURCE_TALK = re.compile(
+    rf"\b(?:the|this|that|these|those|its|their|such|another)\s+(?:[\w-]+\s+)?"
+    rf"(?:{_CLAIMS}|{_SOURCES})\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_another_source(sentence: str, rule_cues: Sequence[Cue] = ()) -> bool:
+    """Whether the writer, in ``sentence``, is doing something to another source's claim.
+
+    Evidence: a rule cue of distancing, dismissal, sarcasm, scare quotes or an attack on a
+    source (weight above 0) in the sentence; or the writer speaks in their own voice about
+    another source or its text ("the report offers", "these organisations") without
+    reporting its words: a sentence that attributes a claim ("X said", "according to")
+    relays it, and its strong words are the source's, not a dispute of them.
+    """
+    if any(c.weight > 0 for c in rule_cues):
+        return True
+    return bool(_SOURCE_TALK.search(sentence)) and not _SPEECH.search(sentence)

@@ -97,10 +97,32 @@ def load_head(store: Store) -> RelationHead | None:
 
 
 def _encoder(settings: Settings, embedder: Embedder) -> Any:
-    from workbench.embed.embedder import embed_texts, open_cache
+    return SettingsEncoder(settings, embedder)
 
-    cache = open_cache(settings, embedder)
-    return lambda texts: embed_texts(texts, embedder, cache).vectors
+
+class SettingsEncoder:
+    """Vectors of texts through the configured embedder and its vector cache.
+
+    Picklable: a copy sent to another process (a Dask worker) carries only the settings and
+    loads the embedder there on first use, reading and filling the same vector cache.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._cache: Any = None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        if self._cache is None:
+            self._cache = open_cache(self.settings, self._embedder)
+        return embed_texts(texts, self._embedder, self._cache).vectors
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings, "_embedder": None, "_cache": None}
 
 
 def _framing_rows(framings: dict[str, framing.Framing]) -> list[StoredFraming]:
@@ -138,9 +160,18 @@ class Scoring:
     encode: frame.Encode
 
 
-def framing_partition(passages: Sequence[tuple[str, str]]) -> list[StoredFraming]:
-    """Cue rows of ``(passage_id, text)`` passages (through :func:`frame.passage_framing`)."""
-    found = frame.passage_framing([text for _, text in passages])
+def framing_partition(
+    passages: Sequence[tuple[str, str]],
+    encode: frame.Encode | None = None,
+    embedding_model: str | None = None,
+) -> list[StoredFraming]:
+    """Cue rows of ``(passage_id, text)`` passages: the rules and the learned technique
+    detector (:func:`framing.analyse_passages`; ``encode`` gives it sentence vectors, None
+    the rules alone). These are the cues analysts see; the relation model reads the rule
+    cues it was trained on (:func:`frame.passage_framing`)."""
+    found = framing.analyse_passages(
+        [text for _, text in passages], encode, embedding_model=embedding_model
+    )
     return _framing_rows({pid: f for (pid, _), f in zip(passages, found, strict=True)})
 
 
@@ -186,11 +217,17 @@ def _scoring(settings: Settings, embedder: Embedder, model: Any, head: Any, runn
     """What scores the partitions where ``runner`` runs them: here, the model and the
     client's encoder; on a cluster, a handle on the same model and head (sent once to each
     worker) with an encoder that reads the vector cache and writes nothing."""
+    return runner.share(Scoring(model, head, _partition_encoder(settings, embedder, runner)))
+
+
+def _partition_encoder(settings: Settings, embedder: Embedder, runner: Runner) -> Any:
+    """The sentence encoder partitions use where ``runner`` runs them: here, the client's
+    embedder and vector cache; on a cluster, one that reads the cache and writes nothing."""
     from workbench.embed.embedder import CacheReadingEncoder
 
     if runner.in_process:
-        return Scoring(model, head, _encoder(settings, embedder))
-    return runner.share(Scoring(model, head, CacheReadingEncoder.like(embedder, settings)))
+        return _encoder(settings, embedder)
+    return CacheReadingEncoder.like(embedder, settings)
 
 
 def _run_key(model_name: str, head: Any) -> str:
@@ -259,16 +296,19 @@ def suggest_store(
 
     passages = store.passages()
     text_by_id = {p.id: p.text for p in passages}
+    embedder = embedder or load_embedder(settings)
+    encode = _partition_encoder(settings, embedder, runner)
     framed = store.framed_passage_ids(framing.VERSION)
     unframed = [(p.id, p.text) for p in passages if p.id not in framed]
     parts = [unframed[i : i + FRAMING_BATCH] for i in range(0, len(unframed), FRAMING_BATCH)]
     with progress.task("framing cues", len(unframed)) as task:
-        for rows in runner.map_partitions(framing_partition, parts, name="framing"):
+        for rows in runner.map_partitions(
+            framing_partition, parts, encode, embedder.model_id, name="framing"
+        ):
             store.write_framing(rows)
             task.advance(len(rows))
     disputing = sum(store.framing_verdicts(text_by_id, framing.VERSION).values())
     model = model or RelationModel.load(settings_model_path(settings))
-    embedder = embedder or load_embedder(settings)
     wanted = model.card.get("embedding_model")
     if wanted and wanted != embedder.model_id:
         with store.write():

@@ -37,12 +37,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 from workbench.errors import ModelError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 TECHNIQUES: tuple[str, ...] = (
     "Loaded_Language",
@@ -283,6 +285,8 @@ class NgramTfidf:
         return out
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        from scipy import sparse
+
         rows = self.rows(texts)
         indptr = np.r_[0, np.cumsum([len(c) for c, _ in rows])]
         cols = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, np.int64)
@@ -768,6 +772,7 @@ class TechniqueDetector:
 
     def _views(self, texts: Sequence[str], dense: np.ndarray, Y: np.ndarray) -> dict:
         """Fit the TF-IDF, the scaler and every view on these sentences (no calibration)."""
+        from scipy import sparse
         from sklearn.neural_network import MLPClassifier
 
         word = NgramTfidf("word", self.word_min_df).fit(texts)
@@ -834,6 +839,8 @@ class TechniqueDetector:
 
     def _token_model(self, docs: Sequence[TrainingDocument]) -> dict[str, np.ndarray]:
         """Token-in-span model, fitted on the tokens of sentences that hold a technique."""
+        from scipy import sparse
+
         feats: list[list[str]] = []
         labels: list[int] = []
         for doc in docs:

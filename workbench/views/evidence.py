@@ -4,8 +4,9 @@ CLI and the reports.
 The later stages' findings reach every reader through this module, so pages, commands and
 report writers never depend on how those stages compute or store their results:
 
-- framing cues of a passage (:mod:`workbench.suggest.framing`): :func:`passage_cues`,
-  :func:`framing_for`, :func:`framing_verdicts`;
+- framing cues of a passage (:mod:`workbench.suggest.framing`): :func:`cues_by_id`,
+  :func:`passage_cues`, :func:`framing_for`, :func:`framing_verdicts`,
+  :func:`passage_techniques`;
 - the comparison of specifics inside a pair (:mod:`workbench.suggest.compare`):
   :func:`compare_specifics` takes the comparison stored with the pair's suggestion and
   computes one from the texts only when no suggestion is stored;
@@ -48,14 +49,17 @@ __all__ = [
     "StageMethods",
     "StoredSuggestion",
     "Suggestion",
+    "TechniqueMention",
     "agreement_figures",
     "capabilities",
     "compare_specifics",
+    "cues_by_id",
     "framing_for",
     "framing_verdicts",
     "item_label",
     "oriented_specifics",
     "passage_cues",
+    "passage_techniques",
     "reason_text",
     "stage_methods",
     "stored_suggestions",
@@ -105,7 +109,7 @@ def stage_methods(store: Store) -> StageMethods:
             f"workbench.framing rules ({framing.VERSION}): hedges, dismissals, sarcasm, "
             "scare quotes and attacks on a source are cues; neutral attribution is shown but "
             f"disputes nothing; a passage disputes framing at score {framing.DISPUTE_THRESHOLD}"
-            " or more"
+            " or more; " + framing.detector_method()
         ),
         suggestions=(
             "relation model " + ", ".join(models) + " (learned from pair features: similarity, "
@@ -130,6 +134,26 @@ def stage_methods(store: Store) -> StageMethods:
 
 
 @dataclass(frozen=True)
+class TechniqueMention:
+    """A persuasion technique found in a passage: its PTC name, how sure, and by what.
+
+    ``confidence`` is the detector's calibrated probability for ``source == "model"``; for
+    ``"rule"`` it is the rule's weight, not a measured probability.
+    """
+
+    technique: str
+    confidence: float
+    source: str
+
+    @property
+    def label(self) -> str:
+        """``"Loaded_Language 61%"`` for the model, ``"Doubt (rule)"`` for a rule."""
+        if self.source == "model":
+            return f"{self.technique} {self.confidence:.0%}"
+        return f"{self.technique} (rule)"
+
+
+@dataclass(frozen=True)
 class Cues:
     """Framing cues of one passage with its score and verdict, offsets in the passage's text.
 
@@ -147,40 +171,80 @@ class Cues:
         return self.framing.score
 
     @property
-    def marks(self) -> tuple[Mark, ...]:
-        """The cues as marks on the passage text; neutral attribution is marked apart."""
+    def techniques(self) -> tuple[TechniqueMention, ...]:
+        """One mention per technique the passage's cues name: the model's most confident
+        when the model found it, else the rules'; model mentions first, most confident
+        first."""
+        best: dict[str, TechniqueMention] = {}
+        for cue in self.framing.cues:
+            if not cue.technique:
+                continue
+            seen = best.get(cue.technique)
+            rank = (cue.source == "model", cue.confidence)
+            if seen is None or rank > (seen.source == "model", seen.confidence):
+                best[cue.technique] = TechniqueMention(cue.technique, cue.confidence, cue.source)
         return tuple(
-            Mark(
-                cue.start,
-                cue.end,
-                "attribution" if cue.kind == "attribution" else "cue",
-                cue.kind.replace("_", " "),
-            )
-            for cue in self.framing.cues
+            sorted(best.values(), key=lambda m: (m.source != "model", -m.confidence, m.technique))
         )
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        """The cues as marks on the passage text, each with a note naming it: the model's
+        techniques with their confidence, the rules' kinds with their technique; neutral
+        attribution is marked apart."""
+        return tuple(_cue_mark(cue) for cue in self.framing.cues)
+
+
+def _cue_mark(cue: framing.Cue) -> Mark:
+    if cue.source == "model":
+        note = f"{cue.technique} {cue.confidence:.0%} (model)"
+        if cue.weight > 0:
+            note += ", disputes another source's framing"
+        return Mark(cue.start, cue.end, "technique", note)
+    if cue.kind == "attribution":
+        return Mark(cue.start, cue.end, "attribution", "attribution")
+    name = cue.kind.replace("_", " ")
+    return Mark(
+        cue.start, cue.end, "cue", f"{name}: {cue.technique} (rule)" if cue.technique else name
+    )
 
 
 def passage_cues(text: str) -> Cues:
     """Framing cues (hedges, dismissals, sarcasm, scare quotes, attacks on a source, and
-    neutral attribution) in ``text``, with the passage's verdict."""
+    neutral attribution) in ``text``, with the passage's verdict: the rules alone, computed
+    now (the stored cues also hold the technique detector's: :func:`cues_by_id`)."""
     return Cues(framing.analyse(text))
+
+
+def cues_by_id(store: Store, texts: Mapping[str, str]) -> dict[str, Cues]:
+    """Cues of each passage (id -> its text): as the last run of the suggestion stage stored
+    them with the current rules and detector, else the rules alone computed now."""
+    stored = store.stored_framing(list(texts), framing.VERSION)
+    out: dict[str, Cues] = {}
+    for pid, text in texts.items():
+        row = stored.get(pid)
+        if row is None:
+            out[pid] = passage_cues(text)
+            continue
+        cues = tuple(framing.Cue.from_record(c) for c in row.cues)
+        out[pid] = Cues(framing.Framing(cues, row.score, row.disputes))
+    return out
 
 
 def framing_for(store: Store, passages: Sequence[Passage]) -> dict[str, Cues]:
     """Cues of each passage by id: as the last run of the suggestion stage stored them (by
     the current rules), else computed now."""
-    stored = store.stored_framing([p.id for p in passages], framing.VERSION)
-    out: dict[str, Cues] = {}
-    for p in passages:
-        row = stored.get(p.id)
-        if row is None:
-            out[p.id] = passage_cues(p.text)
-            continue
-        cues = tuple(
-            framing.Cue(c["kind"], c["start"], c["end"], c["text"], c["weight"]) for c in row.cues
-        )
-        out[p.id] = Cues(framing.Framing(cues, row.score, row.disputes))
-    return out
+    return cues_by_id(store, {p.id: p.text for p in passages})
+
+
+def passage_techniques(store: Store, passage_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The technique names each passage's stored cues carry (rules and model), for filtering
+    many passages at once; a passage without stored cues is absent."""
+    stored = store.stored_framing(passage_ids, framing.VERSION)
+    return {
+        pid: frozenset(str(c["technique"]) for c in row.cues if c.get("technique"))
+        for pid, row in stored.items()
+    }
 
 
 def framing_verdicts(store: Store, passage_ids: Sequence[str]) -> dict[str, bool]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-KINDS = ("shared", "conflict", "only", "negation", "cue", "attribution", "query")
+KINDS = ("shared", "conflict", "only", "negation", "cue", "technique", "attribution", "query")
 """Mark kinds; each becomes the CSS class ``wb-<kind>``."""
 
 _MARKDOWN_ACTIVE = re.compile(r"[\\`*_{}\[\]()#+\-.!|~$:<>&\"'=@^%]")
@@ -99,6 +99,7 @@ CSS = """
 .wb-only { border-bottom: 1px dotted #888; }
 .wb-negation { text-decoration: underline wavy #8e44ad; }
 .wb-cue { background: #ffe9a8; border-bottom: 2px dashed #b7791f; }
+.wb-technique { border-bottom: 2px solid #6b46c1; background: #efe7ff; }
 .wb-attribution { border-bottom: 1px dotted #555; }
 .wb-query { background: #fff3a0; }
 </style>

@@ -44,13 +44,29 @@ def passage_record(passage: Passage, outlet: str) -> dict[str, Any]:
 
 
 def cues_record(cues: Cues, offset: int = 0) -> dict[str, Any]:
-    """``{"cues": [{"kind", "start", "end", "text", "weight"}], "disputes_framing",
+    """``{"cues": [{"kind", "start", "end", "text", "weight", "technique", "confidence",
+    "source"}], "techniques": [{"technique", "confidence", "source"}], "disputes_framing",
     "framing_score"}`` with offsets moved by ``offset`` (the passage's start)."""
     return {
         "cues": [c.record(offset) for c in cues.framing.cues],
+        "techniques": [
+            {"technique": m.technique, "confidence": round(m.confidence, 4), "source": m.source}
+            for m in cues.techniques
+        ],
         "disputes_framing": cues.disputes_framing,
         "framing_score": cues.score,
     }
+
+
+def techniques_line(cues: dict[str, Any]) -> str:
+    """The persuasion techniques of a passage: ``"Loaded_Language 61%, Doubt (rule)"``
+    (the detector's calibrated confidence; a rule's technique has none)."""
+    return ", ".join(
+        f"{t['technique']} {t['confidence']:.0%}"
+        if t["source"] == "model"
+        else f"{t['technique']} (rule)"
+        for t in cues.get("techniques", [])
+    )
 
 
 def report_cues_record(cues: Cues, offset: int) -> dict[str, Any]:

@@ -73,6 +73,8 @@ class Filters:
     sections: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()
     max_rank: int = 1
+    techniques: tuple[str, ...] = ()
+    """Persuasion techniques (PTC names): keep pairs where either passage carries one."""
 
     def __post_init__(self) -> None:
         if self.tagged not in TAGGED_CHOICES:
@@ -90,6 +92,8 @@ class Context:
     """Pair id -> suggested relation (absent: no suggestion)."""
     disputes: Mapping[str, bool | None] = field(default_factory=dict)
     """Passage id -> whether its framing cues dispute framing (None or absent: unknown)."""
+    techniques: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Passage id -> the technique names its cues carry (absent: none known)."""
     priority: Mapping[str, float] | None = None
 
 
@@ -206,6 +210,12 @@ def _passes(row: Mapping[str, Any], filters: Filters, context: Context) -> bool:
             "neither": not (focus or other),
         }[filters.framing]
         if not wanted:
+            return False
+    if filters.techniques:
+        found = context.techniques.get(row["a_id"], frozenset()) | context.techniques.get(
+            row["b_id"], frozenset()
+        )
+        if not found.intersection(filters.techniques):
             return False
     return True
 

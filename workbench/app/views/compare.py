@@ -6,6 +6,7 @@ import streamlit as st
 
 from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
+from workbench.suggest.techniques import TECHNIQUES
 from workbench.views import evidence, review
 from workbench.views.highlight import Mark, escape, highlight
 
@@ -51,6 +52,14 @@ def save_tag(pair_id: str, label: str) -> None:
     st.session_state[note_key] = ""
     st.session_state[f"{KEY}_advance"] = True
     ui.flash(f"Saved: {ui.LABELS[saved.label.value]}" + (" with note" if note else ""))
+
+
+def technique_line(cues: evidence.Cues) -> str:
+    """The passage's persuasion techniques as escaped HTML ('' when none)."""
+    if not cues.techniques:
+        return ""
+    names = " · ".join(escape(m.label) for m in cues.techniques)
+    return f'<div style="font-size:0.85rem"><b>Techniques:</b> {names}</div>'
 
 
 store = ui.store()
@@ -139,6 +148,14 @@ with st.expander("More filters"):
         disabled=not caps.framing,
         help=None if caps.framing else "No framing-cue detector is available yet",
     )
+    techniques = cols[1].multiselect(
+        "Persuasion technique",
+        list(TECHNIQUES),
+        format_func=lambda t: t.replace("_", " ").replace(",", ", "),
+        key=f"{KEY}_techniques",
+        help="Pairs where either passage uses one of these techniques (PTC names), as the "
+        "technique detector or a framing rule found them",
+    )
     chosen_sections = cols[2].multiselect(
         "Section of the focus passage", sections, key=f"{KEY}_sections_{focus}"
     )
@@ -156,7 +173,13 @@ if caps.framing and framing != "any":
     disputes.update(
         evidence.framing_verdicts(store, sorted({r[f"{s}_id"] for r in rows for s in "ab"}))
     )
+techniques_of: dict[str, frozenset[str]] = {}
+if techniques:
+    techniques_of.update(
+        evidence.passage_techniques(store, sorted({r[f"{s}_id"] for r in rows for s in "ab"}))
+    )
 filters = review.Filters(
+    techniques=tuple(techniques),
     tagged=tagged,
     relations=tuple(relations),
     framing=framing,
@@ -169,6 +192,7 @@ context = review.Context(
     my_tags=my_tags,
     relations=relations_of,
     disputes=disputes,
+    techniques=techniques_of,
     priority=evidence.tagging_priority(store, pair_ids) if order == "useful" else None,
 )
 queue = review.build_queue(rows, filters, context, order)
@@ -190,11 +214,12 @@ suggested = evidence.suggestions(
     store, item.pair_ids, {pid: item.passage_id for pid in item.pair_ids}
 )
 cue_marks: dict[str, tuple[Mark, ...]] = {}
+technique_lines: dict[str, str] = {}
 if caps.framing:
-    for pid, text in [(item.passage_id, item.text)] + [
-        (c.passage_id, c.text) for c in item.counterparts
-    ]:
-        cue_marks[pid] = evidence.passage_cues(text).marks
+    shown = {item.passage_id: item.text} | {c.passage_id: c.text for c in item.counterparts}
+    for pid, cues in evidence.cues_by_id(store, shown).items():
+        cue_marks[pid] = cues.marks
+        technique_lines[pid] = technique_line(cues)
 st.session_state[place] = item.passage_id
 st.session_state[f"{place}_index"] = index
 ids = [i.passage_id for i in queue]
@@ -273,11 +298,21 @@ with left, st.container(border=True):
             ui.meta_line(doc.date, item.section, f"characters {item.start}–{item.end}"),
         ]
     )
-    ui.html_block([highlight(item.text, [*focus_marks, *cue_marks.get(item.passage_id, ())])])
+    ui.html_block(
+        [
+            highlight(item.text, [*focus_marks, *cue_marks.get(item.passage_id, ())]),
+            technique_lines.get(item.passage_id, ""),
+        ]
+    )
     st.caption(
         "Highlighted: green shared with a counterpart, red a figure that differs, "
         "dotted underline on this side only, wavy underline a negation"
-        + (", amber a framing cue." if caps.framing else ".")
+        + (
+            ", amber a framing cue, purple a persuasion technique (hover over it for its "
+            "name and the detector's confidence)."
+            if caps.framing
+            else "."
+        )
     )
 
 others_by_pair = {}
@@ -300,6 +335,7 @@ with right:
                     "mutual best match" if c.mutual else "",
                 ),
                 highlight(c.text, [*found.b_marks, *cue_marks.get(c.passage_id, ())]),
+                technique_lines.get(c.passage_id, ""),
             ]
             summary = []
             if found.shared:
