@@ -97,8 +97,12 @@ def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: S
             kinds.add(reason["kind"])
             from_a, from_b = reason_text(reason, True), reason_text(reason, False)
             assert from_a and from_b
-            if reason["kind"] not in {"framing", "conflict"}:  # the rest name no side
-                assert from_a == from_b
+            if reason["kind"] not in {"framing", "conflict", "writer", "relays", "asserts"}:
+                assert from_a == from_b  # the rest name no side
+            elif reason["side"] in {"a", "b"}:
+                assert from_a.startswith(reason["side"]) and from_b.startswith(
+                    {"a": "b", "b": "a"}[reason["side"]]
+                )
     assert {"stance", "shared_names"} <= kinds
     raw = store.conn.execute("SELECT reasons FROM suggestions").fetchall()
     assert not any('"text": "stance model' in row[0] for row in raw)  # no sentences stored
