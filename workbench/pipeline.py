@@ -239,11 +239,16 @@ def retrain(
 ) -> tuple[TrainStats, SuggestStats]:
     """Refit the relation head on the analysts' tags, then suggest every pair again with it.
 
+    The stage runs first as well (it resumes, so only pairs tagged since it last ran are
+    scored): training reads the stored features of the tagged pairs, and a pair tagged after
+    the last run may not have any yet.
+
     Returns the training figures and the suggestion stage's.
     """
     from workbench.suggest.stage import suggest_store
     from workbench.suggest.training import train_from_tags
 
+    suggest_store(store, settings, embedder=embedder, progress=progress)
     trained = train_from_tags(store, settings, prior_weight=prior_weight)
     return trained, suggest_store(store, settings, embedder=embedder, progress=progress)
 

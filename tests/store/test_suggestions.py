@@ -181,3 +181,46 @@ def test_suggestions_with_reasons_in_sentences_are_dropped_on_upgrade(tmp_path: 
         assert not store.has_suggestions()
         assert store.get_meta("aligned_corpus") is None  # the alignment reads as stale
         assert store.get_meta("x") == "y"
+
+
+# -- the stage's batch writes and what it reads to resume ------------------------------
+
+
+def test_write_suggestions_adds_and_replaces_only_the_batch_pairs(store: Store) -> None:
+    (p1, p2), ids = _align(store), _ids(store)
+    store.write_suggestions([_row(p1, ids["a"][0], ids["b"][0])])
+    store.write_suggestions([_row(p2, ids["a"][1], ids["c"][0], relation="unrelated")])
+    store.write_suggestions([_row(p1, ids["a"][0], ids["b"][0], relation="corroborates")])
+    assert store.suggested_relations() == {p1: "corroborates", p2: "unrelated"}
+
+
+def test_suggested_pair_ids_by_model_and_delete_suggestions(store: Store) -> None:
+    (p1, p2), ids = _align(store), _ids(store)
+    store.write_suggestions(
+        [_row(p1, ids["a"][0], ids["b"][0]), _row(p2, ids["a"][1], ids["c"][0], model="m2")]
+    )
+    assert store.suggested_pair_ids() == {p1, p2}
+    assert store.suggested_pair_ids("m2") == {p2}
+    assert store.delete_suggestions([p2, "pr-unknown"]) == 1
+    assert store.suggested_pair_ids() == {p1}
+
+
+def test_visible_pairs_are_best_above_threshold_mutual_or_tagged(store: Store) -> None:
+    (p1, p2), ids = _align(store), _ids(store)
+    a1, b1 = sorted((ids["a"][0], ids["b"][0]))
+    assert store.visible_pairs(0.5) == [(p1, a1, b1)]
+    assert {pid for pid, _, _ in store.visible_pairs(0.3)} == {p1, p2}
+    store.add_tag(p2, "unrelated", "Ana")
+    assert {pid for pid, _, _ in store.visible_pairs(0.95)} == {p1, p2}
+    assert store.pair_count() == 2
+
+
+def test_write_framing_replaces_only_the_given_passages(store: Store) -> None:
+    ids = _ids(store)
+    first = StoredFraming(ids["a"][0], [], 0.0, False, "framing/1")
+    other = StoredFraming(ids["b"][0], [], 0.5, True, "framing/0")
+    store.write_framing([first, other])
+    store.write_framing([StoredFraming(ids["a"][0], [], 0.7, True, "framing/1")])
+    assert store.framed_passage_ids("framing/1") == {ids["a"][0]}
+    assert store.framed_passage_ids("framing/0") == {ids["b"][0]}
+    assert store.framing_verdicts([ids["a"][0]], "framing/1") == {ids["a"][0]: True}

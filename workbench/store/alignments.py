@@ -168,6 +168,10 @@ class AlignmentQueries(Database):
         """How many alignments are stored (each direction of a pair counts)."""
         return int(self._value("SELECT count(*) FROM alignments"))
 
+    def pair_count(self) -> int:
+        """How many distinct pairs are aligned (a pair aligned both ways counts once)."""
+        return int(self._value("SELECT count(DISTINCT pair_id) FROM alignments"))
+
     def aligned_pairs(
         self,
         *,

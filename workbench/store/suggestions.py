@@ -1,9 +1,11 @@
 """Suggestions and framing cues: the ``suggestions`` and ``passage_framing`` tables.
 
-The suggestion stage (:mod:`workbench.suggest.stage`) writes both tables in full each time it
-runs; the read model (:mod:`workbench.views.evidence`), training from tags and the ranking
-read them. Rows travel as the plain dataclasses below, with their JSON columns already
-decoded: what a row means (how to orient it, how to put a reason into words) is the read
+The suggestion stage (:mod:`workbench.suggest.stage`) writes both tables batch by batch, each
+batch in its own transaction (:meth:`SuggestionQueries.write_suggestions`,
+:meth:`SuggestionQueries.write_framing`), so a stopped run keeps what it finished; the
+read model (:mod:`workbench.views.evidence`), training from tags and the ranking read them.
+Rows travel as the plain dataclasses below, with their JSON columns already decoded: what a
+row means (how to orient it, how to put a reason into words) is the read
 model's business, not the store's.
 
 The SQL is kept portable (placeholders only, no SQLite functions) so that another database
@@ -121,6 +123,37 @@ class SuggestionQueries:
                 ),
             )
 
+    def write_framing(self, rows: Iterable[StoredFraming]) -> None:
+        """Store (or replace) the framing cues of these passages, in one transaction."""
+        rows = list(rows)
+        with self.write() as conn:
+            for chunk in _chunks(r.passage_id for r in rows):
+                conn.execute(
+                    f"DELETE FROM passage_framing WHERE passage_id IN ({_marks(len(chunk))})",
+                    chunk,
+                )
+            conn.executemany(
+                "INSERT INTO passage_framing (passage_id, cues, score, disputes, version)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    (
+                        r.passage_id,
+                        json.dumps(r.cues, ensure_ascii=False),
+                        r.score,
+                        int(r.disputes),
+                        r.version,
+                    )
+                    for r in rows
+                ),
+            )
+
+    def framed_passage_ids(self, version: str) -> set[str]:
+        """Ids of the passages whose cues are stored by rules ``version``."""
+        rows = self.conn.execute(
+            "SELECT passage_id FROM passage_framing WHERE version = ?", (version,)
+        )
+        return {row[0] for row in rows}
+
     def stored_framing(self, passage_ids: Iterable[str], version: str) -> dict[str, StoredFraming]:
         """The stored cues of these passages, by passage id, if stored by rules ``version``
         (cues of other rules are stale and left out)."""
@@ -183,7 +216,58 @@ class SuggestionQueries:
                 ),
             )
 
+    def write_suggestions(self, rows: Iterable[SuggestionRow]) -> None:
+        """Store (or replace) the suggestions of these pairs, in one transaction: one batch
+        of the stage, kept even if a later batch fails."""
+        rows = list(rows)
+        with self.write() as conn:
+            for chunk in _chunks(r.suggestion.pair_id for r in rows):
+                conn.execute(
+                    f"DELETE FROM suggestions WHERE pair_id IN ({_marks(len(chunk))})", chunk
+                )
+            conn.executemany(
+                "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence,"
+                " probabilities, reasons, specifics, features, model, computed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        s.pair_id,
+                        s.a_id,
+                        s.b_id,
+                        s.relation,
+                        s.confidence,
+                        json.dumps(s.probabilities),
+                        json.dumps(s.reasons, ensure_ascii=False),
+                        json.dumps(s.specifics, ensure_ascii=False),
+                        json.dumps(r.features),
+                        s.model,
+                        s.computed_at,
+                    )
+                    for r in rows
+                    for s in (r.suggestion,)
+                ),
+            )
+
+    def delete_suggestions(self, pair_ids: Iterable[str]) -> int:
+        """Remove the suggestions of these pairs (in one transaction); how many there were."""
+        removed = 0
+        with self.write() as conn:
+            for chunk in _chunks(pair_ids):
+                cursor = conn.execute(
+                    f"DELETE FROM suggestions WHERE pair_id IN ({_marks(len(chunk))})", chunk
+                )
+                removed += max(cursor.rowcount, 0)
+        return removed
+
     # -- suggestions: reads -------------------------------------------------------------
+
+    def suggested_pair_ids(self, model: str | None = None) -> set[str]:
+        """Ids of the pairs with a stored suggestion (by relation model ``model`` if given)."""
+        if model is None:
+            rows = self.conn.execute("SELECT pair_id FROM suggestions")
+        else:
+            rows = self.conn.execute("SELECT pair_id FROM suggestions WHERE model = ?", (model,))
+        return {row[0] for row in rows}
 
     def has_suggestions(self) -> bool:
         """Whether any pair has a stored suggestion (cheap: reads one row)."""
@@ -247,6 +331,22 @@ class SuggestionQueries:
         once per direction aligned); the stage suggests one relation per pair."""
         rows = self.conn.execute("SELECT pair_id, a_id, b_id FROM alignments")
         return [(pid, a_id, b_id) for pid, a_id, b_id in rows]
+
+    def visible_pairs(self, threshold: float) -> list[tuple[str, str, str]]:
+        """``(pair_id, a_id, b_id)`` of each pair an analyst is shown, once, ``a_id`` the
+        smaller id: best in its document in either direction with a score of at least
+        ``threshold``, a mutual best match, or tagged by anyone. Sorted by ``a_id`` so
+        that batches of pairs share passages."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT pair_id, a_id, b_id FROM alignments"
+            " WHERE (rank = 1 AND score >= ?) OR mutual = 1"
+            " OR pair_id IN (SELECT pair_id FROM tags)",
+            (threshold,),
+        )
+        out: dict[str, tuple[str, str]] = {}
+        for pid, a_id, b_id in rows:
+            out.setdefault(pid, (a_id, b_id) if a_id <= b_id else (b_id, a_id))
+        return sorted(((pid, a, b) for pid, (a, b) in out.items()), key=lambda r: (r[1], r[2]))
 
     def tagged_pair_ids(self) -> set[str]:
         """Ids of the pairs anyone has tagged."""

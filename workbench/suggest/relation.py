@@ -35,7 +35,17 @@ from workbench.errors import ConfigError
 from workbench.ingest.segment import split_sentences
 from workbench.models import Relation
 from workbench.suggest import compare, framing, writer
-from workbench.suggest.stance import FEATURE_NAMES, STANCES, StanceFeaturizer, StanceModel, prepare
+from workbench.suggest.stance import (
+    FEATURE_NAMES,
+    STANCES,
+    PassageSide,
+    StanceFeaturizer,
+    StanceModel,
+    body_sentences,
+    passage_side,
+    prepare,
+    transform_sides,
+)
 
 RELATIONS = tuple(r.value for r in Relation)
 STANCE_TO_RELATION = {
@@ -96,6 +106,21 @@ class PairEvidence:
     claim_a: int = 0
     """The sentence of passage a the pair rests on (its most related to b)."""
     claim_b: int = 0
+
+
+@dataclass
+class RelationFeatures:
+    """What :class:`RelationModel` reads from each passage, built once per passage
+    (:meth:`RelationModel.passage_features`): the stance featurizer's passage side, the
+    framing cues and the specifics."""
+
+    side: PassageSide
+    framings: list[framing.Framing]
+    items: list[list[compare.Item]]
+    writers: list[writer.PassageStance] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.side.texts)
 
 
 def head_features(
@@ -364,6 +389,137 @@ class RelationModel:
             )
         return out
 
+    # -- the frame: per-passage features once, pairs in batches -------------------------
+
+    def passage_features(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        framings: Sequence[framing.Framing] | None = None,
+    ) -> RelationFeatures:
+        """Everything the model reads from each passage, computed once per passage.
+
+        ``framings`` are the passages' cues when the caller already has them (the stage
+        computes them once for storing), else they are analysed here.
+        """
+        texts = list(texts)
+        sentences: list[str] = []
+        ptr = [0]
+        for text in texts:
+            sentences.extend(body_sentences(text))
+            ptr.append(len(sentences))
+        vectors = encode(sentences) if sentences else np.zeros((0, 1), dtype=np.float32)
+        framings = list(framings) if framings is not None else [framing.analyse(t) for t in texts]
+        side = passage_side(
+            self.stance.featurizer, texts, np.asarray(vectors), np.asarray(ptr), framings
+        )
+        return RelationFeatures(
+            side,
+            framings,
+            [compare.items(t) for t in texts],
+            [writer.passage_stance(t) for t in texts],
+        )
+
+    def _directed_sides(
+        self, features: RelationFeatures, claims: np.ndarray, bodies: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`directed` over passage indices (same readings, same arithmetic)."""
+        side = features.side
+        starts = side.ptr[claims]
+        counts = np.minimum(side.ptr[claims + 1] - starts, MAX_CLAIM_SENTENCES)
+        owner = np.repeat(np.arange(len(claims)), counts)
+        within = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows = starts[owner] + within
+        X = transform_sides(self.stance.featurizer, side, rows, bodies[owner])
+        p = self.stance.predict_proba(X)
+        proba = np.zeros((len(claims), len(STANCES)))
+        similarity = np.zeros(len(claims))
+        lexical = np.zeros(len(claims))
+        claim_sentence = np.zeros(len(claims), dtype=np.int64)
+        ends = np.cumsum(counts)
+        for i in range(len(claims)):
+            group = np.arange(ends[i] - counts[i], ends[i])
+            related = 1.0 - p[group, 3]
+            best = group[int(related.argmax())]
+            claim_sentence[i] = int(related.argmax())
+            weights = (
+                related / related.sum()
+                if related.sum() > 0
+                else np.full(len(group), 1 / len(group))
+            )
+            conditional = p[group, :3] / np.maximum(related[:, None], 1e-9)
+            proba[i, :3] = (1 - p[best, 3]) * (weights @ conditional)
+            proba[i, 3] = p[best, 3]
+            proba[i] /= proba[i].sum()
+            similarity[i] = X[best, _SIMILARITY]
+            lexical[i] = X[best, _LEXICAL]
+        return proba, similarity, lexical, claim_sentence
+
+    def score(
+        self,
+        features: RelationFeatures,
+        a_idx: np.ndarray,
+        b_idx: np.ndarray,
+        head: RelationHead | None = None,
+    ) -> tuple[np.ndarray, list[PairEvidence]]:
+        """P(relation) per pair (columns in ``head.classes_`` order) and its evidence.
+
+        Pair ``k`` is passage ``a_idx[k]`` against passage ``b_idx[k]`` of ``features``; the
+        result equals :meth:`suggest` on their texts (to 1e-6), at a fraction of the cost.
+        """
+        head = head or self.head
+        a_idx = np.asarray(a_idx, dtype=np.int64)
+        b_idx = np.asarray(b_idx, dtype=np.int64)
+        if len(a_idx) == 0:
+            return np.zeros((0, len(head.classes_))), []
+        p_ab, sim_ab, lex_ab, claim_a = self._directed_sides(features, a_idx, b_idx)
+        p_ba, sim_ba, lex_ba, claim_b = self._directed_sides(features, b_idx, a_idx)
+        found = []
+        for k, (a, b) in enumerate(zip(a_idx, b_idx, strict=True)):
+            cmp = compare.compare_items(features.items[a], features.items[b])
+            fa, fb = features.framings[a], features.framings[b]
+            wa, wb = features.writers[a], features.writers[b]
+            similarity = float((sim_ab[k] + sim_ba[k]) / 2)
+            lexical = float((lex_ab[k] + lex_ba[k]) / 2)
+            x = head_features(p_ab[k], p_ba[k], similarity, lexical, cmp, fa, fb, wa, wb)
+            found.append(
+                PairEvidence(
+                    cmp,
+                    fa,
+                    fb,
+                    (p_ab[k] + p_ba[k]) / 2,
+                    similarity,
+                    x,
+                    wa,
+                    wb,
+                    int(claim_a[k]),
+                    int(claim_b[k]),
+                )
+            )
+        X = np.vstack([e.features for e in found])
+        return independent(head.predict_proba(X), found, head), found
+
+    def suggestion(
+        self, proba: np.ndarray, evidence: PairEvidence, head: RelationHead | None = None
+    ) -> Suggestion:
+        """The stored form of one scored pair: relation, confidence, reasons."""
+        head = head or self.head
+        best = int(proba.argmax())
+        probabilities = {
+            str(c): round(float(v), 4) for c, v in zip(head.classes_, proba, strict=True)
+        }
+        reasons = explain(head, evidence, best)
+        relays = relaying_sides(evidence)
+        if relays and head.classes_[best] != "unrelated":
+            reasons = writer_reasons(evidence, relays) + reasons
+        return Suggestion(
+            str(head.classes_[best]),
+            round(float(proba[best]), 4),
+            probabilities,
+            reasons,
+            evidence,
+        )
+
     # -- prediction ------------------------------------------------------------------
 
     def suggest(
@@ -388,30 +544,8 @@ class RelationModel:
         head = head or self.head
         if not found:
             return []
-        X = np.vstack([e.features for e in found])
-        proba = head.predict_proba(X)
-        out = []
-        for e, p in zip(found, proba, strict=True):
-            relays = relaying_sides(e)
-            if relays:
-                p = not_independent(p, head.classes_)
-            best = int(p.argmax())
-            probabilities = {
-                str(c): round(float(v), 4) for c, v in zip(head.classes_, p, strict=True)
-            }
-            reasons = explain(head, e, best)
-            if relays and head.classes_[best] != "unrelated":
-                reasons = writer_reasons(e, relays) + reasons
-            out.append(
-                Suggestion(
-                    str(head.classes_[best]),
-                    round(float(p[best]), 4),
-                    probabilities,
-                    reasons,
-                    e,
-                )
-            )
-        return out
+        proba = independent(head.predict_proba(np.vstack([e.features for e in found])), found, head)
+        return [self.suggestion(p, e, head) for p, e in zip(proba, found, strict=True)]
 
     # -- saving ----------------------------------------------------------------------
 
@@ -512,6 +646,16 @@ def relaying_sides(evidence: PairEvidence) -> dict[str, str]:
         source = stance.at(k).source if stance is not None else None
         if source is not None:
             out[side] = source
+    return out
+
+
+def independent(proba: np.ndarray, found: Sequence[PairEvidence], head: RelationHead) -> np.ndarray:
+    """``proba`` (one row per pair of ``found``) with :func:`not_independent` applied to the
+    pairs where a side relays a named source."""
+    out = np.array(proba, dtype=np.float64)
+    for k, e in enumerate(found):
+        if relaying_sides(e):
+            out[k] = not_independent(out[k], head.classes_)
     return out
 
 

@@ -1,9 +1,22 @@
-"""The suggestion stage: framing cues for every passage, a relation for every aligned pair.
+"""The suggestion stage: framing cues for every passage, a relation for every visible pair.
 
 :func:`suggest_store` computes the framing cues of every text passage and a suggested
 relation (with its probabilities, structured reasons and the comparison of specifics) for
-every aligned pair, and stores both through the store (tables ``passage_framing`` and
-``suggestions``). It recomputes everything each time it runs, so it is safe to re-run.
+every pair an analyst is shown (:meth:`workbench.store.Store.visible_pairs`: best in its
+document in either direction above the alignment threshold, a mutual best match, or a
+tagged pair), and stores both through the store (tables ``passage_framing`` and
+``suggestions``).
+
+The work is cut into partitions, each a pure function of its inputs:
+:func:`framing_partition` (passages -> cue rows) and :func:`suggest_partition` (a
+:class:`PairBatch` -> suggestion rows). Within a partition every passage is read once
+(:meth:`workbench.suggest.frame.RelationScorer.passage_features`) and the pairs are scored
+in one vectorised batch. The store writes each partition's rows in their own transaction
+as they come, so a stopped run keeps what it finished, and the next run skips the pairs
+already suggested by the same model, head and frame version (and only the pairs whose
+suggestion is missing: after adding a document only the new visible pairs are scored).
+``map_partitions`` runs the partitions: in-process by default (a plain ``map``), or on a
+cluster (:mod:`workbench.distributed`).
 
 The suggester itself (stance model + relation head) lives in :mod:`workbench.suggest.relation`
 and is imported only when the stage runs. Training the head from analysts' tags is
@@ -13,15 +26,19 @@ reading what the stage stored is :mod:`workbench.views.evidence`.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from workbench.progress import SILENT, Reporter
 from workbench.store import Store, now
 from workbench.store.suggestions import StoredFraming, StoredSuggestion, SuggestionRow
-from workbench.suggest import framing
+from workbench.suggest import frame, framing
 
 if TYPE_CHECKING:
     from workbench.config import Settings
@@ -30,6 +47,19 @@ if TYPE_CHECKING:
 
 HEAD_META_KEY = "relation_head"
 """Meta key holding the relation head trained from this database's tags (JSON)."""
+
+RUN_META_KEY = "suggest_run"
+"""Meta key naming the model, head and frame version of the stored suggestions: a run with
+the same key resumes (skips the pairs already suggested), another starts over."""
+
+FRAME_VERSION = "frame/1"
+"""Changes whenever the stage's features or reasons change for the same model."""
+
+BATCH_PAIRS = 512
+"""Pairs per partition: enough rows for the tree evaluator, small enough to lose little."""
+
+FRAMING_BATCH = 2000
+"""Passages per framing partition."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +73,10 @@ class SuggestStats:
     model: str
     skipped: str = ""
     """Why no suggestions were computed (empty when they were)."""
+    scored: int = 0
+    """Pairs scored by this run (the others were kept from an earlier run)."""
+    candidates: int = 0
+    """Distinct aligned pairs, visible or not."""
 
 
 def settings_model_path(settings: Settings) -> Path | None:
@@ -73,6 +107,130 @@ def _framing_rows(framings: dict[str, framing.Framing]) -> list[StoredFraming]:
     ]
 
 
+# -- partitions: pure functions of their inputs ----------------------------------------
+
+
+@dataclass(frozen=True)
+class PairBatch:
+    """One partition of the suggestion stage: pairs and the texts of their passages.
+
+    ``a_ids[k] <= b_ids[k]`` (pair ids are unordered; the stored ``a`` side is the smaller
+    id). ``texts`` holds the text of every passage named.
+    """
+
+    pair_ids: tuple[str, ...]
+    a_ids: tuple[str, ...]
+    b_ids: tuple[str, ...]
+    texts: dict[str, str]
+    model_name: str
+    computed_at: str
+
+
+@dataclass
+class Scoring:
+    """What scores a partition: the relation model, the head and the sentence encoder."""
+
+    model: frame.RelationScorer
+    head: Any
+    encode: frame.Encode
+
+
+def framing_partition(passages: Sequence[tuple[str, str]]) -> list[StoredFraming]:
+    """Cue rows of ``(passage_id, text)`` passages (through :func:`frame.passage_framing`)."""
+    found = frame.passage_framing([text for _, text in passages])
+    return _framing_rows({pid: f for (pid, _), f in zip(passages, found, strict=True)})
+
+
+def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]:
+    """Suggestion rows of one batch of pairs: each passage read once, pairs scored together.
+
+    Pure: reads only ``batch`` and ``scoring`` (and the vector cache behind ``encode``),
+    writes nothing; the caller stores the rows.
+    """
+    if not batch.pair_ids:
+        return []
+    ids = sorted(batch.texts)
+    index = {pid: i for i, pid in enumerate(ids)}
+    texts = [batch.texts[pid] for pid in ids]
+    features = scoring.model.passage_features(texts, scoring.encode, frame.passage_framing(texts))
+    a_idx = np.array([index[a] for a in batch.a_ids], dtype=np.int64)
+    b_idx = np.array([index[b] for b in batch.b_ids], dtype=np.int64)
+    proba, evidence = scoring.model.score(features, a_idx, b_idx, scoring.head)
+    rows = []
+    for k, pid in enumerate(batch.pair_ids):
+        s = scoring.model.suggestion(proba[k], evidence[k], scoring.head)
+        rows.append(
+            SuggestionRow(
+                StoredSuggestion(
+                    pair_id=pid,
+                    a_id=batch.a_ids[k],
+                    b_id=batch.b_ids[k],
+                    relation=s.relation,
+                    confidence=s.confidence,
+                    probabilities=s.probabilities,
+                    reasons=s.reasons,
+                    specifics=s.evidence.comparison.record(),
+                    model=batch.model_name,
+                    computed_at=batch.computed_at,
+                ),
+                features=[round(float(v), 5) for v in s.evidence.features],
+            )
+        )
+    return rows
+
+
+MapPartitions = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[Any]]
+"""Runs a partition function over partitions, yielding results as they finish (in any
+order). In-process it is :func:`map`; :mod:`workbench.distributed` sends them to Dask."""
+
+
+def _in_process(fn: Callable[[Any], Any], parts: Iterable[Any]) -> Iterator[Any]:
+    return map(fn, parts)
+
+
+def _run_key(model_name: str, head: Any) -> str:
+    digest = hashlib.sha256(json.dumps(head.to_dict(), sort_keys=True).encode()).hexdigest()
+    return json.dumps({"model": model_name, "head": digest[:16], "frame": FRAME_VERSION})
+
+
+@dataclass
+class _Plan:
+    todo: list[tuple[str, str, str]] = field(default_factory=list)
+    stale: set[str] = field(default_factory=set)
+
+
+def _plan(store: Store, threshold: float, run_key: str) -> tuple[_Plan, int]:
+    """Which visible pairs still need a suggestion, and which stored ones are stale."""
+    wanted = store.visible_pairs(threshold)
+    if store.get_meta(RUN_META_KEY) != run_key:
+        done: set[str] = set()
+        stale = store.suggested_pair_ids()
+    else:
+        done = store.suggested_pair_ids()
+        stale = done - {pid for pid, _, _ in wanted}
+    return _Plan([w for w in wanted if w[0] not in done], stale), len(wanted)
+
+
+def _batches(
+    todo: Sequence[tuple[str, str, str]],
+    text_of: Callable[[Iterable[str]], dict[str, str]],
+    model_name: str,
+    stamp: str,
+    size: int,
+) -> Iterator[PairBatch]:
+    for lo in range(0, len(todo), size):
+        chunk = todo[lo : lo + size]
+        ids = {p for _, a, b in chunk for p in (a, b)}
+        yield PairBatch(
+            tuple(r[0] for r in chunk),
+            tuple(r[1] for r in chunk),
+            tuple(r[2] for r in chunk),
+            text_of(ids),
+            model_name,
+            stamp,
+        )
+
+
 def suggest_store(
     store: Store,
     settings: Settings,
@@ -80,26 +238,37 @@ def suggest_store(
     embedder: Embedder | None = None,
     model: RelationModel | None = None,
     progress: Reporter = SILENT,
+    batch_pairs: int = BATCH_PAIRS,
+    map_partitions: MapPartitions = _in_process,
 ) -> SuggestStats:
-    """Compute and store framing for every text passage and a suggestion for every pair.
+    """Store framing for every text passage and a suggestion for every visible pair.
 
-    The relation head trained from this database's tags (``workbench train``) is used when
-    there is one. A relation model made for another embedder suggests nothing: the stored
-    suggestions are cleared and the stats say why.
+    Resumes: pairs already suggested by the same model, head and frame version are kept
+    and skipped; suggestions of pairs no longer visible are removed. The relation head
+    trained from this database's tags (``workbench train``) is used when there is one. A
+    relation model made for another embedder suggests nothing: the stored suggestions are
+    cleared and the stats say why.
     """
     from workbench.embed.embedder import load_embedder
     from workbench.suggest.relation import RelationModel
 
     passages = store.passages()
-    framings = {p.id: framing.analyse(p.text) for p in passages}
-    disputing = sum(f.disputes for f in framings.values())
+    text_by_id = {p.id: p.text for p in passages}
+    framed = store.framed_passage_ids(framing.VERSION)
+    unframed = [(p.id, p.text) for p in passages if p.id not in framed]
+    parts = [unframed[i : i + FRAMING_BATCH] for i in range(0, len(unframed), FRAMING_BATCH)]
+    with progress.task("framing cues", len(unframed)) as task:
+        for rows in map_partitions(framing_partition, parts):
+            store.write_framing(rows)
+            task.advance(len(rows))
+    disputing = sum(store.framing_verdicts(text_by_id, framing.VERSION).values())
     model = model or RelationModel.load(settings_model_path(settings))
     embedder = embedder or load_embedder(settings)
     wanted = model.card.get("embedding_model")
     if wanted and wanted != embedder.model_id:
         with store.write():
-            store.replace_framing(_framing_rows(framings))
             store.replace_suggestions([])
+            store.delete_meta(RUN_META_KEY)
         return SuggestStats(
             len(passages),
             disputing,
@@ -113,45 +282,33 @@ def suggest_store(
             ),
         )
     head = load_head(store) or model.head
-    by_id = {p.id: p for p in passages}
-    pairs: dict[str, tuple[str, str]] = {}
-    for pid, a_id, b_id in store.pairs_to_suggest():
-        if a_id in by_id and b_id in by_id:
-            pairs.setdefault(pid, (a_id, b_id) if a_id <= b_id else (b_id, a_id))
-    ids = list(pairs)
-    encode = _encoder(settings, embedder)
-    suggestions = []
-    with progress.task("suggesting relations", len(ids)) as task:
-        for lo in range(0, len(ids), 256):
-            chunk = ids[lo : lo + 256]
-            a = [by_id[pairs[p][0]].text for p in chunk]
-            b = [by_id[pairs[p][1]].text for p in chunk]
-            suggestions.extend(model.suggest(a, b, encode, head=head))
-            task.advance(len(chunk))
-    stamp = now()
     model_name = model.model_id + ("+tags" if head is not model.head else "")
-    rows = [
-        SuggestionRow(
-            StoredSuggestion(
-                pair_id=pid,
-                a_id=pairs[pid][0],
-                b_id=pairs[pid][1],
-                relation=s.relation,
-                confidence=s.confidence,
-                probabilities=s.probabilities,
-                reasons=s.reasons,
-                specifics=s.evidence.comparison.record(),
-                model=model_name,
-                computed_at=stamp,
-            ),
-            features=[round(float(v), 5) for v in s.evidence.features],
-        )
-        for pid, s in zip(ids, suggestions, strict=True)
-    ]
-    with store.write():
-        store.replace_framing(_framing_rows(framings))
-        store.replace_suggestions(rows)
+    run_key = _run_key(model_name, head)
+    plan, visible = _plan(store, settings.threshold, run_key)
+    if plan.stale:
+        store.delete_suggestions(plan.stale)
+    store.set_meta(RUN_META_KEY, run_key)
+    scoring = Scoring(model, head, _encoder(settings, embedder))
+    batches = _batches(
+        plan.todo,
+        lambda ids: {pid: text_by_id[pid] for pid in ids},
+        model_name,
+        now(),
+        batch_pairs,
+    )
+    with progress.task("suggesting relations", len(plan.todo)) as task:
+        for rows in map_partitions(lambda b: suggest_partition(b, scoring), batches):
+            store.write_suggestions(rows)
+            task.advance(len(rows))
     relations: dict[str, int] = {}
-    for s in suggestions:
-        relations[s.relation] = relations.get(s.relation, 0) + 1
-    return SuggestStats(len(passages), disputing, len(ids), relations, model_name)
+    for relation in store.suggested_relations().values():
+        relations[relation] = relations.get(relation, 0) + 1
+    return SuggestStats(
+        len(passages),
+        disputing,
+        visible,
+        relations,
+        model_name,
+        scored=len(plan.todo),
+        candidates=store.pair_count(),
+    )

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from workbench.ingest.segment import split_sentences
 from workbench.suggest import framing, specifics
@@ -247,6 +249,235 @@ class StanceFeaturizer:
             if self.interactions:
                 out[row, len(values) :] = cvec * svecs[top].mean(axis=0)
         return out
+
+
+@dataclass
+class PassageSide:
+    """What the featurizer reads from each passage, computed once per passage.
+
+    A passage is both a body (all its sentences, up to :data:`MAX_SENTENCES`) and a claim
+    (each of its first ``claim_sentences`` sentences read as a claim of its own). Sentences
+    of passage ``j`` are rows ``ptr[j]:ptr[j + 1]`` of every per-sentence array.
+    """
+
+    texts: list[str]
+    ptr: np.ndarray
+    vectors: np.ndarray
+    sent_tf: sparse.csr_matrix
+    body_tf: sparse.csr_matrix
+    lead_tf: sparse.csr_matrix
+    lead_norm: np.ndarray
+    mean_vec: np.ndarray
+    mean_norm: np.ndarray
+    sent_tokens: np.ndarray
+    sent_lexicon: np.ndarray
+    claim_words: list[set[str]]
+    claim_bigrams: list[set[str]]
+    claim_numbers: list[set[str]]
+    claim_question: np.ndarray
+    claim_counts: np.ndarray
+    body_wordsets: list[set[str]]
+    body_word_counts: list[Counter[str]]
+    body_words_total: np.ndarray
+    body_bigrams: list[set[str]]
+    body_numbers: list[set[str]]
+    body_fixed: np.ndarray
+    """Per passage: log1p(sentences), lead rates (4), body rates (4)."""
+    body_tail: np.ndarray
+    """Per passage: quotes per sentence, cue counts, framing score."""
+
+
+def passage_side(
+    featurizer: StanceFeaturizer,
+    texts: Sequence[str],
+    sentence_vectors: np.ndarray,
+    ptr: np.ndarray,
+    framings: Sequence[framing.Framing],
+) -> PassageSide:
+    """Read every passage once (sentences from :func:`body_sentences`, their vectors in
+    ``sentence_vectors`` at rows ``ptr[j]:ptr[j + 1]``; ``framings`` the passages' cues)."""
+    texts = list(texts)
+    sentences = [s for text in texts for s in body_sentences(text)]
+    tfidf = featurizer.tfidf_
+    sent_tf = tfidf.transform(sentences)
+    body_tf = tfidf.transform(texts)
+    n = len(texts)
+    lead_rows = []
+    lead_norm = np.ones(n)
+    dim = sentence_vectors.shape[1]
+    mean_vec = np.zeros((n, dim), dtype=np.float32)
+    mean_norm = np.ones(n)
+    for j in range(n):
+        lo, hi = int(ptr[j]), int(ptr[j + 1])
+        lead = sent_tf[lo : min(hi, lo + 2)].sum(axis=0)
+        lead_norm[j] = float(np.linalg.norm(lead)) or 1.0
+        lead_rows.append(sparse.csr_matrix(lead, dtype=np.float32))
+        mean_vec[j] = sentence_vectors[lo:hi].mean(axis=0)
+        mean_norm[j] = float(np.linalg.norm(mean_vec[j])) or 1.0
+    lead_tf = sparse.vstack(lead_rows, format="csr") if lead_rows else sent_tf[:0]
+    sent_token_lists = [tokens(x) for x in sentences]
+    sent_tokens = np.array([len(t) for t in sent_token_lists], dtype=np.int64)
+    sent_lexicon = np.array([_counts(t) for t in sent_token_lists], dtype=np.float64).reshape(
+        -1, len(_LEXICONS)
+    )
+    claim_words = []
+    claim_bigrams = []
+    claim_numbers = []
+    claim_question = np.zeros(len(sentences))
+    for k, x in enumerate(sentences):
+        words = content_tokens(x)
+        claim_words.append(set(words))
+        claim_bigrams.append(set(ngrams(words, 2)))
+        claim_numbers.append(set(specifics.match_keys(x, _NUMBER_KINDS)))
+        claim_question[k] = float("?" in x)
+    body_wordsets, body_word_counts, body_bigrams, body_numbers = [], [], [], []
+    body_words_total = np.zeros(n, dtype=np.int64)
+    fixed = np.zeros((n, 9))
+    tail = np.zeros((n, 2 + len(framing.CUE_KINDS)))
+    for j, text in enumerate(texts):
+        lo, hi = int(ptr[j]), int(ptr[j + 1])
+        words = content_tokens(text)
+        body_wordsets.append(set(words))
+        body_word_counts.append(Counter(words))
+        body_words_total[j] = len(words)
+        body_bigrams.append(set(ngrams(words, 2)))
+        body_numbers.append(set(specifics.match_keys(text, _NUMBER_KINDS)))
+        lead_words = [w for k in range(lo, min(hi, lo + 3)) for w in sent_token_lists[k]]
+        fixed[j] = [math.log1p(hi - lo), *_rates(lead_words), *_rates(tokens(text))]
+        counts = framing.cue_counts(framings[j].cues)
+        tail[j] = [
+            len(re.findall(r"[“”\"]", text)) / max(hi - lo, 1),
+            *(counts[kind] for kind in framing.CUE_KINDS),
+            framings[j].score,
+        ]
+    return PassageSide(
+        texts=texts,
+        ptr=np.asarray(ptr, dtype=np.int64),
+        vectors=np.asarray(sentence_vectors, dtype=np.float32),
+        sent_tf=sent_tf,
+        body_tf=body_tf,
+        lead_tf=lead_tf,
+        lead_norm=lead_norm,
+        mean_vec=mean_vec,
+        mean_norm=mean_norm,
+        sent_tokens=sent_tokens,
+        sent_lexicon=sent_lexicon,
+        claim_words=claim_words,
+        claim_bigrams=claim_bigrams,
+        claim_numbers=claim_numbers,
+        claim_question=claim_question,
+        claim_counts=sent_lexicon,
+        body_wordsets=body_wordsets,
+        body_word_counts=body_word_counts,
+        body_words_total=body_words_total,
+        body_bigrams=body_bigrams,
+        body_numbers=body_numbers,
+        body_fixed=fixed,
+        body_tail=tail,
+    )
+
+
+def transform_sides(
+    featurizer: StanceFeaturizer, side: PassageSide, claim_rows: np.ndarray, bodies: np.ndarray
+) -> np.ndarray:
+    """Rows of :meth:`StanceFeaturizer.transform` from per-passage features: sentence
+    ``claim_rows[k]`` (a row of ``side``'s sentences) read as a claim against passage
+    ``bodies[k]``. Equal to the per-pair path (same arithmetic, batched)."""
+    n = len(claim_rows)
+    dim = side.vectors.shape[1]
+    width = len(FEATURE_NAMES) + (dim if featurizer.interactions else 0)
+    out = np.zeros((n, width), dtype=np.float32)
+    if n == 0:
+        return out
+    claim_rows = np.asarray(claim_rows, dtype=np.int64)
+    bodies = np.asarray(bodies, dtype=np.int64)
+    ctf = side.sent_tf[claim_rows]
+    tf_body = np.asarray(ctf.multiply(side.body_tf[bodies]).sum(axis=1), dtype=np.float32).ravel()
+    tf_lead = np.asarray(ctf.multiply(side.lead_tf[bodies]).sum(axis=1), dtype=np.float32).ravel()
+    lo = side.ptr[bodies]
+    hi = side.ptr[bodies + 1]
+    counts = hi - lo
+    width_s = int(counts.max())
+    # every (row, body sentence) pair, padded to the longest body of the batch
+    offsets = np.arange(width_s)
+    valid = offsets[None, :] < counts[:, None]
+    sent_index = np.where(valid, lo[:, None] + offsets[None, :], 0)
+    flat_rows = np.repeat(np.arange(n), counts)
+    flat_sents = sent_index[valid]
+    cvecs = side.vectors[claim_rows]
+    flat_sims = np.einsum("ij,ij->i", side.vectors[flat_sents], cvecs[flat_rows])
+    flat_tf = np.asarray(
+        side.sent_tf[flat_sents].multiply(ctf[flat_rows]).sum(axis=1), dtype=np.float32
+    ).ravel()
+    sims = np.full((n, width_s), -np.inf, dtype=np.float32)
+    sims[valid] = flat_sims
+    tfs = np.full((n, width_s), -np.inf, dtype=np.float32)
+    tfs[valid] = flat_tf
+    order = np.argsort(-sims, axis=1, kind="stable")
+    top_k = np.minimum(counts, TOP_SENTENCES)
+    ascending = np.sort(np.where(valid, sims, np.inf), axis=1)
+    mid_lo = ascending[np.arange(n), (counts - 1) // 2]
+    mid_hi = ascending[np.arange(n), counts // 2]
+    median = (mid_lo + mid_hi) / np.float32(2)
+    best = sims[np.arange(n), order[:, 0]]
+    top_vec = np.zeros((n, dim), dtype=np.float32)
+    top_sim = np.zeros(n, dtype=np.float32)
+    top_tokens = np.zeros(n, dtype=np.int64)
+    top_lex = np.zeros((n, len(_LEXICONS)))
+    for t in range(min(TOP_SENTENCES, width_s)):
+        has = t < top_k
+        rows_t = np.flatnonzero(has)
+        sent_t = lo[rows_t] + order[rows_t, t]
+        top_vec[rows_t] += side.vectors[sent_t]
+        top_sim[rows_t] += sims[rows_t, order[rows_t, t]]
+        top_tokens[rows_t] += side.sent_tokens[sent_t]
+        top_lex[rows_t] += side.sent_lexicon[sent_t]
+    top_vec /= top_k[:, None].astype(np.float32)
+    top_sim /= top_k.astype(np.float32)
+    emb_mean = np.einsum("ij,ij->i", side.mean_vec[bodies], cvecs) / side.mean_norm[bodies]
+    top_rates = top_lex / np.maximum(top_tokens, 1)[:, None] * 10
+    claim_counts = side.claim_counts[claim_rows]
+    tf_best = tfs.max(axis=1)
+    for k in range(n):
+        ci = int(claim_rows[k])
+        bi = int(bodies[k])
+        cws = side.claim_words[ci]
+        bigrams = side.claim_bigrams[ci]
+        numbers = side.claim_numbers[ci]
+        found = side.body_numbers[bi]
+        word_counts = side.body_word_counts[bi]
+        out[k, 3] = len(cws & side.body_wordsets[bi]) / max(len(cws), 1)
+        out[k, 4] = len(bigrams & side.body_bigrams[bi]) / max(len(bigrams), 1)
+        out[k, 5] = float(sum(word_counts[w] for w in cws if w in word_counts)) / max(
+            int(side.body_words_total[bi]), 1
+        )
+        out[k, 11] = len(numbers & found) / max(len(numbers), 1) if numbers else -1.0
+        out[k, 12] = len(numbers - found) / max(len(numbers), 1) if numbers else -1.0
+    out[:, 0] = tf_body
+    out[:, 1] = tf_best
+    out[:, 2] = tf_lead / side.lead_norm[bodies]
+    out[:, 6] = emb_mean
+    out[:, 7] = best
+    out[:, 8] = top_sim
+    out[:, 9] = sims[:, 0]
+    out[:, 10] = best - median
+    out[:, 13] = side.claim_question[claim_rows]
+    out[:, 14] = side.sent_tokens[claim_rows]
+    fixed = side.body_fixed[bodies]
+    out[:, 15] = fixed[:, 0]
+    out[:, 16:20] = claim_counts
+    out[:, 20:24] = top_rates
+    out[:, 24:28] = fixed[:, 1:5]
+    out[:, 28:32] = fixed[:, 5:9]
+    out[:, 32:36] = top_lex
+    out[:, 36] = (claim_counts[:, 0] + claim_counts[:, 1]) % 2 != (
+        top_lex[:, 0] + top_lex[:, 1]
+    ) % 2
+    tail = side.body_tail[bodies]
+    out[:, 37 : 37 + tail.shape[1]] = tail
+    if featurizer.interactions:
+        out[:, len(FEATURE_NAMES) :] = cvecs * top_vec
+    return out
 
 
 class StanceModel:

@@ -1,0 +1,182 @@
+"""The suggestion frame: batched scoring equals the per-pair path, runs resume, only the
+pairs an analyst sees are suggested."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CORPUS, FakeEmbedder
+from fnc_sample import write_fnc
+
+from workbench.config import Settings
+from workbench.evaluation.fnc import load_fnc, train_relation_model
+from workbench.ingest.batch import ingest_paths
+from workbench.pipeline import run
+from workbench.store import Store
+from workbench.suggest import frame
+from workbench.suggest.relation import RelationModel, independent
+from workbench.suggest.stage import suggest_store
+from workbench.suggest.trees import TreeEnsemble
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> RelationModel:
+    data = load_fnc(*write_fnc(tmp_path_factory.mktemp("fnc")))
+    model, _ = train_relation_model(
+        data,
+        lambda texts: FakeEmbedder().encode(texts),
+        folds=2,
+        tree_params={"max_iter": 20},
+        card={"embedding_model": FakeEmbedder.model_id},
+    )
+    return model
+
+
+@pytest.fixture
+def aligned(settings: Settings, fake_embedder: FakeEmbedder):
+    with Store(settings.db) as opened:
+        ingest_paths(opened, [CORPUS], settings=settings)
+        run(opened, settings, through="align", embedder=fake_embedder)
+        yield opened
+
+
+def _per_pair(model: RelationModel, a: list[str], b: list[str], encode) -> np.ndarray:
+    """The old path: each pair's texts featurized on their own, trees walked in numpy (a
+    relayed claim's corroboration moved to related, as on every path)."""
+    evidence = model.evidence(a, b, encode)
+    proba = model.head.predict_proba(np.vstack([e.features for e in evidence]))
+    return independent(proba, evidence, model.head)
+
+
+def _compare_paths(model: RelationModel, store: Store, encode, monkeypatch, size: int) -> None:
+    passages = store.passages()
+    index = {p.id: i for i, p in enumerate(passages)}
+    pairs = sorted({tuple(sorted((a, b))) for _, a, b in store.pairs_to_suggest()})
+    pick = np.random.default_rng(0).choice(len(pairs), size=min(size, len(pairs)), replace=False)
+    pairs = [pairs[i] for i in sorted(pick)]
+    texts = [p.text for p in passages]
+    features = model.passage_features(texts, encode, frame.passage_framing(texts))
+    batched, _ = model.score(
+        features,
+        np.array([index[a] for a, _ in pairs]),
+        np.array([index[b] for _, b in pairs]),
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(TreeEnsemble, "decision_function", TreeEnsemble.decision_function_walk)
+        old = _per_pair(
+            model, [texts[index[a]] for a, _ in pairs], [texts[index[b]] for _, b in pairs], encode
+        )
+    assert batched.shape == old.shape == (len(pairs), len(model.head.classes_))
+    assert np.abs(batched - old).max() < 1e-6
+
+
+def test_batched_scoring_equals_the_per_pair_path(
+    aligned: Store, tiny_model: RelationModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encode = lambda texts: FakeEmbedder().encode(texts)  # noqa: E731
+    _compare_paths(tiny_model, aligned, encode, monkeypatch, 150)
+
+
+@pytest.mark.model
+def test_batched_scoring_equals_the_per_pair_path_with_the_shipped_model_on_real_pairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from workbench.embed.embedder import load_embedder
+    from workbench.suggest.stage import _encoder
+
+    settings = Settings.load(db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb", progress=False)
+    with Store(settings.db) as store:
+        ingest_paths(store, [CORPUS], settings=settings)
+        embedder = load_embedder(settings)
+        run(store, settings, through="align", embedder=embedder)
+        _compare_paths(RelationModel.load(), store, _encoder(settings, embedder), monkeypatch, 120)
+
+
+def test_the_compiled_tree_evaluator_gives_the_walk_s_scores(tiny_model: RelationModel) -> None:
+    member = tiny_model.stance.members_[0]
+    width = int(member.feature_.max()) + 1
+    X = np.random.default_rng(1).normal(size=(300, width)).astype(np.float32)
+    X[::5, int(member.feature_[0])] = np.nan
+    assert np.abs(member.decision_function(X) - member.decision_function_walk(X)).max() < 1e-9
+
+
+class _StopAfter:
+    """A progress reporter that fails once the suggestion task has advanced ``n`` times."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def task(self, description: str, total: int):
+        from contextlib import contextmanager
+
+        outer = self
+
+        class _Task:
+            def advance(self, k: int = 1) -> None:
+                if description == "suggesting relations":
+                    outer.n -= 1
+                    if outer.n <= 0:
+                        raise KeyboardInterrupt("stopped by the test")
+
+        @contextmanager
+        def opened():
+            yield _Task()
+
+        return opened()
+
+
+def test_a_stopped_run_keeps_its_finished_batches_and_the_next_run_completes_it(
+    aligned: Store, settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel
+) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        suggest_store(
+            aligned,
+            settings,
+            embedder=fake_embedder,
+            model=tiny_model,
+            batch_pairs=10,
+            progress=_StopAfter(2),
+        )
+    kept = aligned.suggestions()
+    assert len(kept) == 20
+    visible = {pid for pid, _, _ in aligned.visible_pairs(settings.threshold)}
+    resumed = suggest_store(
+        aligned, settings, embedder=fake_embedder, model=tiny_model, batch_pairs=10
+    )
+    assert resumed.scored == len(visible) - 20
+    after = aligned.suggestions()
+    assert set(after) == visible
+    assert all(after[pid] == s for pid, s in kept.items())
+    again = suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    assert again.scored == 0 and again.pairs == len(visible)
+
+
+def test_a_tagged_pair_is_suggested_though_it_is_not_visible_otherwise(
+    aligned: Store, settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel
+) -> None:
+    suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    hidden = [
+        r["pair_id"]
+        for r in aligned.aligned_pairs()
+        if r["pair_id"] not in aligned.suggested_pair_ids()
+    ]
+    assert hidden
+    aligned.add_tag(hidden[0], "related", "Ana")
+    stats = suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    assert stats.scored == 1
+    assert hidden[0] in aligned.suggested_pair_ids()
+
+
+def test_another_head_suggests_every_visible_pair_again(
+    aligned: Store, settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel
+) -> None:
+    first = suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    tiny_model.card = {**tiny_model.card, "id": "another-model"}
+    try:
+        second = suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    finally:
+        tiny_model.card = {k: v for k, v in tiny_model.card.items() if k != "id"}
+    assert second.scored == first.pairs
+    assert aligned.suggestion_models() == ["another-model"]
