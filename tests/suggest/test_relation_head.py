@@ -10,8 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FakeEmbedder
+from fnc_sample import write_fnc
 
 from workbench.config import Settings
+from workbench.evaluation.fnc import featurize, load_fnc, train_relation_model
 from workbench.suggest import writer
 from workbench.suggest.relation import PAIR_FEATURES, RelationHead, RelationModel
 from workbench.suggest.train_head import (
@@ -20,6 +23,7 @@ from workbench.suggest.train_head import (
     ecb_pairs,
     fit_head,
     fold_of,
+    out_of_fold,
     report_and_save,
     topic_groups,
 )
@@ -160,7 +164,7 @@ def test_the_training_run_saves_a_head_that_loads_without_pickle(tmp_path: Path)
     }
     args = argparse.Namespace(ecb_weight=1.0, C=1.0, seed=0, per_kind=10, out=tmp_path / "head.npz")
     shipped = RelationModel.load()
-    assert report_and_save(args, shipped, fnc, ecb, ecb, time.perf_counter()) == 0
+    assert report_and_save(args, shipped, fnc, fnc, ecb, ecb, time.perf_counter()) == 0
     with open(tmp_path / "head.npz", "rb") as f:
         arrays = dict(np.load(f, allow_pickle=False))
     assert int(arrays["head_columns"].size) == len(PAIR_FEATURES)
@@ -168,6 +172,18 @@ def test_the_training_run_saves_a_head_that_loads_without_pickle(tmp_path: Path)
     assert set(model.card["held_out"]) == {"body_ids", "unseen_topics", "ecb_dev"}
     assert np.mean(model.head.predict(X) == y) > 0.5
     assert fit_head(X, y).classes_.tolist() == sorted(relations)
+
+
+def test_the_stance_bags_out_of_fold_probabilities_are_recovered_from_its_members(
+    tmp_path: Path,
+) -> None:
+    data = load_fnc(*write_fnc(tmp_path))
+    encode = lambda texts: FakeEmbedder().encode(texts)  # noqa: E731
+    model, _ = train_relation_model(data, encode, folds=2, tree_params={"max_iter": 10})
+    prepared = featurize(data, model.stance.featurizer, encode)
+    recovered = out_of_fold(model, prepared.X, data.body_ids)
+    assert np.allclose(recovered, model.stance.oof_)
+    assert not np.allclose(recovered, model.stance.predict_proba(prepared.X))
 
 
 def test_the_shipped_model_loads_without_pickle_and_reads_every_feature() -> None:

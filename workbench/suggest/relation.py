@@ -88,6 +88,8 @@ PAIR_FEATURES = (
     "scare_quote",
     "attribution",
     *writer.PAIR_FEATURES,
+    "one_sided_names",
+    "name_overlap",
 )
 
 
@@ -141,6 +143,11 @@ def head_features(
     ca = framing.cue_counts(framing_a.cues)
     cb = framing.cue_counts(framing_b.cues)
     neg_a, neg_b = counts.get("negation_a", 0), counts.get("negation_b", 0)
+    names = compare.KINDS[2:6]
+    shared_names = len({a.value for a, _ in comparison.shared if a.kind in names})
+    one_sided_names = len(
+        {i.value for i in (*comparison.a_only, *comparison.b_only) if i.kind in names}
+    )
     return np.array(
         [
             *stance,
@@ -161,6 +168,8 @@ def head_features(
             ),
             math.log1p(max(ca["attribution"], cb["attribution"])),
             *writer.pair_features(writer_a, writer_b),
+            math.log1p(one_sided_names),
+            shared_names / max(1, shared_names + one_sided_names),
         ],
         dtype=np.float64,
     )
@@ -712,6 +721,7 @@ _GROUPS = {
         "writer_asserts_min",
     ),
     "one_sided": ("one_sided_numbers",),
+    "names": ("one_sided_names", "name_overlap"),
 }
 
 
@@ -773,6 +783,7 @@ def explain(
         "framing": (_side({k: bool(v["cues"]) for k, v in framing_values.items()}), framing_values),
         "negation": (_side({k: v > negations[_other(k)] for k, v in negations.items()}), negations),
         "one_sided": (_side({k: v > 0 for k, v in one_sided.items()}), one_sided),
+        "names": ("both", _name_values(cmp)),
         "writer": ("both", _writer_values(evidence)),
     }
     groups = sorted(((weight(names), kind) for kind, names in _GROUPS.items()), reverse=True)
@@ -800,6 +811,14 @@ def explain(
     if disputes and not any(r["kind"] == "framing" for r in reasons):
         reasons.append(_reason("framing", *facts["framing"], weight(_GROUPS["framing"])))
     return reasons
+
+
+def _name_values(cmp: compare.Comparison) -> dict[str, Any]:
+    """The names both sides give and how many only one side gives."""
+    kinds = compare.KINDS[2:6]
+    shared = list(dict.fromkeys(a.text for a, _ in cmp.shared if a.kind in kinds))
+    one_sided = {i.value for i in (*cmp.a_only, *cmp.b_only) if i.kind in kinds}
+    return {"shared": shared, "one_sided": len(one_sided)}
 
 
 def _writer_values(evidence: PairEvidence) -> dict[str, str]:

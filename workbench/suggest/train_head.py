@@ -205,16 +205,45 @@ def _encoder() -> Callable[[list[str]], np.ndarray]:
     return lambda texts: embed_texts(texts, embedder, cache).vectors
 
 
+def out_of_fold(model: RelationModel, X: np.ndarray, body_ids: Sequence[int]) -> np.ndarray:
+    """The stance model's out-of-fold probabilities for the rows it was trained on.
+
+    Member ``k`` of the stance bag was fitted on every fold of Body IDs but ``k``
+    (:class:`workbench.suggest.stance.StanceModel`, folds dealt with its seed), so member
+    ``k`` alone reads fold ``k`` as new text: the probabilities the shipped head was fitted
+    on, recovered without refitting the trees.
+    """
+    from workbench.suggest.stance import _ordered
+
+    stance = model.stance
+    unique = sorted(set(body_ids))
+    rng = np.random.default_rng(stance.seed)
+    folds = len(stance.members_)
+    fold_of = dict(zip(unique, rng.permutation(len(unique)) % folds, strict=True))
+    fold = np.array([fold_of[b] for b in body_ids])
+    out = np.zeros((len(body_ids), 4))
+    for k, member in enumerate(stance.members_):
+        if (fold == k).any():
+            out[fold == k] = _ordered(member, X[fold == k])
+    return out
+
+
 def fnc_rows(
     model: RelationModel,
     bodies: Path,
     stances: Path,
     encode: Callable[[list[str]], np.ndarray],
+    part: str,
     holdout: float = 0.2,
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
-    """Head features, relation labels, gold stances, Body IDs and topics of the FNC-1
-    hold-out rows the shipped stance model did not see."""
+    """Head features, relation labels, gold stances, Body IDs and topics of FNC-1 rows.
+
+    ``part`` "train": the rows the shipped stance model was trained on (all but a
+    ``holdout`` of Body IDs), with its out-of-fold probabilities (:func:`out_of_fold`), as
+    the shipped head saw them. ``part`` "holdout": the held-out rows, read by the whole
+    stance model, as new text is.
+    """
     from workbench.evaluation.fnc import (
         featurize,
         head_rows,
@@ -224,10 +253,13 @@ def fnc_rows(
     )
 
     data = load_fnc(bodies, stances)
-    _, test = split_by_body(data, holdout, seed)
-    data = data.subset(test)
+    train, test = split_by_body(data, holdout, seed)
+    data = data.subset(train if part == "train" else test)
     prepared = featurize(data, model.stance.featurizer, encode)
-    proba = model.stance.predict_proba(prepared.X)
+    if part == "train":
+        proba = out_of_fold(model, prepared.X, data.body_ids)
+    else:
+        proba = model.stance.predict_proba(prepared.X)
     return {
         "X": head_rows(prepared, proba),
         "y": np.array(relation_labels(prepared)),
@@ -242,7 +274,14 @@ def ecb_rows(
 ) -> dict[str, np.ndarray]:
     """Head features (read both ways, as for passages), labels, kinds and topics of ECB+
     pairs, and whether a side relays a named source."""
-    found = model.evidence([p.a for p in pairs], [p.b for p in pairs], encode)
+    texts = list(dict.fromkeys([p.a for p in pairs] + [p.b for p in pairs]))
+    index = {t: i for i, t in enumerate(texts)}
+    features = model.passage_features(texts, encode)
+    a_idx = np.array([index[p.a] for p in pairs], dtype=np.int64)
+    b_idx = np.array([index[p.b] for p in pairs], dtype=np.int64)
+    found: list[PairEvidence] = []
+    for lo in range(0, len(pairs), 512):
+        found.extend(model.score(features, a_idx[lo : lo + 512], b_idx[lo : lo + 512])[1])
     return {
         "X": np.vstack([e.features for e in found]),
         "y": np.array([ecb_label(p.kind, e) for p, e in zip(pairs, found, strict=True)]),
@@ -254,13 +293,14 @@ def ecb_rows(
 
 def cached_rows(
     args: argparse.Namespace, shipped: RelationModel
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """FNC-1 and ECB+ rows, from ``args.cache`` when it was made with the same settings
-    and features (computing them takes most of a run)."""
+) -> tuple[dict[str, np.ndarray], ...]:
+    """FNC-1 (training and held-out) and ECB+ (train and dev) rows, from the files beside
+    ``args.cache`` when made with the same settings and features (computing them takes most
+    of a run)."""
     key = json.dumps(
         {
             "features": list(PAIR_FEATURES),
-            "stance_model": shipped.card.get("id"),
+            "stance_model": shipped.card.get("stance_model", shipped.card.get("id")),
             "per_kind": args.per_kind,
             "dev_per_kind": args.dev_per_kind,
             "seed": args.seed,
@@ -268,38 +308,50 @@ def cached_rows(
             "ecb": str(args.ecb),
         }
     )
-    parts = ("fnc", "ecb_train", "ecb_dev")
-    if args.cache is not None and args.cache.exists():
-        with open(args.cache, "rb") as f:
-            arrays = dict(np.load(f, allow_pickle=False))
-        if str(arrays.get("key")) == key:
-            return tuple(  # type: ignore[return-value]
-                {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{part}/")}
-                for part in parts
-            )
-    started = time.perf_counter()
-    encode = _encoder()
-    fnc = fnc_rows(shipped, args.fnc_bodies, args.fnc_stances, encode)
-    print(
-        f"FNC-1 hold-out rows: {len(fnc['y'])} ({time.perf_counter() - started:.0f} s)", flush=True
+    encode: list[Callable[[list[str]], np.ndarray]] = []
+
+    def encoder() -> Callable[[list[str]], np.ndarray]:
+        if not encode:
+            encode.append(_encoder())
+        return encode[0]
+
+    def part(name: str, compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        path = None if args.cache is None else args.cache.with_name(f"{args.cache.stem}-{name}.npz")
+        if path is not None and path.exists():
+            with open(path, "rb") as f:
+                arrays = dict(np.load(f, allow_pickle=False))
+            if str(arrays.pop("key", "")) == key:
+                return arrays
+        started = time.perf_counter()
+        rows = compute()
+        print(f"{name}: {len(rows['y'])} rows ({time.perf_counter() - started:.0f} s)", flush=True)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as f:
+                np.savez_compressed(f, key=np.array(key), **rows)
+        return rows
+
+    fnc = part(
+        "fnc-train",
+        lambda: fnc_rows(shipped, args.fnc_bodies, args.fnc_stances, encoder(), "train"),
     )
-    train_pairs = ecb_pairs(args.ecb, "train", args.per_kind, args.seed)
-    dev_pairs = ecb_pairs(args.ecb, "dev", args.dev_per_kind, args.seed)
-    ecb_train = ecb_rows(shipped, train_pairs, encode)
-    ecb_dev = ecb_rows(shipped, dev_pairs, encode)
-    print(
-        f"ECB+ pairs: {len(train_pairs)} train, {len(dev_pairs)} dev "
-        f"({time.perf_counter() - started:.0f} s)",
-        flush=True,
+    fnc_test = part(
+        "fnc-holdout",
+        lambda: fnc_rows(shipped, args.fnc_bodies, args.fnc_stances, encoder(), "holdout"),
     )
-    if args.cache is not None:
-        args.cache.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"key": np.array(key)}
-        for part, rows in zip(parts, (fnc, ecb_train, ecb_dev), strict=True):
-            arrays.update({f"{part}/{k}": v for k, v in rows.items()})
-        with open(args.cache, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    return fnc, ecb_train, ecb_dev
+    ecb_train = part(
+        "ecb-train",
+        lambda: ecb_rows(
+            shipped, ecb_pairs(args.ecb, "train", args.per_kind, args.seed), encoder()
+        ),
+    )
+    ecb_dev = part(
+        "ecb-dev",
+        lambda: ecb_rows(
+            shipped, ecb_pairs(args.ecb, "dev", args.dev_per_kind, args.seed), encoder()
+        ),
+    )
+    return fnc, fnc_test, ecb_train, ecb_dev
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -340,7 +392,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ecb-weight", type=float, default=1.0, help="weight of ECB+ rows")
     parser.add_argument("--C", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache", type=Path, default=Path("data/relation-head-cache.npz"))
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path("data/relation-head.npz"),
+        help="where the computed rows are kept (one file per part beside this name)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="save the new model here")
     parser.add_argument(
         "--base",
@@ -351,68 +408,111 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     shipped = RelationModel.load(args.base)
-    fnc, ecb_train, ecb_dev = cached_rows(args, shipped)
-    return report_and_save(args, shipped, fnc, ecb_train, ecb_dev, started)
+    fnc, fnc_test, ecb_train, ecb_dev = cached_rows(args, shipped)
+    return report_and_save(args, shipped, fnc, fnc_test, ecb_train, ecb_dev, started)
+
+
+SHIPPED_FEATURES = 21
+"""The shipped head's features: the leading columns of the rows (before this issue's)."""
 
 
 def report_and_save(
     args: argparse.Namespace,
     shipped: RelationModel,
     fnc: dict[str, np.ndarray],
+    fnc_test: dict[str, np.ndarray],
     ecb_train: dict[str, np.ndarray],
     ecb_dev: dict[str, np.ndarray],
     started: float,
 ) -> int:
-    """Cross-fit and print the hold-out figures beside the shipped head; fit on all, save."""
+    """Print the held-out figures of three heads side by side, fit the new one on all its
+    training rows and save it.
+
+    The heads: the shipped one (``base``), the shipped recipe refitted (FNC-1 only, the
+    shipped features; only where the shipped head itself cannot be measured), the new
+    features on FNC-1 only, and the new head (new features, FNC-1 + ECB+). Held out: the
+    FNC-1 Body-ID hold-out (no head saw it), FNC-1 unseen topics (two folds by topic over
+    the training rows, each head refitted per fold) and ECB+ dev topics.
+    """
     w_ecb = np.full(len(ecb_train["y"]), args.ecb_weight)
+    old = np.arange(SHIPPED_FEATURES)
+
+    def fit(
+        fnc_rows: np.ndarray, with_ecb: bool, columns: np.ndarray | None = None
+    ) -> RelationHead:
+        X, y = fnc["X"][fnc_rows], list(fnc["y"][fnc_rows])
+        w = np.ones(len(y))
+        if with_ecb:
+            X = np.vstack([X, ecb_train["X"]])
+            y += list(ecb_train["y"])
+            w = np.concatenate([w, w_ecb])
+        if columns is not None:
+            X = X[:, columns]
+        return fit_head(X, y, w, args.C)
+
+    every = np.ones(len(fnc["y"]), dtype=bool)
+    head = fit(every, True)
+    fnc_only = fit(every, False)
+    recipe = fit(every, False, old)
+    agree = float(
+        np.mean(recipe.predict(fnc_test["X"][:, old]) == shipped.head.predict(fnc_test["X"]))
+    )
+    print(
+        f"the shipped recipe refitted on these rows agrees with the shipped head on {agree:.1%} "
+        "of the hold-out (the out-of-fold probabilities are recovered)"
+    )
     figures: dict[str, Any] = {}
-    header = f"  {'head':30s} {'FNC %':>6s} {'macro-F1':>8s} " + " ".join(
+    header = f"  {'head':34s} {'FNC %':>6s} {'macro-F1':>8s} " + " ".join(
         f"{s:>9s}" for s in ("agree", "disagree", "discuss", "unrelated")
     )
-    for split, groups in (("body_ids", fnc["body"]), ("unseen_topics", fnc["topic"])):
-        folds = fold_of(groups, 2, args.seed)
-        new = np.empty(len(folds), dtype=object)
-        fnc_only = np.empty(len(folds), dtype=object)
-        for f in range(2):
-            tr, te = folds != f, folds == f
-            X = np.vstack([fnc["X"][tr], ecb_train["X"]])
-            y = [*fnc["y"][tr], *ecb_train["y"]]
-            w = np.concatenate([np.ones(int(tr.sum())), w_ecb])
-            new[te] = fit_head(X, y, w, args.C).predict(fnc["X"][te])
-            fnc_only[te] = fit_head(fnc["X"][tr], fnc["y"][tr], C=args.C).predict(fnc["X"][te])
-        old = shipped.head.predict(fnc["X"])
-        figures[split] = {
-            "new head (FNC-1 + ECB+)": _scores(fnc["gold"], new),
-            "new features, FNC-1 only": _scores(fnc["gold"], fnc_only),
-            "shipped head": _scores(fnc["gold"], old),
-        }
-        print(f"FNC-1 hold-out, 2 folds by {split} ({len(folds)} pairs):")
+    figures["body_ids"] = {
+        "new head (FNC-1 + ECB+)": _scores(fnc_test["gold"], head.predict(fnc_test["X"])),
+        "new features, FNC-1 only": _scores(fnc_test["gold"], fnc_only.predict(fnc_test["X"])),
+        "shipped head": _scores(fnc_test["gold"], shipped.head.predict(fnc_test["X"])),
+    }
+    folds = fold_of(fnc["topic"], 2, args.seed)
+    predicted: dict[str, np.ndarray] = {
+        k: np.empty(len(folds), dtype=object) for k in ("new", "fnc_only", "recipe")
+    }
+    for f in range(2):
+        tr, te = folds != f, folds == f
+        predicted["new"][te] = fit(tr, True).predict(fnc["X"][te])
+        predicted["fnc_only"][te] = fit(tr, False).predict(fnc["X"][te])
+        predicted["recipe"][te] = fit(tr, False, old).predict(fnc["X"][te][:, old])
+    figures["unseen_topics"] = {
+        "new head (FNC-1 + ECB+)": _scores(fnc["gold"], predicted["new"]),
+        "new features, FNC-1 only": _scores(fnc["gold"], predicted["fnc_only"]),
+        "shipped recipe (refitted per fold)": _scores(fnc["gold"], predicted["recipe"]),
+    }
+    titles = {
+        "body_ids": f"FNC-1 Body-ID hold-out, 20 %, seed 0 ({len(fnc_test['y'])} pairs)",
+        "unseen_topics": (
+            f"FNC-1 unseen topics: 2 folds by topic over the training rows ({len(folds)} pairs)"
+        ),
+    }
+    for split, rows in figures.items():
+        print(titles[split] + ":")
         print(header)
-        for name, s in figures[split].items():
-            print(_row(name, s))
-    X_all = np.vstack([fnc["X"], ecb_train["X"]])
-    y_all = [*fnc["y"], *ecb_train["y"]]
-    w_all = np.concatenate([np.ones(len(fnc["y"])), w_ecb])
-    head = fit_head(X_all, y_all, w_all, args.C)
-    fnc_only_head = fit_head(fnc["X"], fnc["y"], C=args.C)
+        for name, sc in rows.items():
+            print(_row(name, sc))
     print(f"ECB+ dev topics ({len(ecb_dev['y'])} pairs): corroborates for same-event pairs")
     ecb_figures: dict[str, Any] = {}
     for name, h in (
         ("new head (FNC-1 + ECB+)", head),
-        ("new features, FNC-1 only", fnc_only_head),
+        ("new features, FNC-1 only", fnc_only),
         ("shipped head", shipped.head),
     ):
-        predicted = judged(h, ecb_dev["X"], ecb_dev["relays"])
-        scores = corroboration_scores(ecb_dev["kind"], predicted)
-        table = relation_table(ecb_dev["kind"], predicted)
-        labelled = float(np.mean(np.array(predicted) == ecb_dev["y"]))
+        said = judged(h, ecb_dev["X"], ecb_dev["relays"])
+        scores = corroboration_scores(ecb_dev["kind"], said)
+        table = relation_table(ecb_dev["kind"], said)
+        labelled = float(np.mean(np.array(said) == ecb_dev["y"]))
         ecb_figures[name] = {
             **scores,
             "accuracy_vs_mapped_labels": round(labelled, 4),
             "by_kind": table,
         }
         print(
-            f"  {name:30s} P {scores['precision']:.3f} R {scores['recall']:.3f} "
+            f"  {name:34s} P {scores['precision']:.3f} R {scores['recall']:.3f} "
             f"F1 {scores['f1']:.3f}  accuracy vs mapped labels {labelled:.3f}"
         )
         for kind in KINDS:
@@ -421,20 +521,21 @@ def report_and_save(
             )
     figures["ecb_dev"] = ecb_figures
     if args.out is not None:
+        y_all = [*fnc["y"], *ecb_train["y"]]
         counts = {r: y_all.count(r) for r in dict.fromkeys(y_all)}
         card = {
             **{k: v for k, v in shipped.card.items() if k not in ("format", "saved_at")},
             "id": f"relation-fnc1-ecb-{datetime.now(UTC).strftime('%Y%m%d')}",
-            "stance_model": shipped.card.get("id"),
+            "stance_model": shipped.card.get("stance_model", shipped.card.get("id")),
             "head_trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "head_data": (
-                "FNC-1 train_stances.csv, the 20% Body-ID hold-out (seed 0) the stance model "
-                f"did not see ({len(fnc['y'])} pairs), plus ECB+ train topics "
-                f"({len(ecb_train['y'])} sentence pairs, at most {args.per_kind} per kind)"
+                "FNC-1 train_stances.csv minus a 20% Body-ID hold-out (seed 0), "
+                f"{len(fnc['y'])} pairs with the stance model's out-of-fold probabilities, "
+                f"plus ECB+ train topics ({len(ecb_train['y'])} sentence pairs, at most "
+                f"{args.per_kind} per kind, weight {args.ecb_weight})"
             ),
             "head_label_counts": counts,
             "head_C": args.C,
-            "ecb_weight": args.ecb_weight,
             "held_out": figures,
         }
         RelationModel(shipped.stance, head, card).save(args.out)

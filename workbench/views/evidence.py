@@ -324,6 +324,9 @@ def reason_text(reason: Mapping[str, Any], seen_from_a: bool = True) -> str:
         return "shared: " + "; ".join(item_label(i) for i in shown)
     if kind == "shared_names":
         return "both name: " + ", ".join(values["names"][: _SHOWN["names"]])
+    if kind == "names":
+        shown = ", ".join(values["shared"][: _SHOWN["names"]]) or "none"
+        return f"names both give: {shown}; {values['one_sided']} name(s) on one side only"
     if kind == "relays":
         return (
             f"{_name(reason['side'], seen_from_a)} attributes this to "
