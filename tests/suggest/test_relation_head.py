@@ -48,6 +48,12 @@ def test_routine_attribution_to_officials_is_not_relaying_a_named_source() -> No
     assert found.sentences[0].stance == "asserts"
 
 
+def test_an_opening_adverb_or_the_listener_is_not_a_source() -> None:
+    assert writer.attribution_source("Particularly noted was the rise in arrests.") is None
+    assert writer.attribution_source("Several women told Amnesty International so.") is None
+    assert writer.attribution_source("The Ministry described it as a success.") == "Ministry"
+
+
 def test_pair_features_are_symmetric_and_see_negated_shared_words() -> None:
     a = writer.passage_stance("The minister resigned on Monday.")
     b = writer.passage_stance("The minister did not resign, according to Reuters.")
@@ -186,15 +192,16 @@ def test_the_stance_bags_out_of_fold_probabilities_are_recovered_from_its_member
     assert not np.allclose(recovered, model.stance.predict_proba(prepared.X))
 
 
-def test_the_shipped_model_loads_without_pickle_and_reads_every_feature() -> None:
+def test_the_shipped_model_loads_without_pickle_and_its_head_reads_its_own_features() -> None:
     path = Path(__file__).parents[2] / "workbench" / "data" / "relation-model.npz"
     with open(path, "rb") as f:
         arrays = dict(np.load(f, allow_pickle=False))
-    config = json.loads(str(arrays["config_json"]))
-    assert tuple(config["pair_features"]) == PAIR_FEATURES
+    made_for = tuple(json.loads(str(arrays["config_json"]))["pair_features"])
+    assert made_for == PAIR_FEATURES[: len(made_for)]
     model = RelationModel.load()
-    assert model.head.columns_.tolist() == list(range(len(PAIR_FEATURES)))
-    assert "ecb_dev" in model.card["held_out"]
+    assert model.head.columns_.tolist() == list(range(len(made_for)))
+    row = np.zeros((1, len(PAIR_FEATURES)))
+    assert model.head.predict_proba(row).shape == (1, len(model.head.classes_))
 
 
 # -- with the shipped model and the real embedder ----------------------------------------------

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.suggest import writer
 from workbench.suggest.relation import (
     PAIR_FEATURES,
     PairEvidence,
@@ -167,9 +168,14 @@ def judged(head: RelationHead, X: np.ndarray, relays: np.ndarray) -> list[str]:
     return out
 
 
-def corroboration_scores(kinds: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    """Precision and recall of ``corroborates`` for finding ECB+ same-event pairs."""
-    gold = np.array([k == "same_event" for k in kinds])
+def corroboration_scores(
+    kinds: Sequence[str], predicted: Sequence[str], gold: np.ndarray | None = None
+) -> dict[str, float]:
+    """Precision and recall of ``corroborates`` for finding ECB+ same-event pairs (or the
+    pairs ``gold`` marks, such as those whose mapped label is corroborates: same event,
+    both writers asserting)."""
+    if gold is None:
+        gold = np.array([k == "same_event" for k in kinds])
     said = np.array([p == "corroborates" for p in predicted])
     tp = int((gold & said).sum())
     precision = tp / max(int(said.sum()), 1)
@@ -300,6 +306,7 @@ def cached_rows(
     key = json.dumps(
         {
             "features": list(PAIR_FEATURES),
+            "writer": writer.VERSION,
             "stance_model": shipped.card.get("stance_model", shipped.card.get("id")),
             "per_kind": args.per_kind,
             "dev_per_kind": args.dev_per_kind,
@@ -497,23 +504,31 @@ def report_and_save(
             print(_row(name, sc))
     print(f"ECB+ dev topics ({len(ecb_dev['y'])} pairs): corroborates for same-event pairs")
     ecb_figures: dict[str, Any] = {}
-    for name, h in (
-        ("new head (FNC-1 + ECB+)", head),
-        ("new features, FNC-1 only", fnc_only),
-        ("shipped head", shipped.head),
+    no_rule = np.zeros(len(ecb_dev["y"]), dtype=bool)
+    for name, h, relays in (
+        ("new head (FNC-1 + ECB+)", head, ecb_dev["relays"]),
+        ("new features, FNC-1 only", fnc_only, ecb_dev["relays"]),
+        ("shipped head", shipped.head, ecb_dev["relays"]),
+        ("shipped head, no relay rule (main)", shipped.head, no_rule),
     ):
-        said = judged(h, ecb_dev["X"], ecb_dev["relays"])
+        said = judged(h, ecb_dev["X"], relays)
         scores = corroboration_scores(ecb_dev["kind"], said)
         table = relation_table(ecb_dev["kind"], said)
         labelled = float(np.mean(np.array(said) == ecb_dev["y"]))
+        asserted = corroboration_scores(ecb_dev["kind"], said, ecb_dev["y"] == "corroborates")
         ecb_figures[name] = {
             **scores,
+            "vs_both_asserting": asserted,
             "accuracy_vs_mapped_labels": round(labelled, 4),
             "by_kind": table,
         }
         print(
             f"  {name:34s} P {scores['precision']:.3f} R {scores['recall']:.3f} "
             f"F1 {scores['f1']:.3f}  accuracy vs mapped labels {labelled:.3f}"
+        )
+        print(
+            f"  {'':34s} same event, both asserting ({asserted['same_event_pairs']} pairs): "
+            f"P {asserted['precision']:.3f} R {asserted['recall']:.3f} F1 {asserted['f1']:.3f}"
         )
         for kind in KINDS:
             print(

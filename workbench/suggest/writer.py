@@ -26,6 +26,9 @@ import numpy as np
 from workbench.ingest.segment import split_sentences
 from workbench.suggest.textfeatures import STOP_WORDS, tokens
 
+VERSION = 2
+"""Changes when what this module reads changes (cached training rows are then recomputed)."""
+
 MAX_SENTENCES = 8
 """Sentences read per passage: the same as the relation model reads as claims."""
 
@@ -63,7 +66,8 @@ _NAME = r"[A-Z][\w.&'’-]*(?:\s+(?:of|the|for|and|de|al|[A-Z][\w.&'’-]*))*(?<
 _SAY = (
     r"(?:said|says|say|told|tells|reported|reports|claimed|claims|claim|stated|states|"
     r"announced|tweeted|wrote|writes|alleged|alleges|insisted|insists|added|explained|"
-    r"argues|argued|warned|warns|noted|notes|found|finds|concluded|concludes)"
+    r"argues|argued|warned|warns|noted|notes|found|finds|concluded|concludes|described|"
+    r"describes)"
 )
 _SOURCES = (
     re.compile(rf"\b[Aa]ccording to (?:the |a |an )?(?P<src>{_NAME})"),
@@ -106,8 +110,11 @@ def attribution_source(sentence: str) -> str | None:
             for suffix in ("'s", "’s"):
                 src = src.removesuffix(suffix)
             words = src.split()
-            if not words or words[0] in _NOT_SOURCES:
-                continue
+            while len(words) > 1 and words[0] in _NOT_SOURCES:
+                words = words[1:]  # "The Ministry" is the Ministry
+            src = " ".join(words)
+            if not words or words[0] in _NOT_SOURCES or (len(words) == 1 and src.endswith("ly")):
+                continue  # a pronoun, a sentence opener or an adverb ("Particularly noted")
             return src
     return None
 
