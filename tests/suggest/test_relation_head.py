@@ -41,6 +41,10 @@ def test_a_sentence_that_reports_what_a_named_source_said_relays_it() -> None:
     assert relayed.sources == ["Red Cross"]
     says = writer.passage_stance("Oxfam says the drought has left 2 million people hungry.")
     assert says.sources == ["Oxfam"]
+    appeal = writer.passage_stance(
+        "Oxfam has called on donors to act: “the drought is the worst in 40 years.”"
+    )
+    assert appeal.sources == ["Oxfam"]
 
 
 def test_routine_attribution_to_officials_is_not_relaying_a_named_source() -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from workbench.ingest.segment import split_sentences
 from workbench.suggest.textfeatures import STOP_WORDS, tokens
 
-VERSION = 2
+VERSION = 3
 """Changes when what this module reads changes (cached training rows are then recomputed)."""
 
 MAX_SENTENCES = 8
@@ -67,7 +67,7 @@ _SAY = (
     r"(?:said|says|say|told|tells|reported|reports|claimed|claims|claim|stated|states|"
     r"announced|tweeted|wrote|writes|alleged|alleges|insisted|insists|added|explained|"
     r"argues|argued|warned|warns|noted|notes|found|finds|concluded|concludes|described|"
-    r"describes)"
+    r"describes|called on|calls on|urged|urges)"
 )
 _SOURCES = (
     re.compile(rf"\b[Aa]ccording to (?:the |a |an )?(?P<src>{_NAME})"),
