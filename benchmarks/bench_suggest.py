@@ -18,7 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from workbench.config import Settings
 from workbench.pipeline import run
 from workbench.store import Store
-from workbench.suggest.stage import suggest_store
+from workbench.suggest.stage import RUN_META_KEY, suggest_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,12 +30,14 @@ def main() -> None:
         )
         with Store(settings.db) as store:
             run(store, settings, [ROOT / "corpus"])
+            store.delete_meta(RUN_META_KEY)  # else the stage resumes and scores nothing
             started = time.perf_counter()
             stats = suggest_store(store, settings)
             seconds = time.perf_counter() - started
         print(
-            f"suggestion stage: {stats.pairs} pairs, {stats.passages} passages in "
-            f"{seconds:.1f} s ({1000 * seconds / max(stats.pairs, 1):.1f} ms per pair)"
+            f"suggestion stage: {stats.scored} visible pairs scored of {stats.candidates} "
+            f"aligned, {stats.passages} passages in {seconds:.1f} s "
+            f"({1000 * seconds / max(stats.scored, 1):.1f} ms per scored pair)"
         )
         env = {**os.environ, "WORKBENCH_DB": str(settings.db)}
         for command in (["passages", "--format", "jsonl"], ["pairs", "--format", "jsonl"]):

@@ -104,10 +104,16 @@ def test_run_composes_the_stages_in_order(fake_settings: Settings) -> None:
             progress=progress,
             on_stage=lambda stage, outcome: seen.append(stage),
         )
-        pairs = {r["pair_id"] for r in store.aligned_pairs()}
+        pairs = {pid for pid, _, _ in store.visible_pairs(fake_settings.threshold)}
         assert set(suggestions_for(store)) == pairs
     assert seen == list(STAGES)
-    assert progress.tasks == ["ingesting", "embedding", "aligning", "suggesting relations"]
+    assert progress.tasks == [
+        "ingesting",
+        "embedding",
+        "aligning",
+        "framing cues",
+        "suggesting relations",
+    ]
     assert [r.status for r in done.ingested.results] == ["ingested", "ingested"]
     assert 0 < done.embedded.embedded <= done.embedded.texts  # a repeated text once
     assert done.aligned.documents == 2 and done.aligned.pairs > 0
@@ -201,6 +207,42 @@ def test_realign_after_new_passages_embeds_only_those(fake_settings: Settings) -
         assert not missing(store, fake_settings)
     assert 0 < again.embedded.embedded < first.embedded.embedded
     assert again.aligned.documents == 3 and again.suggested.pairs > first.suggested.pairs
+
+
+def test_adding_a_document_suggests_only_the_pairs_it_makes_visible(
+    fake_settings: Settings,
+) -> None:
+    embedder = FakeEmbedder()
+    with Store(fake_settings.db) as store:
+        run(store, fake_settings, TWO, embedder=embedder)
+        before = suggestions_for(store)
+        ingest_paths(store, [CORPUS / "004_a46ea01ca1f6a4b8.txt"], settings=fake_settings)
+        again = realign(store, fake_settings, embedder=embedder)
+        after = suggestions_for(store)
+        visible = {pid for pid, _, _ in store.visible_pairs(fake_settings.threshold)}
+    kept = set(before) & set(after)
+    assert kept and set(after) == visible
+    assert again.suggested.scored == len(set(after) - kept) < len(after)
+    assert all(after[pid] == before[pid] for pid in kept)
+
+
+def test_removing_a_document_scores_nothing_and_drops_its_suggestions(
+    fake_settings: Settings,
+) -> None:
+    embedder = FakeEmbedder()
+    with Store(fake_settings.db) as store:
+        run(store, fake_settings, [*TWO, CORPUS / "004_a46ea01ca1f6a4b8.txt"], embedder=embedder)
+        gone = store.documents()[-1].id
+        mine = {p.id for p in store.passages(gone)}
+        store.delete_document(gone)
+        again = realign(store, fake_settings, embedder=embedder)
+        after = suggestions_for(store)
+        visible = {pid for pid, _, _ in store.visible_pairs(fake_settings.threshold)}
+    assert again.embedded.embedded == 0
+    assert set(after) == visible
+    assert not [s for s in after.values() if {s.a_id, s.b_id} & mine]
+    # pairs that become visible once the document's passages are gone are the only work
+    assert again.suggested.scored <= len(visible)
 
 
 def test_an_empty_database_needs_the_corpus_ingested(settings: Settings) -> None:

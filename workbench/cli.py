@@ -523,13 +523,15 @@ def pairs(
                 "run `workbench align` to bring it up to date",
                 err=True,
             )
-        rows = store.aligned_pairs(doc_id=doc_id, outlet=outlet, max_rank=top, min_score=min_score)
-        if mutual:
-            rows = [r for r in rows if r["mutual"]]
-        records = _pair_records(store, rows, relation)
-    if fmt == "jsonl":
-        _emit_jsonl(records)
-        return
+        batches = store.aligned_pair_batches(
+            doc_id=doc_id, outlet=outlet, max_rank=top, min_score=min_score, mutual=mutual
+        )
+        if fmt == "jsonl":
+            # streamed: each batch is written before the next is read (constant memory)
+            for rows in batches:
+                _emit_jsonl(_pair_records(store, rows, relation))
+            return
+        records = [r for rows in batches for r in _pair_records(store, rows, relation)]
     _print_records(records)
 
 

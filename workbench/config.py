@@ -57,6 +57,12 @@ class Settings:
     candidates: int = _setting(
         10, "WORKBENCH_CANDIDATES", "nearest passages per document rescored by the aligner"
     )
+    max_counterparts: int = _setting(
+        50,
+        "WORKBENCH_MAX_COUNTERPARTS",
+        "counterparts kept per passage over all documents (best first; mutual best matches "
+        "above the threshold and tagged pairs are kept beyond it)",
+    )
     approximate_above: int = _setting(
         200_000,
         "WORKBENCH_APPROXIMATE_ABOVE",

@@ -158,3 +158,61 @@ def test_align_needs_two_documents(tmp_path: Path, settings: Settings) -> None:
         ingest_paths(store, [tmp_path / "one.txt"], settings=settings)
         with pytest.raises(NothingToDo, match="at least two documents; the database has 1"):
             align_store(store, settings)
+
+
+def _synthetic(docs: int, per_doc: int = 4, seed: int = 0):
+    """``docs`` documents of ``per_doc`` one-sentence passages on a few shared topics."""
+    from workbench.align.aligner import align
+
+    rng = np.random.default_rng(seed)
+    topics = rng.normal(size=(6, 32))
+    n = docs * per_doc
+    vectors = topics[rng.integers(0, 6, size=n)] + rng.normal(scale=0.4, size=(n, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    ids = [f"p{i:04d}" for i in range(n)]
+    corpus = build_corpus(
+        ids,
+        [f"d{i // per_doc:03d}" for i in range(n)],
+        [f"t{i}" for i in ids],
+        vectors,
+        [1] * n,
+        vectors,
+    )
+    return corpus, align
+
+
+def test_pairs_kept_per_passage_stay_bounded_as_documents_grow() -> None:
+    kept_per_passage = []
+    for docs in (10, 40):
+        corpus, align = _synthetic(docs)
+        result = align(corpus, PairScorer.load(), top_k=3, max_counterparts=12, threshold=2.0)
+        counts = np.bincount(result.a, minlength=len(corpus.passage_ids))
+        kept_per_passage.append(counts.max())
+        unbounded = align(corpus, PairScorer.load(), top_k=3, threshold=2.0)
+        assert len(result) < len(unbounded)
+        # the best counterparts overall are the ones kept, ranks as in the full alignment
+        full = {(x, y): r for x, y, r in zip(unbounded.a, unbounded.b, unbounded.rank, strict=True)}
+        assert all(
+            full[(x, y)] == r for x, y, r in zip(result.a, result.b, result.rank, strict=True)
+        )
+        # never-addressed figures cover every document whatever pairs are dropped
+        assert len(result.coverage_passage) == len(unbounded.coverage_passage)
+    assert max(kept_per_passage) <= 12
+
+
+def test_mutual_best_matches_above_threshold_and_tagged_pairs_are_kept_beyond_the_cap() -> None:
+    corpus, align = _synthetic(30)
+    unbounded = align(corpus, PairScorer.load(), top_k=3, threshold=0.0)
+    ids = corpus.passage_ids
+    weakest = int(np.argmin(unbounded.score))
+    tagged = {(ids[unbounded.a[weakest]], ids[unbounded.b[weakest]])}
+    result = align(
+        corpus, PairScorer.load(), top_k=3, max_counterparts=1, threshold=0.0, tagged=tagged
+    )
+    pairs = set(zip(result.a.tolist(), result.b.tolist(), strict=True))
+    assert (int(unbounded.a[weakest]), int(unbounded.b[weakest])) in pairs
+    mutual = {
+        (x, y) for x, y, m in zip(unbounded.a, unbounded.b, unbounded.mutual, strict=True) if m
+    }
+    assert mutual and mutual <= pairs
+    assert np.bincount(result.a).max() > 1

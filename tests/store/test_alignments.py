@@ -47,6 +47,22 @@ def test_aligned_pairs_come_best_first_per_passage_and_filter(aligned: Corpus) -
     assert [r["score"] for r in store.aligned_pairs(doc_id="a", min_score=0.5)] == [0.9, 0.8]
 
 
+def test_aligned_pair_batches_stream_the_same_rows_in_the_same_order(aligned: Corpus) -> None:
+    store = aligned.store
+    batches = list(store.aligned_pair_batches(size=4))
+    assert [len(b) for b in batches] == [4, 2]
+    assert [r for b in batches for r in b] == store.aligned_pairs()
+    mutual = [r for b in store.aligned_pair_batches(mutual=True, size=1) for r in b]
+    assert mutual and mutual == [r for r in store.aligned_pairs() if r["mutual"]]
+    filtered = [r for b in store.aligned_pair_batches(doc_id="a", min_score=0.5) for r in b]
+    assert filtered == store.aligned_pairs(doc_id="a", min_score=0.5)
+
+
+def test_pair_count_counts_a_pair_aligned_both_ways_once(aligned: Corpus) -> None:
+    rows = aligned.store.aligned_pairs()
+    assert aligned.store.pair_count() == len({r["pair_id"] for r in rows}) < len(rows)
+
+
 def test_replacing_alignments_swaps_rows_coverage_and_meta_together(aligned: Corpus) -> None:
     store = aligned.store
     assert store.get_meta("aligned_corpus") == "corpus-key"

@@ -180,3 +180,28 @@ def test_another_head_suggests_every_visible_pair_again(
         tiny_model.card = {k: v for k, v in tiny_model.card.items() if k != "id"}
     assert second.scored == first.pairs
     assert aligned.suggestion_models() == ["another-model"]
+
+
+def test_a_partition_and_its_scoring_survive_pickling_as_a_worker_would_receive_them(
+    aligned: Store, settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel
+) -> None:
+    import functools
+    import pickle
+
+    from workbench.suggest.stage import PairBatch, Scoring, SettingsEncoder, suggest_partition
+
+    pairs = aligned.visible_pairs(settings.threshold)[:6]
+    text = {p.id: p.text for p in aligned.passages()}
+    batch = PairBatch(
+        tuple(p for p, _, _ in pairs),
+        tuple(a for _, a, _ in pairs),
+        tuple(b for _, _, b in pairs),
+        {pid: text[pid] for _, a, b in pairs for pid in (a, b)},
+        "m",
+        "2026-12-02T00:00:00+00:00",
+    )
+    here = Scoring(tiny_model, tiny_model.head, SettingsEncoder(settings, fake_embedder))
+    shipped = pickle.loads(pickle.dumps(functools.partial(suggest_partition, scoring=here)))
+    assert shipped.keywords["scoring"].encode._embedder is None  # rebuilt from the settings
+    shipped.keywords["scoring"].encode._embedder = fake_embedder  # the worker's own
+    assert shipped(pickle.loads(pickle.dumps(batch))) == suggest_partition(batch, here)

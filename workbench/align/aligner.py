@@ -354,6 +354,37 @@ def _mutual(
     return top & found & (best[at] == a if len(keys) else found)
 
 
+def _kept(
+    a: np.ndarray,
+    b: np.ndarray,
+    rank: np.ndarray,
+    scores: np.ndarray,
+    mutual: np.ndarray,
+    *,
+    top_k: int,
+    max_counterparts: int | None,
+    threshold: float,
+    tagged: np.ndarray | None,
+) -> np.ndarray:
+    """Which ranked pairs are stored: see :func:`align`."""
+    keep = rank <= top_k
+    if max_counterparts is None:
+        return keep
+    # position of each capped pair among its passage's counterparts over all documents
+    order_kept = np.lexsort((-scores[keep], a[keep]))
+    a_kept = a[keep][order_kept]
+    first_kept = np.r_[True, a_kept[1:] != a_kept[:-1]] if len(a_kept) else a_kept.astype(bool)
+    start_kept = np.maximum.accumulate(np.where(first_kept, np.arange(len(a_kept)), 0))
+    position_kept = np.empty(len(a_kept), dtype=np.int64)
+    position_kept[order_kept] = np.arange(len(a_kept)) - start_kept
+    best = np.zeros(len(a), dtype=bool)
+    best[np.flatnonzero(keep)] = position_kept < max_counterparts
+    extra = mutual & (scores >= threshold)
+    if tagged is not None:
+        extra = extra | tagged
+    return keep & (best | extra)
+
+
 def align(
     corpus: AlignCorpus,
     scorer: PairScorer,
@@ -362,11 +393,22 @@ def align(
     candidates: int = 10,
     threshold: float = 0.5,
     approximate_above: int | None = None,
+    max_counterparts: int | None = None,
+    tagged: set[tuple[str, str]] | None = None,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document.
 
     Candidates come from exact search unless the corpus has more than ``approximate_above``
     passages (see :func:`workbench.align.search.nearest_per_group`).
+
+    What is kept: the best ``top_k`` counterparts of a passage in each other document
+    (the per-document cap), and of those, when ``max_counterparts`` is given, only the
+    passage's best ``max_counterparts`` over all documents, plus every mutual best match
+    scoring at least ``threshold`` and every pair in ``tagged`` (unordered passage id
+    pairs) among the ranked candidates. Ranks and the mutual marks are computed before
+    anything is dropped, so a kept pair's rank is its rank in its document. The best score
+    of each passage in each document (what a source never addresses) is kept for every
+    document, whatever is dropped.
     """
     found = nearest_per_group(
         corpus.vectors,
@@ -386,7 +428,24 @@ def align(
     run_start = np.maximum.accumulate(np.where(first, np.arange(len(a)), 0))
     rank = np.arange(len(a)) - run_start + 1
     mutual = _mutual(a, b, rank, corpus.doc_index, len(corpus.doc_ids))
-    keep = rank <= top_k
+    marked = None
+    if tagged:
+        index = {pid: i for i, pid in enumerate(corpus.passage_ids)}
+        n = len(corpus.passage_ids)
+        known = [(index[x], index[y]) for x, y in tagged if x in index and y in index]
+        keys = np.array([lo * n + hi for x, y in known for lo, hi in [sorted((x, y))]])
+        marked = np.isin(np.minimum(a, b) * n + np.maximum(a, b), keys)
+    keep = _kept(
+        a,
+        b,
+        rank,
+        scores,
+        mutual,
+        top_k=top_k,
+        max_counterparts=max_counterparts,
+        threshold=threshold,
+        tagged=marked,
+    )
     return AlignmentResult(
         corpus=corpus,
         a=a[keep],
@@ -480,6 +539,8 @@ def align_store(
             candidates=settings.candidates,
             threshold=settings.threshold,
             approximate_above=settings.approximate_above,
+            max_counterparts=settings.max_counterparts,
+            tagged=set(store.pair_passages(sorted(store.tagged_pair_ids())).values()),
         )
         task.advance()
     key = current_alignment_key(

@@ -23,6 +23,10 @@ ALIGNMENT_META_KEY = "alignment_settings"
 scorer), written in the alignment's own transaction so it always describes those rows."""
 
 
+DEFAULT_MAX_COUNTERPARTS = 50
+"""The default of ``Settings.max_counterparts``, left out of keys and records."""
+
+
 def corpus_key(passage_ids: Sequence[str], **settings: object) -> str:
     """A fingerprint of what an alignment was computed from, to tell when it is stale."""
     digest = hashlib.sha256()
@@ -51,12 +55,16 @@ def current_alignment_key(
         model_id = resolve_model(settings.model)[1]
     else:
         model_id = model if isinstance(model, str) else str(model.model_id)  # type: ignore[attr-defined]
+    extra: dict[str, object] = {}
+    if settings.max_counterparts != DEFAULT_MAX_COUNTERPARTS:  # earlier alignments' keys hold
+        extra["max_counterparts"] = settings.max_counterparts
     return corpus_key(
         passages,
         model=model_id,
         top_k=settings.top_k,
         candidates=settings.candidates,
         threshold=settings.threshold,
+        **extra,
     )
 
 
@@ -66,9 +74,17 @@ def is_stale(store: Store, settings: Settings) -> bool:
 
 
 def alignment_record(settings: Settings, embedder: object, scorer: object) -> dict[str, object]:
-    """The model, backend, parameters and scorer an alignment is made with, for provenance."""
+    """The model, backend, parameters and scorer an alignment is made with, for provenance.
+
+    ``max_counterparts`` is named only when it is not the default (50), so reports of
+    alignments made before it existed read the same.
+    """
     scorer_json = json.dumps(scorer.to_dict(), sort_keys=True)  # type: ignore[attr-defined]
+    extra: dict[str, object] = {}
+    if settings.max_counterparts != DEFAULT_MAX_COUNTERPARTS:
+        extra["max_counterparts"] = settings.max_counterparts
     return {
+        **extra,
         "model": embedder.model_id,  # type: ignore[attr-defined]
         "backend": embedder.backend,  # type: ignore[attr-defined]
         "top_k": settings.top_k,

@@ -4,7 +4,7 @@ document addresses a passage at all): reads and writes (mixed into the store).""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from workbench.models import Alignment
@@ -107,6 +107,43 @@ _ALIGNED_PAIRS = """
 """
 
 
+def _aligned_pairs_query(
+    doc_id: str | None,
+    outlet: str | None,
+    max_rank: int | None,
+    min_score: float | None,
+    pair_id: str | None,
+    mutual: bool = False,
+) -> tuple[str, list[Any]]:
+    sql = _ALIGNED_PAIRS
+    params: list[Any] = []
+    if doc_id is not None:
+        sql += " AND pa.doc_id = ?"
+        params.append(doc_id)
+    if outlet is not None:
+        sql += " AND da.outlet = ?"
+        params.append(outlet)
+    if max_rank is not None:
+        sql += " AND al.rank <= ?"
+        params.append(max_rank)
+    if min_score is not None:
+        sql += " AND al.score >= ?"
+        params.append(min_score)
+    if pair_id is not None:
+        sql += " AND al.pair_id = ?"
+        params.append(pair_id)
+    if mutual:
+        sql += " AND al.mutual = 1"
+    sql += " ORDER BY pa.doc_id, pa.seq, pb.doc_id, al.rank"
+    return sql, params
+
+
+def _aligned_pair(row: dict[str, Any]) -> AlignedPair:
+    row["mutual"] = bool(row["mutual"])
+    row["features"] = json.loads(row["features"])
+    return cast(AlignedPair, row)
+
+
 class AlignmentQueries(Database):
     """Reads and writes of alignments and coverage."""
 
@@ -182,29 +219,25 @@ class AlignmentQueries(Database):
         pair_id: str | None = None,
     ) -> list[AlignedPair]:
         """Alignments joined with both passages and documents, best first per passage."""
-        sql = _ALIGNED_PAIRS
-        params: list[Any] = []
-        if doc_id is not None:
-            sql += " AND pa.doc_id = ?"
-            params.append(doc_id)
-        if outlet is not None:
-            sql += " AND da.outlet = ?"
-            params.append(outlet)
-        if max_rank is not None:
-            sql += " AND al.rank <= ?"
-            params.append(max_rank)
-        if min_score is not None:
-            sql += " AND al.score >= ?"
-            params.append(min_score)
-        if pair_id is not None:
-            sql += " AND al.pair_id = ?"
-            params.append(pair_id)
-        sql += " ORDER BY pa.doc_id, pa.seq, pb.doc_id, al.rank"
-        rows = self._rows(sql, params)
-        for row in rows:
-            row["mutual"] = bool(row["mutual"])
-            row["features"] = json.loads(row["features"])
-        return cast(list[AlignedPair], rows)
+        sql, params = _aligned_pairs_query(doc_id, outlet, max_rank, min_score, pair_id)
+        return [_aligned_pair(row) for row in self._rows(sql, params)]
+
+    def aligned_pair_batches(
+        self,
+        *,
+        doc_id: str | None = None,
+        outlet: str | None = None,
+        max_rank: int | None = None,
+        min_score: float | None = None,
+        mutual: bool = False,
+        size: int = 1000,
+    ) -> Iterator[list[AlignedPair]]:
+        """:meth:`aligned_pairs` (only mutual best matches if ``mutual``), ``size`` rows at a
+        time from an open cursor, in the same order: memory stays bounded however many
+        pairs are stored (``workbench pairs`` writes each batch before reading the next)."""
+        sql, params = _aligned_pairs_query(doc_id, outlet, max_rank, min_score, None, mutual)
+        for batch in self._row_batches(sql, params, size):
+            yield [_aligned_pair(row) for row in batch]
 
     def pair_summaries(
         self,

@@ -78,6 +78,13 @@ class Database:
         """Every row of a query as a tuple: for large results read column by column."""
         raise NotImplementedError
 
+    def _row_batches(
+        self, sql: str, params: Sequence[Any] = (), size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The rows of a query as dicts, ``size`` at a time, read from an open cursor: memory
+        stays bounded by one batch however many rows match."""
+        raise NotImplementedError
+
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """A query's rows as a DataFrame (pandas is imported only when this is called)."""
         raise NotImplementedError

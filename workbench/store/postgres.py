@@ -350,6 +350,21 @@ class PostgresStore(
             dict(zip(names, (_plain(v) for v in row), strict=True)) for row in cursor.fetchall()
         ]
 
+    def _row_batches(
+        self, sql: str, params: Sequence[Any] = (), size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        # a server-side cursor, held past commits: the server keeps the result, the client
+        # one batch of it
+        self._streams = getattr(self, "_streams", 0) + 1
+        cursor = self._pg.cursor(name=f"workbench_stream_{self._streams}", withhold=True)
+        try:
+            cursor.execute(translate(sql), [_param(p) for p in params])
+            names = [column.name for column in cursor.description or ()]
+            while batch := cursor.fetchmany(size):
+                yield [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in batch]
+        finally:
+            cursor.close()
+
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None

@@ -186,6 +186,17 @@ class Store(
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
+    def _row_batches(
+        self, sql: str, params: Sequence[Any] = (), size: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        cursor = self._cursor().execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        try:
+            while batch := cursor.fetchmany(size):
+                yield [dict(zip(names, row, strict=True)) for row in batch]
+        finally:
+            cursor.close()
+
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
         cursor = self._cursor().execute(sql, params)
         row = cursor.fetchone()

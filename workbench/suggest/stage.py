@@ -26,6 +26,7 @@ reading what the stage stored is :mod:`workbench.views.evidence`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -94,10 +95,32 @@ def load_head(store: Store) -> RelationHead | None:
 
 
 def _encoder(settings: Settings, embedder: Embedder) -> Any:
-    from workbench.embed.embedder import embed_texts, open_cache
+    return SettingsEncoder(settings, embedder)
 
-    cache = open_cache(settings, embedder)
-    return lambda texts: embed_texts(texts, embedder, cache).vectors
+
+class SettingsEncoder:
+    """Vectors of texts through the configured embedder and its vector cache.
+
+    Picklable: a copy sent to another process (a Dask worker) carries only the settings and
+    loads the embedder there on first use, reading and filling the same vector cache.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._cache: Any = None
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        from workbench.embed.embedder import embed_texts, load_embedder, open_cache
+
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        if self._cache is None:
+            self._cache = open_cache(self.settings, self._embedder)
+        return embed_texts(texts, self._embedder, self._cache).vectors
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self.settings, "_embedder": None, "_cache": None}
 
 
 def _framing_rows(framings: dict[str, framing.Framing]) -> list[StoredFraming]:
@@ -297,7 +320,7 @@ def suggest_store(
         batch_pairs,
     )
     with progress.task("suggesting relations", len(plan.todo)) as task:
-        for rows in map_partitions(lambda b: suggest_partition(b, scoring), batches):
+        for rows in map_partitions(functools.partial(suggest_partition, scoring=scoring), batches):
             store.write_suggestions(rows)
             task.advance(len(rows))
     relations: dict[str, int] = {}
