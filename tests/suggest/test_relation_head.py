@@ -247,9 +247,9 @@ def test_two_sources_asserting_the_same_specific_fact_corroborate(suggest) -> No
 def test_a_relayed_claim_does_not_corroborate_and_names_its_source(suggest) -> None:
     found = suggest(
         QUAKE,
-        "According to the Red Cross, a 6.1-magnitude quake hit Valdera on Sunday, killing 14 "
-        "people and destroying 300 homes.",
-    )
+        "Fourteen people were killed and 300 homes destroyed when a 6.1-magnitude quake hit "
+        "Valdera on Sunday, the Red Cross said.",
+    )  # without the rule the shipped head says corroborates (0.57)
     assert found.relation != "corroborates", found.probabilities
     assert found.probabilities["corroborates"] == 0.0
     relays = [r for r in found.reasons if r["kind"] == "relays"]
