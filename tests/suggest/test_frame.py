@@ -16,7 +16,7 @@ from workbench.ingest.batch import ingest_paths
 from workbench.pipeline import run
 from workbench.store import Store
 from workbench.suggest import frame
-from workbench.suggest.relation import RelationModel
+from workbench.suggest.relation import RelationModel, independent
 from workbench.suggest.stage import suggest_store
 from workbench.suggest.trees import TreeEnsemble
 
@@ -43,9 +43,11 @@ def aligned(settings: Settings, fake_embedder: FakeEmbedder):
 
 
 def _per_pair(model: RelationModel, a: list[str], b: list[str], encode) -> np.ndarray:
-    """The old path: each pair's texts featurized on their own, trees walked in numpy."""
+    """The old path: each pair's texts featurized on their own, trees walked in numpy (a
+    relayed claim's corroboration moved to related, as on every path)."""
     evidence = model.evidence(a, b, encode)
-    return model.head.predict_proba(np.vstack([e.features for e in evidence]))
+    proba = model.head.predict_proba(np.vstack([e.features for e in evidence]))
+    return independent(proba, evidence, model.head)
 
 
 def _compare_paths(model: RelationModel, store: Store, encode, monkeypatch, size: int) -> None:

@@ -107,8 +107,12 @@ def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: S
             kinds.add(reason["kind"])
             from_a, from_b = reason_text(reason, True), reason_text(reason, False)
             assert from_a and from_b
-            if reason["kind"] not in {"framing", "conflict"}:  # the rest name no side
-                assert from_a == from_b
+            if reason["kind"] not in {"framing", "conflict", "writer", "relays", "asserts"}:
+                assert from_a == from_b  # the rest name no side
+            elif reason["side"] in {"a", "b"}:
+                assert from_a.startswith(reason["side"]) and from_b.startswith(
+                    {"a": "b", "b": "a"}[reason["side"]]
+                )
     assert {"stance", "shared_names"} <= kinds
     raw = store.conn.execute("SELECT reasons FROM suggestions").fetchall()
     assert not any('"text": "stance model' in row[0] for row in raw)  # no sentences stored
@@ -183,7 +187,11 @@ def test_training_from_tags_learns_them_and_can_be_forgotten(
     found = suggestions_for(store)
     assert all(s.model.endswith("+tags") for s in found.values())
     learned = [found[p].relation for p in strong] + [found[p].relation for p in weak]
-    expected = ["corroborates"] * 8 + ["unrelated"] * 8
+    # a pair where one side relays a named source is never suggested as corroborating,
+    # whoever trained the head: its tag's corroboration goes to related
+    relayed = {p for p in strong if any(r["kind"] == "relays" for r in found[p].reasons)}
+    assert not [p for p in relayed if found[p].relation == "corroborates"]
+    expected = ["related" if p in relayed else "corroborates" for p in strong] + ["unrelated"] * 8
     assert np.mean([a == b for a, b in zip(learned, expected, strict=True)]) >= 0.75
     assert forget_training(store) is True
     assert store.get_meta(HEAD_META_KEY) is None

@@ -199,9 +199,11 @@ def featurize(
 
 def head_rows(prepared: Prepared, stance_proba: np.ndarray) -> np.ndarray:
     """Relation-head features of every row, read in the headline -> body direction only."""
+    from workbench.suggest import writer
     from workbench.suggest.relation import _LEXICAL, _SIMILARITY, head_features
 
     data = prepared.data
+    bodies = {b: writer.passage_stance(data.bodies[b]) for b in dict.fromkeys(data.body_ids)}
     rows = []
     for i, (headline, body_id) in enumerate(zip(data.headlines, data.body_ids, strict=True)):
         comparison = compare.compare_pair(headline, data.bodies[body_id])
@@ -214,6 +216,8 @@ def head_rows(prepared: Prepared, stance_proba: np.ndarray) -> np.ndarray:
                 comparison,
                 prepared.framing_a[i],
                 prepared.framing_b[i],
+                writer.passage_stance(headline),
+                bodies[body_id],
             )
         )
     return np.vstack(rows)

@@ -34,7 +34,7 @@ import numpy as np
 from workbench.errors import ConfigError
 from workbench.ingest.segment import split_sentences
 from workbench.models import Relation
-from workbench.suggest import compare, framing
+from workbench.suggest import compare, framing, writer
 from workbench.suggest.stance import (
     FEATURE_NAMES,
     STANCES,
@@ -87,6 +87,9 @@ PAIR_FEATURES = (
     "hedge",
     "scare_quote",
     "attribution",
+    *writer.PAIR_FEATURES,
+    "one_sided_names",
+    "name_overlap",
 )
 
 
@@ -100,6 +103,11 @@ class PairEvidence:
     stance: np.ndarray  # mean over both directions, STANCES order
     similarity: float
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(PAIR_FEATURES)))
+    writer_a: writer.PassageStance | None = None
+    writer_b: writer.PassageStance | None = None
+    claim_a: int = 0
+    """The sentence of passage a the pair rests on (its most related to b)."""
+    claim_b: int = 0
 
 
 @dataclass
@@ -111,6 +119,7 @@ class RelationFeatures:
     side: PassageSide
     framings: list[framing.Framing]
     items: list[list[compare.Item]]
+    writers: list[writer.PassageStance] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.side.texts)
@@ -124,6 +133,8 @@ def head_features(
     comparison: compare.Comparison,
     framing_a: framing.Framing,
     framing_b: framing.Framing,
+    writer_a: writer.PassageStance,
+    writer_b: writer.PassageStance,
 ) -> np.ndarray:
     """The :data:`PAIR_FEATURES` row of one pair."""
     stance = stance_ab if stance_ba is None else (stance_ab + stance_ba) / 2
@@ -132,6 +143,11 @@ def head_features(
     ca = framing.cue_counts(framing_a.cues)
     cb = framing.cue_counts(framing_b.cues)
     neg_a, neg_b = counts.get("negation_a", 0), counts.get("negation_b", 0)
+    names = compare.KINDS[2:6]
+    shared_names = len({a.value for a, _ in comparison.shared if a.kind in names})
+    one_sided_names = len(
+        {i.value for i in (*comparison.a_only, *comparison.b_only) if i.kind in names}
+    )
     return np.array(
         [
             *stance,
@@ -151,6 +167,9 @@ def head_features(
                 for k in ("dismissal", "sarcasm", "source_attack", "hedge", "scare_quote")
             ),
             math.log1p(max(ca["attribution"], cb["attribution"])),
+            *writer.pair_features(writer_a, writer_b),
+            math.log1p(one_sided_names),
+            shared_names / max(1, shared_names + one_sided_names),
         ],
         dtype=np.float64,
     )
@@ -186,10 +205,18 @@ class RelationHead:
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
         self.coef_ = coef
         self.intercept_ = intercept
+        self.columns_ = np.arange(X.shape[1])
         return self
 
+    def _read(self, X: np.ndarray) -> np.ndarray:
+        """The columns of ``X`` this head was fitted on (a head fitted on fewer features
+        than :data:`PAIR_FEATURES`, such as one saved before features were added, reads
+        the leading ones)."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return X[:, self.columns_]
+
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        Z = (self._read(X) - self.mean_) / self.scale_
         return Z @ self.coef_.T + self.intercept_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -203,9 +230,12 @@ class RelationHead:
 
     def contributions(self, x: np.ndarray, cls: int) -> np.ndarray:
         """How much each feature of ``x`` raises class ``cls`` against the average class."""
-        z = (np.asarray(x, dtype=np.float64) - self.mean_) / self.scale_
+        x = np.asarray(x, dtype=np.float64)
+        z = (self._read(x)[0] - self.mean_) / self.scale_
         coef = self.coef_[cls] - self.coef_.mean(axis=0)
-        return z * coef
+        out = np.zeros(len(x))
+        out[self.columns_] = z * coef
+        return out
 
     def to_arrays(self, prefix: str = "head_") -> dict[str, np.ndarray]:
         return {
@@ -215,6 +245,7 @@ class RelationHead:
             f"{prefix}intercept": self.intercept_,
             f"{prefix}classes": self.classes_.astype(str),
             f"{prefix}C": np.array(self.C),
+            f"{prefix}columns": np.asarray(self.columns_, dtype=np.int64),
         }
 
     @classmethod
@@ -225,6 +256,12 @@ class RelationHead:
         head.coef_ = np.asarray(arrays[f"{prefix}coef"], dtype=np.float64)
         head.intercept_ = np.asarray(arrays[f"{prefix}intercept"], dtype=np.float64)
         head.classes_ = np.asarray(arrays[f"{prefix}classes"]).astype(str)
+        columns = arrays.get(f"{prefix}columns")
+        head.columns_ = (
+            np.arange(head.coef_.shape[1])
+            if columns is None
+            else np.asarray(columns, dtype=np.int64)
+        )
         return head
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,15 +316,15 @@ class RelationModel:
         claims: Sequence[str],
         bodies: Sequence[str],
         encode: Callable[[list[str]], np.ndarray],
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Stance of each body towards its claim passage, read sentence by sentence.
 
         The stance model was trained on one-sentence headlines, so each sentence of the
         claim passage (at most :data:`MAX_CLAIM_SENTENCES`) is a claim of its own. The
         passage is as related as its most related sentence; among related readings, each
         sentence counts by how related it is. Returns (probabilities in :data:`STANCES`
-        order, similarity, lexical overlap) per pair, the last two from the most related
-        sentence.
+        order, similarity, lexical overlap, the index of the most related sentence) per
+        pair, similarity and overlap from the most related sentence.
         """
         owner: list[int] = []
         claim_sentences: list[str] = []
@@ -302,10 +339,12 @@ class RelationModel:
         proba = np.zeros((len(claims), len(STANCES)))
         similarity = np.zeros(len(claims))
         lexical = np.zeros(len(claims))
+        claim_sentence = np.zeros(len(claims), dtype=np.int64)
         for i in range(len(claims)):
             rows = np.flatnonzero(owner_arr == i)
             related = 1.0 - p[rows, 3]
             best = rows[int(related.argmax())]
+            claim_sentence[i] = int(related.argmax())
             weights = (
                 related / related.sum() if related.sum() > 0 else np.full(len(rows), 1 / len(rows))
             )
@@ -315,7 +354,7 @@ class RelationModel:
             proba[i] /= proba[i].sum()
             similarity[i] = X[best, _SIMILARITY]
             lexical[i] = X[best, _LEXICAL]
-        return proba, similarity, lexical
+        return proba, similarity, lexical, claim_sentence
 
     def evidence(
         self,
@@ -326,16 +365,37 @@ class RelationModel:
         """Features of each pair (a_texts[i], b_texts[i]), read in both directions."""
         if not a_texts:
             return []
-        p_ab, sim_ab, lex_ab = self.directed(a_texts, b_texts, encode)
-        p_ba, sim_ba, lex_ba = self.directed(b_texts, a_texts, encode)
+        p_ab, sim_ab, lex_ab, claim_a = self.directed(a_texts, b_texts, encode)
+        p_ba, sim_ba, lex_ba, claim_b = self.directed(b_texts, a_texts, encode)
+        stances: dict[str, writer.PassageStance] = {}
+
+        def stance_of(text: str) -> writer.PassageStance:
+            if text not in stances:
+                stances[text] = writer.passage_stance(text)
+            return stances[text]
+
         out = []
         for i, (a, b) in enumerate(zip(a_texts, b_texts, strict=True)):
             cmp = compare.compare_pair(a, b)
             fa, fb = framing.analyse(a), framing.analyse(b)
+            wa, wb = stance_of(a), stance_of(b)
             similarity = float((sim_ab[i] + sim_ba[i]) / 2)
             lexical = float((lex_ab[i] + lex_ba[i]) / 2)
-            x = head_features(p_ab[i], p_ba[i], similarity, lexical, cmp, fa, fb)
-            out.append(PairEvidence(cmp, fa, fb, (p_ab[i] + p_ba[i]) / 2, similarity, x))
+            x = head_features(p_ab[i], p_ba[i], similarity, lexical, cmp, fa, fb, wa, wb)
+            out.append(
+                PairEvidence(
+                    cmp,
+                    fa,
+                    fb,
+                    (p_ab[i] + p_ba[i]) / 2,
+                    similarity,
+                    x,
+                    wa,
+                    wb,
+                    int(claim_a[i]),
+                    int(claim_b[i]),
+                )
+            )
         return out
 
     # -- the frame: per-passage features once, pairs in batches -------------------------
@@ -362,11 +422,16 @@ class RelationModel:
         side = passage_side(
             self.stance.featurizer, texts, np.asarray(vectors), np.asarray(ptr), framings
         )
-        return RelationFeatures(side, framings, [compare.items(t) for t in texts])
+        return RelationFeatures(
+            side,
+            framings,
+            [compare.items(t) for t in texts],
+            [writer.passage_stance(t) for t in texts],
+        )
 
     def _directed_sides(
         self, features: RelationFeatures, claims: np.ndarray, bodies: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`directed` over passage indices (same readings, same arithmetic)."""
         side = features.side
         starts = side.ptr[claims]
@@ -379,11 +444,13 @@ class RelationModel:
         proba = np.zeros((len(claims), len(STANCES)))
         similarity = np.zeros(len(claims))
         lexical = np.zeros(len(claims))
+        claim_sentence = np.zeros(len(claims), dtype=np.int64)
         ends = np.cumsum(counts)
         for i in range(len(claims)):
             group = np.arange(ends[i] - counts[i], ends[i])
             related = 1.0 - p[group, 3]
             best = group[int(related.argmax())]
+            claim_sentence[i] = int(related.argmax())
             weights = (
                 related / related.sum()
                 if related.sum() > 0
@@ -395,7 +462,7 @@ class RelationModel:
             proba[i] /= proba[i].sum()
             similarity[i] = X[best, _SIMILARITY]
             lexical[i] = X[best, _LEXICAL]
-        return proba, similarity, lexical
+        return proba, similarity, lexical, claim_sentence
 
     def score(
         self,
@@ -414,18 +481,32 @@ class RelationModel:
         b_idx = np.asarray(b_idx, dtype=np.int64)
         if len(a_idx) == 0:
             return np.zeros((0, len(head.classes_))), []
-        p_ab, sim_ab, lex_ab = self._directed_sides(features, a_idx, b_idx)
-        p_ba, sim_ba, lex_ba = self._directed_sides(features, b_idx, a_idx)
+        p_ab, sim_ab, lex_ab, claim_a = self._directed_sides(features, a_idx, b_idx)
+        p_ba, sim_ba, lex_ba, claim_b = self._directed_sides(features, b_idx, a_idx)
         found = []
         for k, (a, b) in enumerate(zip(a_idx, b_idx, strict=True)):
             cmp = compare.compare_items(features.items[a], features.items[b])
             fa, fb = features.framings[a], features.framings[b]
+            wa, wb = features.writers[a], features.writers[b]
             similarity = float((sim_ab[k] + sim_ba[k]) / 2)
             lexical = float((lex_ab[k] + lex_ba[k]) / 2)
-            x = head_features(p_ab[k], p_ba[k], similarity, lexical, cmp, fa, fb)
-            found.append(PairEvidence(cmp, fa, fb, (p_ab[k] + p_ba[k]) / 2, similarity, x))
+            x = head_features(p_ab[k], p_ba[k], similarity, lexical, cmp, fa, fb, wa, wb)
+            found.append(
+                PairEvidence(
+                    cmp,
+                    fa,
+                    fb,
+                    (p_ab[k] + p_ba[k]) / 2,
+                    similarity,
+                    x,
+                    wa,
+                    wb,
+                    int(claim_a[k]),
+                    int(claim_b[k]),
+                )
+            )
         X = np.vstack([e.features for e in found])
-        return head.predict_proba(X), found
+        return independent(head.predict_proba(X), found, head), found
 
     def suggestion(
         self, proba: np.ndarray, evidence: PairEvidence, head: RelationHead | None = None
@@ -436,11 +517,15 @@ class RelationModel:
         probabilities = {
             str(c): round(float(v), 4) for c, v in zip(head.classes_, proba, strict=True)
         }
+        reasons = explain(head, evidence, best)
+        relays = relaying_sides(evidence)
+        if relays and head.classes_[best] != "unrelated":
+            reasons = writer_reasons(evidence, relays) + reasons
         return Suggestion(
             str(head.classes_[best]),
             round(float(proba[best]), 4),
             probabilities,
-            explain(head, evidence, best),
+            reasons,
             evidence,
         )
 
@@ -454,28 +539,22 @@ class RelationModel:
         head: RelationHead | None = None,
     ) -> list[Suggestion]:
         """A suggestion for each pair (a_texts[i], b_texts[i])."""
+        return self.judge(self.evidence(a_texts, b_texts, encode), head)
+
+    def judge(
+        self, found: Sequence[PairEvidence], head: RelationHead | None = None
+    ) -> list[Suggestion]:
+        """A suggestion for each pair whose evidence is ``found``.
+
+        The head gives the probabilities; a pair where a side only relays what a named
+        source said (:func:`relaying_sides`) is not suggested as corroborating, and its
+        reasons say which side relays whom and which asserts.
+        """
         head = head or self.head
-        found = self.evidence(a_texts, b_texts, encode)
         if not found:
             return []
-        X = np.vstack([e.features for e in found])
-        proba = head.predict_proba(X)
-        out = []
-        for e, p in zip(found, proba, strict=True):
-            best = int(p.argmax())
-            probabilities = {
-                str(c): round(float(v), 4) for c, v in zip(head.classes_, p, strict=True)
-            }
-            out.append(
-                Suggestion(
-                    str(head.classes_[best]),
-                    round(float(p[best]), 4),
-                    probabilities,
-                    explain(head, e, best),
-                    e,
-                )
-            )
-        return out
+        proba = independent(head.predict_proba(np.vstack([e.features for e in found])), found, head)
+        return [self.suggestion(p, e, head) for p, e in zip(proba, found, strict=True)]
 
     # -- saving ----------------------------------------------------------------------
 
@@ -540,8 +619,9 @@ class RelationModel:
             config = json.loads(str(arrays["config_json"]))
             if config.get("format") != FORMAT:
                 raise ConfigError(f"{name} is not a workbench relation model ({FORMAT})")
+            made_for = tuple(config["pair_features"])
             if (
-                tuple(config["pair_features"]) != PAIR_FEATURES
+                made_for != PAIR_FEATURES[: len(made_for)]
                 or tuple(config["stance_features"]) != FEATURE_NAMES
             ):
                 raise ConfigError(
@@ -564,6 +644,55 @@ class RelationModel:
         return cls(stance, head, card)
 
 
+def relaying_sides(evidence: PairEvidence) -> dict[str, str]:
+    """The sides whose claim sentence (the one the pair rests on) only reports what a named
+    source said, each with that source."""
+    out = {}
+    for side, stance, k in (
+        ("a", evidence.writer_a, evidence.claim_a),
+        ("b", evidence.writer_b, evidence.claim_b),
+    ):
+        source = stance.at(k).source if stance is not None else None
+        if source is not None:
+            out[side] = source
+    return out
+
+
+def independent(proba: np.ndarray, found: Sequence[PairEvidence], head: RelationHead) -> np.ndarray:
+    """``proba`` (one row per pair of ``found``) with :func:`not_independent` applied to the
+    pairs where a side relays a named source."""
+    out = np.array(proba, dtype=np.float64)
+    for k, e in enumerate(found):
+        if relaying_sides(e):
+            out[k] = not_independent(out[k], head.classes_)
+    return out
+
+
+def not_independent(p: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """``p`` with the probability of ``corroborates`` moved to ``related``: a pair where one
+    side relays what a source said is not two sources asserting the same fact."""
+    names = [str(c) for c in classes]
+    if "corroborates" not in names or "related" not in names:
+        return p
+    p = np.array(p, dtype=np.float64)
+    c, r = names.index("corroborates"), names.index("related")
+    p[r] += p[c]
+    p[c] = 0.0
+    return p
+
+
+def writer_reasons(evidence: PairEvidence, relays: dict[str, str]) -> list[dict[str, Any]]:
+    """Which side relays (and whom) and which asserts the claim the pair rests on."""
+    reasons = [_reason("relays", side, [source], 0.0) for side, source in sorted(relays.items())]
+    for side, stance, k in (
+        ("a", evidence.writer_a, evidence.claim_a),
+        ("b", evidence.writer_b, evidence.claim_b),
+    ):
+        if side not in relays and stance is not None and stance.at(k).stance == "asserts":
+            reasons.append(_reason("asserts", side, [], 0.0))
+    return reasons
+
+
 _GROUPS = {
     "stance": (
         "stance_agree",
@@ -583,8 +712,16 @@ _GROUPS = {
         "scare_quote",
         "attribution",
     ),
-    "negation": ("negation_asymmetry",),
+    "negation": ("negation_asymmetry", "negated_shared"),
+    "writer": (
+        "writer_relays_max",
+        "writer_relays_min",
+        "writer_hedges_max",
+        "writer_denies_max",
+        "writer_asserts_min",
+    ),
     "one_sided": ("one_sided_numbers",),
+    "names": ("one_sided_names", "name_overlap"),
 }
 
 
@@ -646,6 +783,8 @@ def explain(
         "framing": (_side({k: bool(v["cues"]) for k, v in framing_values.items()}), framing_values),
         "negation": (_side({k: v > negations[_other(k)] for k, v in negations.items()}), negations),
         "one_sided": (_side({k: v > 0 for k, v in one_sided.items()}), one_sided),
+        "names": ("both", _name_values(cmp)),
+        "writer": ("both", _writer_values(evidence)),
     }
     groups = sorted(((weight(names), kind) for kind, names in _GROUPS.items()), reverse=True)
     reasons: list[dict[str, Any]] = [
@@ -674,8 +813,28 @@ def explain(
     return reasons
 
 
+def _name_values(cmp: compare.Comparison) -> dict[str, Any]:
+    """The names both sides give and how many only one side gives."""
+    kinds = compare.KINDS[2:6]
+    shared = list(dict.fromkeys(a.text for a, _ in cmp.shared if a.kind in kinds))
+    one_sided = {i.value for i in (*cmp.a_only, *cmp.b_only) if i.kind in kinds}
+    return {"shared": shared, "one_sided": len(one_sided)}
+
+
+def _writer_values(evidence: PairEvidence) -> dict[str, str]:
+    """How each writer presents the sentence the pair rests on (``asserts``, ``relays``,
+    ``hedges``, ``denies``)."""
+    out = {}
+    for side, stance, k in (
+        ("a", evidence.writer_a, evidence.claim_a),
+        ("b", evidence.writer_b, evidence.claim_b),
+    ):
+        out[side] = stance.at(k).stance if stance is not None else "asserts"
+    return out
+
+
 def _reason(
-    kind: str, side: str | None, values: dict[str, Any], weight: float, ranked: bool = False
+    kind: str, side: str | None, values: Any, weight: float, ranked: bool = False
 ) -> dict[str, Any]:
     return {"kind": kind, "side": side, "values": values, "weight": weight, "ranked": ranked}
 

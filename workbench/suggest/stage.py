@@ -55,7 +55,7 @@ RUN_META_KEY = "suggest_run"
 """Meta key naming the model, head and frame version of the stored suggestions: a run with
 the same key resumes (skips the pairs already suggested), another starts over."""
 
-FRAME_VERSION = "frame/1"
+FRAME_VERSION = "frame/2"
 """Changes whenever the stage's features or reasons change for the same model."""
 
 BATCH_PAIRS = 512

@@ -388,6 +388,20 @@ def reason_text(reason: Mapping[str, Any], seen_from_a: bool = True) -> str:
         return "shared: " + "; ".join(item_label(i) for i in shown)
     if kind == "shared_names":
         return "both name: " + ", ".join(values["names"][: _SHOWN["names"]])
+    if kind == "names":
+        shown = ", ".join(values["shared"][: _SHOWN["names"]]) or "none"
+        return f"names both give: {shown}; {values['one_sided']} name(s) on one side only"
+    if kind == "relays":
+        return (
+            f"{_name(reason['side'], seen_from_a)} attributes this to "
+            + ", ".join(values)
+            + ": not an independent confirmation"
+        )
+    if kind == "asserts":
+        return f"{_name(reason['side'], seen_from_a)} asserts this itself"
+    if kind == "writer":
+        first, second = ("a", "b") if seen_from_a else ("b", "a")
+        return f"writers: a {values[first]}, b {values[second]}"
     if kind == "conflict":
         first, second = ("a", "b") if seen_from_a else ("b", "a")
         return "differ: " + "; ".join(
