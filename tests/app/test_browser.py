@@ -37,6 +37,19 @@ def app(
         yield url, settings
 
 
+def _clicked(element) -> bool:  # type: ignore[no-untyped-def]
+    """Click ``element``; True, so a wait that finds and clicks it in one go can retry."""
+    element.click()
+    return True
+
+
+def _typed(element, text: str) -> bool:  # type: ignore[no-untyped-def]
+    """Click ``element`` and type ``text`` and Enter into it; True, as :func:`_clicked`."""
+    element.click()
+    element.send_keys(text, Keys.ENTER)
+    return True
+
+
 def _start(driver: webdriver.Chrome, url: str, name: str) -> None:
     """Open the app, give the analyst's name, go to Compare and focus on the Russian outlet."""
     driver.get(url)
@@ -45,22 +58,24 @@ def _start(driver: webdriver.Chrome, url: str, name: str) -> None:
         what="the name form",
     )
     field.send_keys(name, Keys.ENTER)
+    # found and clicked inside the waits: a rerun may replace an element between the two
     _wait(
-        lambda: driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a"),
+        lambda: _clicked(
+            next(
+                a
+                for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+                if "Compare" in a.text
+            )
+        ),
         what="the page navigation",
     )
-    compare = next(
-        a
-        for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
-        if "Compare" in a.text
-    )
-    compare.click()
-    focus = _wait(
-        lambda: driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus document']"),
+    _wait(
+        lambda: _typed(
+            driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus document']"),
+            "New Eastern Outlook",
+        ),
         what="the Compare page",
     )
-    focus.click()
-    focus.send_keys("New Eastern Outlook", Keys.ENTER)
     _wait(
         lambda: (
             "New Eastern Outlook"
@@ -147,26 +162,32 @@ def test_uploading_in_the_browser_reports_a_bad_file_and_ingests_the_good_one(  
     driver = _browser()
     try:
         _start(driver, url, "Ana")
-        corpus = next(
-            a
-            for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
-            if "Corpus" in a.text
+        # clicked inside the wait: a rerun may replace the element between find and click
+        _wait(
+            lambda: _clicked(
+                next(
+                    a
+                    for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+                    if "Corpus" in a.text
+                )
+            ),
+            what="the Corpus link",
         )
-        corpus.click()
         field = _wait(
             lambda: driver.find_element(By.CSS_SELECTOR, "input[type='file']"),
             what="the upload field",
         )
         field.send_keys(f"{good}\n{bad}")
-        ingest = _wait(
-            lambda: next(
-                b
-                for b in driver.find_elements(By.TAG_NAME, "button")
-                if b.text == "Ingest and align"
+        _wait(
+            lambda: _clicked(
+                next(
+                    b
+                    for b in driver.find_elements(By.TAG_NAME, "button")
+                    if b.text == "Ingest and align"
+                )
             ),
             what="the ingest button",
         )
-        ingest.click()
         main = lambda: driver.find_element(By.CSS_SELECTOR, "[data-testid='stMain']").text  # noqa: E731
         _wait(lambda: "Aligned:" in main(), 180, "the upload to be ingested and aligned")
         ARTIFACTS.mkdir(exist_ok=True)
