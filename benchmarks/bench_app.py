@@ -312,6 +312,11 @@ def toggle(*actions: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
+def show(label: str, runs: list[float]) -> None:
+    """One line of the table: the interaction, its median and 95th percentile."""
+    print(f"  {label:58s} {statistics.median(runs):6.3f} {p95(runs):6.3f}", flush=True)
+
+
 def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
     from streamlit.testing.v1 import AppTest
 
@@ -337,6 +342,7 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
             check()
 
         results.append((name, timed(run, repeat)))
+        show(*results[-1])
 
     step("Compare: open page", lambda: at.switch_page("views/compare.py").run())
     at.selectbox(key="cmp_doc").set_value(biggest).run()
@@ -400,6 +406,7 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
     results.append(
         ("Search: first semantic query (builds the passage index)", [time.perf_counter() - t])
     )
+    show(*results[-1])
     step(
         "Search: semantic query",
         lambda: at.text_input(key="search_query").input("prison conditions remain harsh").run(),
@@ -435,8 +442,7 @@ def report(name: str, db: Path, emb: Path, repeat: int) -> None:
         f"400 tags (seconds over {repeat} runs after a warm-up)"
     )
     print(f"  {'interaction':58s} {'p50':>6s} {'p95':>6s}")
-    for label, runs in interactions(db, repeat):
-        print(f"  {label:58s} {statistics.median(runs):6.3f} {p95(runs):6.3f}", flush=True)
+    interactions(db, repeat)
 
 
 def main() -> None:
