@@ -12,8 +12,7 @@ from workbench.views import evidence, overview, review
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
 
 
-MATRIX_DOCUMENTS = 40
-"""The silence table shows at most this many documents (those with the most silence)."""
+MATRIX_DOCUMENTS = 40  # the silence table's documents at most (those with the most silence)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
