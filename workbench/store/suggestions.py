@@ -94,6 +94,31 @@ def _suggestion(row: sqlite3.Row) -> StoredSuggestion:
     )
 
 
+_INSERT_SUGGESTION = (
+    "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence,"
+    " probabilities, reasons, specifics, features, model, computed_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _suggestion_values(row: SuggestionRow) -> tuple[Any, ...]:
+    """The values of :data:`_INSERT_SUGGESTION` for one row."""
+    s = row.suggestion
+    return (
+        s.pair_id,
+        s.a_id,
+        s.b_id,
+        s.relation,
+        s.confidence,
+        json.dumps(s.probabilities),
+        json.dumps(s.reasons, ensure_ascii=False),
+        json.dumps(s.specifics, ensure_ascii=False),
+        json.dumps(row.features),
+        s.model,
+        s.computed_at,
+    )
+
+
 class SuggestionQueries:
     """Reads and writes of stored suggestions and framing cues (mixed into the store)."""
 
@@ -193,28 +218,7 @@ class SuggestionQueries:
         """Swap in the suggestions of every pair, in one transaction (none: clears them)."""
         with self.write() as conn:
             conn.execute("DELETE FROM suggestions")
-            conn.executemany(
-                "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence,"
-                " probabilities, reasons, specifics, features, model, computed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        s.pair_id,
-                        s.a_id,
-                        s.b_id,
-                        s.relation,
-                        s.confidence,
-                        json.dumps(s.probabilities),
-                        json.dumps(s.reasons, ensure_ascii=False),
-                        json.dumps(s.specifics, ensure_ascii=False),
-                        json.dumps(r.features),
-                        s.model,
-                        s.computed_at,
-                    )
-                    for r in rows
-                    for s in (r.suggestion,)
-                ),
-            )
+            conn.executemany(_INSERT_SUGGESTION, (_suggestion_values(r) for r in rows))
 
     def write_suggestions(self, rows: Iterable[SuggestionRow]) -> None:
         """Store (or replace) the suggestions of these pairs, in one transaction: one batch
@@ -225,28 +229,7 @@ class SuggestionQueries:
                 conn.execute(
                     f"DELETE FROM suggestions WHERE pair_id IN ({_marks(len(chunk))})", chunk
                 )
-            conn.executemany(
-                "INSERT INTO suggestions (pair_id, a_id, b_id, relation, confidence,"
-                " probabilities, reasons, specifics, features, model, computed_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        s.pair_id,
-                        s.a_id,
-                        s.b_id,
-                        s.relation,
-                        s.confidence,
-                        json.dumps(s.probabilities),
-                        json.dumps(s.reasons, ensure_ascii=False),
-                        json.dumps(s.specifics, ensure_ascii=False),
-                        json.dumps(r.features),
-                        s.model,
-                        s.computed_at,
-                    )
-                    for r in rows
-                    for s in (r.suggestion,)
-                ),
-            )
+            conn.executemany(_INSERT_SUGGESTION, (_suggestion_values(r) for r in rows))
 
     def delete_suggestions(self, pair_ids: Iterable[str]) -> int:
         """Remove the suggestions of these pairs (in one transaction); how many there were."""
