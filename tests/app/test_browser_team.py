@@ -62,15 +62,30 @@ def _sign_in(driver: webdriver.Chrome, url: str, name: str, password: str) -> No
 
 
 def _page(driver: webdriver.Chrome, title: str) -> None:
-    link = _wait(
-        lambda: next(
-            a
-            for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
-            if title in a.text
+    # found and clicked in one wait: a rerun may replace the link between the two
+    _wait(
+        lambda: _clicked(
+            next(
+                a
+                for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+                if title in a.text
+            )
         ),
         what=f"the {title} page link",
     )
-    link.click()
+
+
+def _clicked(element) -> bool:  # type: ignore[no-untyped-def]
+    """Click ``element``; True, so a wait that finds and clicks it in one go can retry."""
+    element.click()
+    return True
+
+
+def _typed(element, text: str) -> bool:  # type: ignore[no-untyped-def]
+    """Click ``element``, type ``text`` and Enter into it; True, as :func:`_clicked`."""
+    element.click()
+    element.send_keys(text, Keys.ENTER)
+    return True
 
 
 def _tag_buttons(driver: webdriver.Chrome, label: str) -> list[tuple[str, object]]:
@@ -89,12 +104,13 @@ def _tag_buttons(driver: webdriver.Chrome, label: str) -> list[tuple[str, object
 
 def _compare_neo(driver: webdriver.Chrome) -> None:
     _page(driver, "Compare")
-    focus = _wait(
-        lambda: driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus document']"),
+    _wait(
+        lambda: _typed(
+            driver.find_element(By.CSS_SELECTOR, "input[aria-label^='Focus document']"),
+            "New Eastern Outlook",
+        ),
         what="the Compare page",
     )
-    focus.click()
-    focus.send_keys("New Eastern Outlook", Keys.ENTER)
     _wait(
         lambda: "New Eastern Outlook" in _main_text(driver) and _tag_buttons(driver, "related"),
         what="New Eastern Outlook passages with tagging buttons",
@@ -185,7 +201,10 @@ def test_blind_analysts_do_not_see_each_other_and_the_adjudicator_sees_both(
         _sign_in(driver, url, "judge", PASSWORDS["judge"])
         _page(driver, "Agreement")
         _wait(lambda: "disagreements first" in _main_text(driver), what="the adjudication list")
-        card = driver.find_element(By.CSS_SELECTOR, f"[class*='st-key-adj_{pair}']").text
+        card = _wait(
+            lambda: driver.find_element(By.CSS_SELECTOR, f"[class*='st-key-adj_{pair}']").text,
+            what="the adjudication card of the pair",
+        )
         assert "ann" in card and "bob" in card
         assert "Corroborates" in card and "Contradicts" in card
         driver.save_screenshot(str(ARTIFACTS / "adjudicator.png"))
