@@ -70,6 +70,22 @@ def wait(
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def clicked(element: Any) -> bool:
+    """Click ``element``; True, so a :func:`wait` that finds and clicks it in one go retries
+    when a rerun of the page replaces the element between the two."""
+    element.click()
+    return True
+
+
+def typed(element: Any, text: str) -> bool:
+    """Click ``element``, type ``text`` and Enter into it; True, as :func:`clicked`."""
+    from selenium.webdriver.common.keys import Keys
+
+    element.click()
+    element.send_keys(text, Keys.ENTER)
+    return True
+
+
 @contextmanager
 def serve_app(cwd: Path) -> Iterator[str]:
     """`workbench app` with this process's environment, run in ``cwd`` (its log is

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from apphelpers import NEO, ROOT, app_settings
 from browserkit import chromium as _browser
+from browserkit import clicked as _clicked
 from browserkit import serve_app, webdriver
+from browserkit import typed as _typed
 from browserkit import wait as _wait
 
 from workbench.config import Settings
@@ -35,19 +37,6 @@ def app(
     settings = app_settings(tmp_path, tmp_path_factory, monkeypatch)
     with serve_app(tmp_path) as url:
         yield url, settings
-
-
-def _clicked(element) -> bool:  # type: ignore[no-untyped-def]
-    """Click ``element``; True, so a wait that finds and clicks it in one go can retry."""
-    element.click()
-    return True
-
-
-def _typed(element, text: str) -> bool:  # type: ignore[no-untyped-def]
-    """Click ``element`` and type ``text`` and Enter into it; True, as :func:`_clicked`."""
-    element.click()
-    element.send_keys(text, Keys.ENTER)
-    return True
 
 
 def _start(driver: webdriver.Chrome, url: str, name: str) -> None:

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from apphelpers import ROOT, app_settings
 from browserkit import chromium as _browser
+from browserkit import clicked as _clicked
 from browserkit import serve_app, webdriver
+from browserkit import typed as _typed
 from browserkit import wait as _wait
 
 from workbench.accounts import Accounts
@@ -23,7 +25,6 @@ from workbench.store.factory import open_store
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORDS = {"ann": "ann's passphrase", "bob": "bob's passphrase", "judge": "judge passphrase"}
@@ -73,19 +74,6 @@ def _page(driver: webdriver.Chrome, title: str) -> None:
         ),
         what=f"the {title} page link",
     )
-
-
-def _clicked(element) -> bool:  # type: ignore[no-untyped-def]
-    """Click ``element``; True, so a wait that finds and clicks it in one go can retry."""
-    element.click()
-    return True
-
-
-def _typed(element, text: str) -> bool:  # type: ignore[no-untyped-def]
-    """Click ``element``, type ``text`` and Enter into it; True, as :func:`_clicked`."""
-    element.click()
-    element.send_keys(text, Keys.ENTER)
-    return True
 
 
 def _tag_buttons(driver: webdriver.Chrome, label: str) -> list[tuple[str, object]]:
