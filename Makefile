@@ -26,9 +26,9 @@ run: setup
 # Lint, then the quick tier (unit tests), then the slow tier (the real model
 # end to end, the robustness suite and headless chromium). CI runs exactly this.
 test: setup lint
-	@echo "== quick tier: unit tests (28 minutes measured on 2 busy shared cores; see README)"
+	@echo "== quick tier: unit tests (about 2 minutes on a quiet 2-core machine; see README)"
 	$(BIN)/pytest -q -m "not model and not browser and not slow"
-	@echo "== slow tier: real model end to end, robustness, headless chromium (20-40 minutes on 2 cores)"
+	@echo "== slow tier: real model end to end, robustness, headless chromium (about 15 minutes on a quiet 2-core machine)"
 	$(BIN)/pytest -q -m "model or browser or slow"
 
 test-fast: setup
