@@ -205,3 +205,24 @@ def test_a_partition_and_its_scoring_survive_pickling_as_a_worker_would_receive_
     assert shipped.keywords["scoring"].encode._embedder is None  # rebuilt from the settings
     shipped.keywords["scoring"].encode._embedder = fake_embedder  # the worker's own
     assert shipped(pickle.loads(pickle.dumps(batch))) == suggest_partition(batch, here)
+
+
+def test_a_passage_quoting_its_own_organisation_asserts_in_the_stored_features(
+    settings: Settings, fake_embedder: FakeEmbedder, tiny_model: RelationModel
+) -> None:
+    from workbench.suggest.relation import PAIR_FEATURES
+    from workbench.suggest.stage import PairBatch, Scoring, SettingsEncoder, suggest_partition
+
+    texts = {
+        "p1": "The harbour was closed for a week, Harbour Watch said today in its annual report.",
+        "p2": "The harbour stayed closed for seven days after the storm.",
+    }
+
+    def stored(owners: dict[str, tuple[str, ...]]) -> float:
+        batch = PairBatch(("x",), ("p1",), ("p2",), texts, "m", "2026-12-02T00:00:00+00:00", owners)
+        scoring = Scoring(tiny_model, tiny_model.head, SettingsEncoder(settings, fake_embedder))
+        (row,) = suggest_partition(batch, scoring)
+        return row.features[PAIR_FEATURES.index("writer_relays_max")]
+
+    assert stored({}) == 1.0  # read without its writer, "Harbour Watch said" relays
+    assert stored({"p1": ("Harbour Watch", ""), "p2": ("Coast Daily", "")}) == 0.0

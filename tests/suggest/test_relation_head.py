@@ -47,6 +47,24 @@ def test_a_sentence_that_reports_what_a_named_source_said_relays_it() -> None:
     assert appeal.sources == ["Oxfam"]
 
 
+def test_a_writer_naming_itself_asserts_rather_than_relays() -> None:
+    own = ("Harbour Watch", "Jane Q. Doe")  # (outlet, author)
+    assert writer.names_writer("Harbour Watch", own)
+    assert writer.names_writer("HW", own)  # by its initials
+    assert writer.names_writer("Harbour Watch researcher Ali Khan", own)
+    assert writer.names_writer("Doe", own)  # the author by their last name
+    assert not writer.names_writer("Red Cross", own)
+    assert not writer.names_writer("Watch", ("Harbour Watch", ""))
+    assert not writer.names_writer("Harbour Watch", ("unknown", ""))
+    assert not writer.names_writer("Doe", ("Doe Daily", ""))
+    text = "The harbour was closed for a week, Harbour Watch said today."
+    assert writer.passage_stance(text).sources == ["Harbour Watch"]
+    itself = writer.passage_stance(text, own)
+    assert itself.sources == [] and itself.sentences[0].stance == "asserts"
+    other = writer.passage_stance("The harbour was closed, the Red Cross said.", own)
+    assert other.sources == ["Red Cross"]
+
+
 def test_routine_attribution_to_officials_is_not_relaying_a_named_source() -> None:
     found = writer.passage_stance("Three people died in the fire, officials said.")
     assert found.sentences[0].stance == "asserts"

@@ -405,11 +405,15 @@ class RelationModel:
         texts: Sequence[str],
         encode: Callable[[list[str]], np.ndarray],
         framings: Sequence[framing.Framing] | None = None,
+        owners: Sequence[Sequence[str]] | None = None,
     ) -> RelationFeatures:
         """Everything the model reads from each passage, computed once per passage.
 
         ``framings`` are the passages' cues when the caller already has them (the stage
-        computes them once for storing), else they are analysed here.
+        computes them once for storing), else they are analysed here. ``owners[i]`` names
+        the writer of passage ``i`` (its document's ``(outlet, author)``), so that a passage
+        quoting its own organisation asserts rather than relays
+        (:func:`writer.passage_stance`).
         """
         texts = list(texts)
         sentences: list[str] = []
@@ -426,7 +430,10 @@ class RelationModel:
             side,
             framings,
             [compare.items(t) for t in texts],
-            [writer.passage_stance(t) for t in texts],
+            [
+                writer.passage_stance(t, owners[i] if owners is not None else ())
+                for i, t in enumerate(texts)
+            ],
         )
 
     def _directed_sides(

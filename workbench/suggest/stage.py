@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from workbench.config import Settings
     from workbench.distributed import Runner
     from workbench.embed.embedder import Embedder
+    from workbench.models import Passage
     from workbench.suggest.relation import RelationHead, RelationModel
 
 HEAD_META_KEY = "relation_head"
@@ -55,7 +56,7 @@ RUN_META_KEY = "suggest_run"
 """Meta key naming the model, head and frame version of the stored suggestions: a run with
 the same key resumes (skips the pairs already suggested), another starts over."""
 
-FRAME_VERSION = "frame/2"
+FRAME_VERSION = "frame/3"
 """Changes whenever the stage's features or reasons change for the same model."""
 
 BATCH_PAIRS = 512
@@ -149,6 +150,9 @@ class PairBatch:
     texts: dict[str, str]
     model_name: str
     computed_at: str
+    owners: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Who writes each passage (its document's outlet and author): see
+    :meth:`RelationModel.passage_features`."""
 
 
 @dataclass
@@ -186,7 +190,12 @@ def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]
     ids = sorted(batch.texts)
     index = {pid: i for i, pid in enumerate(ids)}
     texts = [batch.texts[pid] for pid in ids]
-    features = scoring.model.passage_features(texts, scoring.encode, frame.passage_framing(texts))
+    features = scoring.model.passage_features(
+        texts,
+        scoring.encode,
+        frame.passage_framing(texts),
+        [batch.owners.get(pid, ()) for pid in ids],
+    )
     a_idx = np.array([index[a] for a in batch.a_ids], dtype=np.int64)
     b_idx = np.array([index[b] for b in batch.b_ids], dtype=np.int64)
     proba, evidence = scoring.model.score(features, a_idx, b_idx, scoring.head)
@@ -259,6 +268,7 @@ def _batches(
     model_name: str,
     stamp: str,
     size: int,
+    owner_of: Callable[[str], tuple[str, ...]] = lambda pid: (),
 ) -> Iterator[PairBatch]:
     for lo in range(0, len(todo), size):
         chunk = todo[lo : lo + size]
@@ -270,7 +280,14 @@ def _batches(
             text_of(ids),
             model_name,
             stamp,
+            {pid: owner_of(pid) for pid in ids},
         )
+
+
+def _owners(store: Store, passages: Sequence[Passage]) -> dict[str, tuple[str, ...]]:
+    """Who writes each passage: its document's ``(outlet, author)``."""
+    by_doc = {d.id: (d.meta.outlet, d.meta.author) for d in store.documents(with_text=False)}
+    return {p.id: by_doc.get(p.doc_id, ()) for p in passages}
 
 
 def suggest_store(
@@ -340,6 +357,7 @@ def suggest_store(
         model_name,
         now(),
         batch_pairs,
+        _owners(store, passages).__getitem__,
     )
     with progress.task("suggesting relations", len(plan.todo)) as task:
         for rows in runner.map_partitions(suggest_partition, batches, scoring, name="suggest"):

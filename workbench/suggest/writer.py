@@ -26,7 +26,7 @@ import numpy as np
 from workbench.ingest.segment import split_sentences
 from workbench.suggest.textfeatures import STOP_WORDS, tokens
 
-VERSION = 3
+VERSION = 4
 """Changes when what this module reads changes (cached training rows are then recomputed)."""
 
 MAX_SENTENCES = 8
@@ -195,11 +195,53 @@ class PassageStance:
         return list(dict.fromkeys(s.source for s in self.sentences if s.source is not None))
 
 
-def passage_stance(text: str) -> PassageStance:
-    """Read ``text`` once: the writer's stance in each sentence and the passage's words."""
+_NAME_FILLERS = frozenset({"the", "of", "for", "and", "on", "in", "to", "de"})
+
+
+def _name_words(name: str) -> list[str]:
+    words = re.findall(r"[\w’']+", name.lower())
+    return [w for w in words if w not in {"the", "'s", "’s"}]
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(w[0] for w in words if w not in _NAME_FILLERS)
+
+
+def names_writer(source: str, own: Sequence[str]) -> bool:
+    """Whether ``source`` names the writer itself. ``own`` is ``(outlet, author)`` of the
+    passage's document (either may be empty): the outlet in full, at the head of a longer
+    name ("Human Rights Watch researcher X") or by its initials ("HRW"); the author in full
+    or, when named in two or more words, by their last name. A report that says "Human
+    Rights Watch said today" asserts its own finding; it relays nobody."""
+    said = _name_words(source)
+    if not said:
+        return False
+    outlet, author = [*own, "", ""][:2]
+    words = _name_words(outlet) if outlet.strip().lower() != "unknown" else []
+    if words and (
+        said[: len(words)] == words
+        or (len(said) == 1 and len(words) >= 2 and said[0] == _initials(words))
+        or (len(words) == 1 and len(said) >= 2 and words[0] == _initials(said))
+    ):
+        return True
+    person = _name_words(author)
+    return bool(person) and (said == person or (len(person) >= 2 and said == person[-1:]))
+
+
+def passage_stance(text: str, own: Sequence[str] = ()) -> PassageStance:
+    """Read ``text`` once: the writer's stance in each sentence and the passage's words.
+
+    ``own`` names the writer (the document's outlet and author, :func:`names_writer`): a
+    sentence attributed to it is the writer's own assertion, not a relayed claim.
+    """
     parts = [text[s:e] for s, e in split_sentences(text)][:MAX_SENTENCES] or [text]
     read = [sentence_stance(p) for p in parts]
-    sentences = tuple(r[0] for r in read)
+    sentences = tuple(
+        SentenceStance(None, r[0].hedges, r[0].denies)
+        if r[0].source is not None and own and names_writer(r[0].source, own)
+        else r[0]
+        for r in read
+    )
     n = len(sentences)
     shares = np.array(
         [sum(s.stance == c for s in sentences) / n for c in ("relays", "hedges", "denies")]
