@@ -757,19 +757,20 @@ _GROUPS = {
 def explain(
     head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
 ) -> list[dict[str, Any]]:
-    """The reasons for class ``cls``, as facts: the evidence that raised it most, then the
-    specifics.
+    """The reasons for class ``cls``, as facts: the claim pair the suggestion rests on
+    (:func:`claim_pair_reason`), the evidence that raised it most, then the specifics.
 
     Each reason is ``{"kind", "side", "values", "weight", "ranked"}``. ``kind`` names a group
-    of features (stance, similarity, framing, negation, one_sided) or a kind of specifics
-    (shared, shared_names, conflict); ``side`` is the passage the reason is about ("a",
-    "b", "both", or None for neither; "a" is the first text given); ``values`` holds the
-    facts (probabilities, figures with their units, names, cue texts, counts), never
-    sentences; ``weight`` is the summed contribution of the reason's features to the
-    relation's score (negative: it spoke against it); ``ranked`` is True for the groups of
-    features that raised the relation most (at most ``top``, listed first) and False for
-    what is always listed when present: shared figures and dates, shared names,
-    conflicting quantities and a framing dispute. Words, seen from either passage, are
+    of features (stance, similarity, framing, negation, one_sided), a kind of specifics
+    (shared, shared_names, conflict) or the claim pair (claim_pair); ``side`` is the
+    passage the reason is about ("a", "b", "both", or None for neither; "a" is the first
+    text given); ``values`` holds the facts (probabilities, figures with their units,
+    names, cue texts, counts, sentence offsets), never sentences; ``weight`` is the summed
+    contribution of the reason's features to the relation's score (negative: it spoke
+    against it); ``ranked`` is True for the groups of features that raised the relation
+    most (at most ``top``, listed first) and False for what is always listed when present:
+    the claim pair, shared figures and dates, shared names, conflicting quantities and a
+    framing dispute. Words, seen from either passage, are
     made at read time by :func:`workbench.views.evidence.reason_text`.
     """
     contributions = head.contributions(evidence.features, cls)
