@@ -145,11 +145,14 @@ def _best(pairs: list[dict], a_doc: str, a_words: str, b_doc: str) -> dict:
             "000_5122fa09ea523ce1",
             "On June 22, 2020, the UN Human Rights Council",
         ),
+        # HRW's passage holds two claims, the June 22 council resolution and the November
+        # third-committee one; the outlet retells each in a passage of its own, and either
+        # is a right first counterpart.
         (
             "000_5122fa09ea523ce1",
             "On June 22, 2020, the UN Human Rights Council",
             "003_9370619d500f480d",
-            "On June 22, during its 43rd session",
+            "On June 22, during its 43rd session|The Third Committee",
         ),
         (
             "001_fddb6186e0e85242",
@@ -163,7 +166,7 @@ def test_expected_pairs_come_first(
     aligned: dict[str, str], a_doc: str, a_words: str, b_doc: str, b_words: str
 ) -> None:
     best = _best(_pairs(aligned, "--max-rank", "1"), a_doc, a_words, b_doc)
-    assert b_words in best["b"]["text"]
+    assert any(words in best["b"]["text"] for words in b_words.split("|")), best["b"]["text"]
 
 
 @pytest.mark.model

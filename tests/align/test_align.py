@@ -120,9 +120,17 @@ def test_scorer_round_trips_through_json(tmp_path: Path) -> None:
     assert "pickle" not in (tmp_path / "s.json").read_text()
 
 
-def test_shipped_scorer_weights_every_evidence_positively() -> None:
+def test_shipped_scorer_is_the_current_recipe_with_non_negative_evidence_weights() -> None:
+    from workbench.align.scorer import FEATURES, INTERACTIONS
+
     scorer = PairScorer.load()
-    assert all(c > 0 for c in scorer.coef_), dict(zip(scorer.features, scorer.coef_, strict=True))
+    assert scorer.features == FEATURES and scorer.interactions == INTERACTIONS
+    assert scorer.positive
+    weights = dict(zip(scorer.design_names, scorer.coef_, strict=True))
+    assert all(w >= 0 for name, w in weights.items() if name != "single"), weights
+    for evidence in ("claim_csls|passages", "lexical|passages", "shared|passages"):
+        assert weights[evidence] > 0, weights
+    assert "cross_validation" in scorer.card
 
 
 def test_scorer_fitted_for_another_model_is_flagged(

@@ -121,6 +121,10 @@ def test_suggested_relation_shows_with_reasons_and_filters_the_queue(settings) -
     at = _neo(session(page="compare"))
     cards = [str(m.value) for m in at.markdown if "score " in str(m.value)]
     assert any("Suggested:" in c and "<li>" in c for c in cards)
+    # each suggestion quotes the two sentences it rests on, with their offsets
+    assert any(
+        "Rests on:</b> <b>a</b> " in c and "rests on a&#39;s sentence at" in c for c in cards
+    )
     at.multiselect(key="cmp_relations").set_value(["disputes_framing"]).run()
     shown = _pairs_shown(at)
     with Store(settings.db) as store:

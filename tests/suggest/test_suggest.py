@@ -107,7 +107,14 @@ def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: S
             kinds.add(reason["kind"])
             from_a, from_b = reason_text(reason, True), reason_text(reason, False)
             assert from_a and from_b
-            if reason["kind"] not in {"framing", "conflict", "writer", "relays", "asserts"}:
+            if reason["kind"] not in {
+                "framing",
+                "conflict",
+                "writer",
+                "relays",
+                "asserts",
+                "claim_pair",
+            }:
                 assert from_a == from_b  # the rest name no side
             elif reason["side"] in {"a", "b"}:
                 assert from_a.startswith(reason["side"]) and from_b.startswith(
@@ -116,6 +123,32 @@ def test_reasons_are_stored_as_facts_and_read_in_words_from_either_side(store: S
     assert {"stance", "shared_names"} <= kinds
     raw = store.conn.execute("SELECT reasons FROM suggestions").fetchall()
     assert not any('"text": "stance model' in row[0] for row in raw)  # no sentences stored
+
+
+def test_every_suggestion_names_the_sentence_pair_it_rests_on_by_document_offsets(
+    store: Store,
+) -> None:
+    from workbench.ingest.segment import split_sentences
+
+    docs = _documents(store)
+    found = suggestions_for(store)
+    checked = 0
+    for row in store.aligned_pairs():
+        if row["pair_id"] not in found:
+            continue
+        record = suggestion_record(
+            found[row["pair_id"]], row["a_id"], row["a_start"], row["b_start"]
+        )
+        claim = [r for r in record["reasons"] if r["kind"] == "claim_pair"]
+        assert len(claim) == 1, record["reasons"]
+        for side in ("a", "b"):
+            start, end = claim[0][side]
+            text, offset = row[f"{side}_text"], row[f"{side}_start"]
+            sentences = {text[s:e] for s, e in split_sentences(text)} or {text}
+            assert docs[row[f"{side}_doc"]][start:end] in sentences
+            assert offset <= start < end <= offset + len(text)
+        checked += 1
+    assert checked > 20
 
 
 def test_stored_framing_is_read_back_with_document_offsets(store: Store) -> None:
@@ -258,6 +291,18 @@ def test_the_195_north_koreans_corroborate_with_the_figure_among_the_reasons(rea
     assert pair["relation"] == "corroborates", pair["probabilities"]
     assert any(r["kind"] == "shared" and "195" in r["text"] for r in pair["reasons"])
     assert any(e["value"] == "195" for e in pair["specifics"]["shared"])
+
+
+@pytest.mark.model
+def test_the_195_pair_rests_on_the_two_sentences_giving_the_figure(real) -> None:
+    store, _ = real
+    pair = _pair(store, "only 195 did so", "only 195 North Koreans")
+    docs = _documents(store)
+    claim = next(r for r in pair["reasons"] if r["kind"] == "claim_pair")
+    a_sentence = docs[pair["row"]["a_doc"]][slice(*claim["a"])]
+    b_sentence = docs[pair["row"]["b_doc"]][slice(*claim["b"])]
+    assert "195" in a_sentence and "195" in b_sentence, (a_sentence, b_sentence)
+    assert "in both: 195" in claim["text"]
 
 
 @pytest.mark.model

@@ -78,3 +78,15 @@ def test_technique_marks_on_hostile_text_stay_inert() -> None:
     assert "<img" not in out and "<script" not in out and "](" not in out
     assert 'class="wb-technique"' in out
     assert "&lt;script&gt;alert(2)&lt;/script&gt; 50% (model)" in out
+
+
+def test_the_claim_pair_is_quoted_escaped_with_its_offsets() -> None:
+    from workbench.views.highlight import claim_pair_html
+
+    a = "Intro. <script>alert(1)</script> said so."
+    b = "Other text & more."
+    found = claim_pair_html(a, b, ((7, 41), (0, 18)))
+    assert "<script>" not in found
+    shown = _visible_text(found)
+    assert "a 7–41 “<script>alert(1)</script> said so.”" in shown
+    assert "b 0–18 “Other text & more.”" in shown

@@ -152,3 +152,38 @@ def test_a_reason_of_unknown_kind_says_to_recompute() -> None:
         "a stored suggestion has a reason of unknown kind 'astrology'; run `workbench align` "
         "to compute the suggestions again with this workbench"
     )
+
+
+CLAIM_PAIR = _reason(
+    "claim_pair",
+    {
+        "a": {"start": 0, "end": 40, "writer": "asserts", "source": None},
+        "b": {"start": 112, "end": 190, "writer": "relays", "source": "Human Rights Watch"},
+        "shared": [_number("195", "north koreans")],
+        "conflicting": [
+            {"a": _number("1-2", "km", "one to two kilometers"), "b": _number("1", "km", "1km")}
+        ],
+    },
+)
+
+
+def test_the_claim_pair_names_both_sentences_by_offset_and_what_they_share_or_not() -> None:
+    assert reason_text(CLAIM_PAIR) == (
+        "rests on a's sentence at 0-40 (asserts) and b's at 112-190 (relays Human Rights "
+        "Watch); in both: 195 (north koreans); differ: 1-2 km vs 1 km"
+    )
+
+
+def test_seen_from_b_the_claim_pair_names_b_sentence_first() -> None:
+    assert reason_text(CLAIM_PAIR, seen_from_a=False) == (
+        "rests on a's sentence at 112-190 (relays Human Rights Watch) and b's at 0-40 "
+        "(asserts); in both: 195 (north koreans); differ: 1 km vs 1-2 km"
+    )
+
+
+def test_claim_pair_spans_are_oriented_to_the_reader() -> None:
+    from workbench.views.evidence import claim_pair_spans
+
+    assert claim_pair_spans([FRAMING, CLAIM_PAIR]) == ((0, 40), (112, 190))
+    assert claim_pair_spans([CLAIM_PAIR], seen_from_a=False) == ((112, 190), (0, 40))
+    assert claim_pair_spans([FRAMING]) is None

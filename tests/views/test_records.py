@@ -110,3 +110,23 @@ def test_a_pair_record_turns_specifics_and_reasons_to_the_passage_it_is_seen_fro
     assert (entry["a"]["text"], entry["a"]["start"]) == ("2 km", 203)
     assert (entry["b"]["text"], entry["b"]["start"]) == ("1 km", 110)
     assert entry["value"] == "1 | 2"  # as stored: the record format of `workbench pairs`
+
+
+def test_the_claim_pair_record_gives_its_sentences_offsets_in_the_documents() -> None:
+    reason = {
+        "kind": "claim_pair",
+        "side": "both",
+        "values": {
+            "a": {"start": 5, "end": 30, "writer": "asserts", "source": None},
+            "b": {"start": 0, "end": 12, "writer": "hedges", "source": None},
+            "shared": [],
+            "conflicting": [],
+        },
+        "weight": 0.0,
+        "ranked": False,
+    }
+    record = reason_record(reason, True, a_start=100, b_start=1000)
+    assert (record["a"], record["b"]) == ([105, 130], [1000, 1012])
+    seen_from_b = reason_record(reason, False, a_start=1000, b_start=100)
+    assert (seen_from_b["a"], seen_from_b["b"]) == ([1000, 1012], [105, 130])
+    assert seen_from_b["text"].startswith("rests on a's sentence at 0-12 (hedges)")

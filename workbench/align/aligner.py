@@ -2,12 +2,14 @@
 
 For every passage and every other document, the ``candidates`` nearest passages of that
 document (whole-passage cosine, exact blocked search) are rescored with features that look
-inside the passages: best sentence-to-sentence similarity, TF-IDF overlap, shared numbers,
-dates and names, and the similarity of their neighbourhoods, with embedding similarities
-corrected for hubness (a generic passage close to everything should not be everyone's best
-match). The best ``top_k`` per document are kept, mutual best matches are marked, and each
-passage records, per document, whether any counterpart scored above the threshold (what that
-source never addresses).
+inside the passages: the best matching pair of sentences (claims) and how well the
+sentences of each side are matched on the other (:mod:`workbench.align.claims`), TF-IDF
+overlap, shared numbers, dates and names, and what the passages' neighbourhoods speak about
+(their embeddings, content words and names), with embedding similarities corrected for
+hubness (a generic passage close to everything should not be everyone's best match). The
+best ``top_k`` per document are kept, mutual best matches are marked, and each passage
+records, per document, whether any counterpart scored above the threshold (what that source
+never addresses).
 
 The ECB+ evaluation (:mod:`workbench.evaluation.ecb`) goes through the same :class:`AlignCorpus`
 and :func:`pair_features`, so its figures describe this code.
@@ -15,8 +17,8 @@ and :func:`pair_features`, so its figures describe this code.
 
 from __future__ import annotations
 
-import itertools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +26,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 
+from workbench.align.claims import claim_features, sentence_hubness, single_sentence
 from workbench.align.scorer import COLUMNS, PairScorer
 from workbench.align.search import Candidates, nearest_per_group
 from workbench.align.staleness import (
@@ -83,6 +86,8 @@ class AlignCorpus:
     number_idf: sparse.csr_matrix
     names: sparse.csr_matrix
     context: np.ndarray
+    context_words: sparse.csr_matrix
+    context_names: sparse.csr_matrix
     hubness: np.ndarray | None = None
     context_hubness: np.ndarray | None = None
 
@@ -114,6 +119,50 @@ def _idf_presence(keys: Sequence[list[str]]) -> sparse.csr_matrix:
     ).transform(keys)
     idf = TfidfTransformer().fit(counts).idf_.astype(np.float32)
     return (counts @ sparse.diags(idf)).tocsr()
+
+
+_WORD = re.compile(r"[a-z][a-z'-]+")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ings",
+    "ing",
+    "ments",
+    "ment",
+    "ness",
+    "edly",
+    "ies",
+    "ied",
+    "ers",
+    "er",
+    "ed",
+    "es",
+    "s",
+    "ly",
+)
+
+
+def content_stems(text: str) -> list[str]:
+    """Content words cut to a rough stem, so "executed" and "execution" meet ("execut")."""
+    stems = []
+    for word in _WORD.findall(text.lower()):
+        if word in ENGLISH_STOP_WORDS or len(word) < 3:
+            continue
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        stems.append(word[:6])
+    return stems
+
+
+def _window_keys(keys: Sequence[list[str]], doc_index: np.ndarray) -> list[list[str]]:
+    """Each passage's keys joined with those of its ``CONTEXT_WINDOW`` neighbours either side."""
+    out = []
+    for i in range(len(keys)):
+        lo, hi = max(0, i - CONTEXT_WINDOW), min(len(keys), i + CONTEXT_WINDOW + 1)
+        out.append([k for j in range(lo, hi) if doc_index[j] == doc_index[i] for k in keys[j]])
+    return out
 
 
 def _context_vectors(vectors: np.ndarray, doc_index: np.ndarray) -> np.ndarray:
@@ -152,6 +201,7 @@ def build_corpus(
     ptr[1:] = np.cumsum(sentence_counts)
     number_keys = [specifics.match_keys(t, ("number", "date")) for t in texts]
     name_keys = [specifics.match_keys(t, ("name",)) for t in texts]
+    word_keys = [content_stems(t) for t in texts]
     identity = {"analyzer": lambda keys: keys}
     return AlignCorpus(
         passage_ids=list(passage_ids),
@@ -166,36 +216,13 @@ def build_corpus(
         number_idf=_idf_presence(number_keys),
         names=_tfidf(name_keys, **identity),
         context=_context_vectors(vectors, doc_index),
+        context_words=_tfidf(_window_keys(word_keys, doc_index), **identity),
+        context_names=_idf_presence(_window_keys(name_keys, doc_index)),
     )
 
 
 def _rowwise_dot(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
-
-
-def _concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
-    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
-    return offsets + np.arange(int(lengths.sum()))
-
-
-def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The best sentence-to-sentence cosine of each pair: one matmul per distinct ``a``."""
-    out = np.zeros(len(a), dtype=np.float32)
-    ptr = corpus.sentence_ptr
-    sv = corpus.sentence_vectors
-    order = np.argsort(a, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, a[order][1:] != a[order][:-1], True])
-    for lo, hi in itertools.pairwise(bounds):
-        rows = order[lo:hi]
-        i = a[rows[0]]
-        mine = sv[ptr[i] : ptr[i + 1]]
-        lengths = ptr[b[rows] + 1] - ptr[b[rows]]
-        if not len(mine) or not lengths.all():
-            continue
-        best = (mine @ sv[_concat_ranges(ptr[b[rows]], lengths)].T).max(axis=0)
-        out[rows] = np.maximum.reduceat(best, np.r_[0, np.cumsum(lengths)[:-1]])
-    return out
 
 
 def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndarray:
@@ -230,19 +257,27 @@ def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndar
 
 
 def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``."""
+    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``.
+
+    Per-passage parts (vectors, TF-IDF rows, hubness) are computed once in
+    :func:`build_corpus` and :func:`set_hubness`; here pairs are scored in chunks of
+    ``PAIR_CHUNK``. Sentence hubness comes from the sentences of the pairs given, so pass
+    all the pairs of a ranking at once.
+    """
     if corpus.hubness is None or corpus.context_hubness is None:
         set_hubness(corpus)
     hub, context_hub = corpus.hubness, corpus.context_hubness
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
+    sentence_hub = sentence_hubness(corpus.sentence_vectors, corpus.sentence_ptr, a, b, hub)
     out = np.zeros((len(a), len(COLUMNS)), dtype=np.float32)
     for lo in range(0, len(a), PAIR_CHUNK):
         ca, cb = a[lo : lo + PAIR_CHUNK], b[lo : lo + PAIR_CHUNK]
         block = out[lo : lo + PAIR_CHUNK]
         hubs = hub[ca] + hub[cb]
+        claims = claim_features(corpus.sentence_vectors, corpus.sentence_ptr, sentence_hub, ca, cb)
         block[:, 0] = np.einsum("ij,ij->i", corpus.vectors[ca], corpus.vectors[cb])
-        block[:, 1] = _best_sentence_match(corpus, ca, cb)
+        block[:, 1] = claims[:, 0]
         block[:, 2] = 2 * block[:, 0] - hubs
         block[:, 3] = 2 * block[:, 1] - hubs
         block[:, 4] = _rowwise_dot(corpus.lexical, ca, cb)
@@ -252,6 +287,16 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
         block[:, 7] = np.log1p(np.sqrt(_rowwise_dot(corpus.number_idf, ca, cb)))
         block[:, 8] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
         block[:, 9] = 2 * block[:, 8] - context_hub[ca] - context_hub[cb]
+        block[:, 10] = claims[:, 1]
+        block[:, 11] = claims[:, 2]
+        # Neighbourhoods confirm a plausible match but must not make one: their overlap
+        # counts in proportion to how alike the passages' best sentences are. (In a short
+        # document every neighbourhood is the whole document.)
+        plausible = np.clip(block[:, 1], 0, 1)
+        block[:, 12] = plausible * _rowwise_dot(corpus.context_words, ca, cb)
+        block[:, 13] = plausible * np.log1p(np.sqrt(_rowwise_dot(corpus.context_names, ca, cb)))
+        block[:, 14] = single_sentence(corpus.sentence_ptr, ca, cb)
+        block[:, 15] = block[:, 1] - block[:, 11]
     return out
 
 

@@ -108,6 +108,20 @@ class PairEvidence:
     claim_a: int = 0
     """The sentence of passage a the pair rests on (its most related to b)."""
     claim_b: int = 0
+    claim_span_a: tuple[int, int] = (0, 0)
+    """Character offsets of sentence ``claim_a`` in passage a's text."""
+    claim_span_b: tuple[int, int] = (0, 0)
+    """Character offsets of sentence ``claim_b`` in passage b's text."""
+
+
+def claim_span(text: str, index: int) -> tuple[int, int]:
+    """Offsets in ``text`` of its claim sentence ``index``, as :meth:`RelationModel.directed`
+    reads them: the first :data:`MAX_CLAIM_SENTENCES` sentences, the whole text if none."""
+    spans = split_sentences(text)[:MAX_CLAIM_SENTENCES]
+    if not spans:
+        return (0, len(text))
+    start, end = spans[min(index, len(spans) - 1)]
+    return (int(start), int(end))
 
 
 @dataclass
@@ -394,6 +408,8 @@ class RelationModel:
                     wb,
                     int(claim_a[i]),
                     int(claim_b[i]),
+                    claim_span(a, int(claim_a[i])),
+                    claim_span(b, int(claim_b[i])),
                 )
             )
         return out
@@ -490,6 +506,17 @@ class RelationModel:
             return np.zeros((0, len(head.classes_))), []
         p_ab, sim_ab, lex_ab, claim_a = self._directed_sides(features, a_idx, b_idx)
         p_ba, sim_ba, lex_ba, claim_b = self._directed_sides(features, b_idx, a_idx)
+        texts = features.side.texts
+        spans: dict[int, list[tuple[int, int]]] = {}
+
+        def span(passage: int, index: int) -> tuple[int, int]:
+            if passage not in spans:
+                found_spans = split_sentences(texts[passage])[:MAX_CLAIM_SENTENCES]
+                spans[passage] = [(int(s), int(e)) for s, e in found_spans] or [
+                    (0, len(texts[passage]))
+                ]
+            return spans[passage][min(index, len(spans[passage]) - 1)]
+
         found = []
         for k, (a, b) in enumerate(zip(a_idx, b_idx, strict=True)):
             cmp = compare.compare_items(features.items[a], features.items[b])
@@ -510,6 +537,8 @@ class RelationModel:
                     wb,
                     int(claim_a[k]),
                     int(claim_b[k]),
+                    span(int(a), int(claim_a[k])),
+                    span(int(b), int(claim_b[k])),
                 )
             )
         X = np.vstack([e.features for e in found])
@@ -735,19 +764,20 @@ _GROUPS = {
 def explain(
     head: RelationHead, evidence: PairEvidence, cls: int, top: int = 3
 ) -> list[dict[str, Any]]:
-    """The reasons for class ``cls``, as facts: the evidence that raised it most, then the
-    specifics.
+    """The reasons for class ``cls``, as facts: the claim pair the suggestion rests on
+    (:func:`claim_pair_reason`), the evidence that raised it most, then the specifics.
 
     Each reason is ``{"kind", "side", "values", "weight", "ranked"}``. ``kind`` names a group
-    of features (stance, similarity, framing, negation, one_sided) or a kind of specifics
-    (shared, shared_names, conflict); ``side`` is the passage the reason is about ("a",
-    "b", "both", or None for neither; "a" is the first text given); ``values`` holds the
-    facts (probabilities, figures with their units, names, cue texts, counts), never
-    sentences; ``weight`` is the summed contribution of the reason's features to the
-    relation's score (negative: it spoke against it); ``ranked`` is True for the groups of
-    features that raised the relation most (at most ``top``, listed first) and False for
-    what is always listed when present: shared figures and dates, shared names,
-    conflicting quantities and a framing dispute. Words, seen from either passage, are
+    of features (stance, similarity, framing, negation, one_sided), a kind of specifics
+    (shared, shared_names, conflict) or the claim pair (claim_pair); ``side`` is the
+    passage the reason is about ("a", "b", "both", or None for neither; "a" is the first
+    text given); ``values`` holds the facts (probabilities, figures with their units,
+    names, cue texts, counts, sentence offsets), never sentences; ``weight`` is the summed
+    contribution of the reason's features to the relation's score (negative: it spoke
+    against it); ``ranked`` is True for the groups of features that raised the relation
+    most (at most ``top``, listed first) and False for what is always listed when present:
+    the claim pair, shared figures and dates, shared names, conflicting quantities and a
+    framing dispute. Words, seen from either passage, are
     made at read time by :func:`workbench.views.evidence.reason_text`.
     """
     contributions = head.contributions(evidence.features, cls)
@@ -817,7 +847,45 @@ def explain(
     disputes = evidence.framing_a.disputes or evidence.framing_b.disputes
     if disputes and not any(r["kind"] == "framing" for r in reasons):
         reasons.append(_reason("framing", *facts["framing"], weight(_GROUPS["framing"])))
-    return reasons
+    return [claim_pair_reason(evidence), *reasons]
+
+
+def claim_pair_reason(evidence: PairEvidence) -> dict[str, Any]:
+    """The claim pair a suggestion rests on, as a reason: the sentence of each passage the
+    stance readings rest on (offsets in its passage), how each writer presents it, and the
+    specifics the two sentences share or give differently.
+
+    ``values`` is ``{"a": {"start", "end", "writer", "source"}, "b": {...}, "shared":
+    [item], "conflicting": [{"a": item, "b": item}]}``; its weight is 0, as it is what the
+    other reasons were read from rather than evidence of its own.
+    """
+    cmp = evidence.comparison
+    (a_start, a_end), (b_start, b_end) = evidence.claim_span_a, evidence.claim_span_b
+
+    def inside(item: compare.Item, start: int, end: int) -> bool:
+        return start <= item.start and item.end <= end
+
+    def both_inside(a: compare.Item, b: compare.Item) -> bool:
+        return inside(a, a_start, a_end) and inside(b, b_start, b_end)
+
+    def side(stance: writer.PassageStance | None, k: int, start: int, end: int) -> dict:
+        read = stance.at(k) if stance is not None else None
+        return {
+            "start": start,
+            "end": end,
+            "writer": read.stance if read is not None else "asserts",
+            "source": read.source if read is not None else None,
+        }
+
+    values = {
+        "a": side(evidence.writer_a, evidence.claim_a, a_start, a_end),
+        "b": side(evidence.writer_b, evidence.claim_b, b_start, b_end),
+        "shared": [_shared_item(a, b) for a, b in cmp.shared if both_inside(a, b)],
+        "conflicting": [
+            {"a": _item(a), "b": _item(b)} for a, b in cmp.conflicting if both_inside(a, b)
+        ],
+    }
+    return _reason("claim_pair", "both", values, 0.0)
 
 
 def _name_values(cmp: compare.Comparison) -> dict[str, Any]:

@@ -275,6 +275,9 @@ class Suggestion:
     reasons: tuple[str, ...]
     specifics: dict[str, Any]
     model: str
+    claim_pair: tuple[tuple[int, int], tuple[int, int]] | None = None
+    """(start, end) of the sentence of "a" and of "b" the suggestion rests on, offsets in
+    each passage (None for suggestions stored before claim pairs were named)."""
 
 
 def stored_suggestions(
@@ -297,6 +300,7 @@ def suggestion_seen_from(stored: StoredSuggestion, a_id: str) -> Suggestion:
         reasons=tuple(reason_text(r, from_a) for r in stored.reasons),
         specifics=_oriented(stored.specifics, from_a),
         model=stored.model,
+        claim_pair=claim_pair_spans(stored.reasons, from_a),
     )
 
 
@@ -407,10 +411,46 @@ def reason_text(reason: Mapping[str, Any], seen_from_a: bool = True) -> str:
         return "differ: " + "; ".join(
             f"{item_label(p[first])} vs {item_label(p[second])}" for p in values["pairs"]
         )
+    if kind == "claim_pair":
+        return _claim_pair_text(values, seen_from_a)
     raise StoreError(
         f"a stored suggestion has a reason of unknown kind {kind!r}; run `workbench align` "
         "to compute the suggestions again with this workbench"
     )
+
+
+def _claim_pair_text(values: Mapping[str, Any], seen_from_a: bool) -> str:
+    """``rests on a's sentence at 0-98 (asserts) and b's at 120-245 (relays Human Rights
+    Watch); in both: 195 (north koreans); differ: ...``, offsets in each passage."""
+    first, second = ("a", "b") if seen_from_a else ("b", "a")
+
+    def sentence(side: str) -> str:
+        facts = values[side]
+        how = facts["writer"] + (f" {facts['source']}" if facts.get("source") else "")
+        return f"{facts['start']}-{facts['end']} ({how})"
+
+    text = f"rests on a's sentence at {sentence(first)} and b's at {sentence(second)}"
+    if values["shared"]:
+        shown = values["shared"][: _SHOWN["numbers"]]
+        text += "; in both: " + ", ".join(item_label(i) for i in shown)
+    if values["conflicting"]:
+        text += "; differ: " + "; ".join(
+            f"{item_label(p[first])} vs {item_label(p[second])}" for p in values["conflicting"]
+        )
+    return text
+
+
+def claim_pair_spans(
+    reasons: Sequence[Mapping[str, Any]], seen_from_a: bool = True
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The (start, end) of the claim sentence of "a" and of "b" (offsets in each passage)
+    named by a suggestion's stored reasons, seen from "a" or "b"; None when none is named."""
+    for reason in reasons:
+        if reason["kind"] == "claim_pair":
+            a, b = reason["values"]["a"], reason["values"]["b"]
+            spans = (a["start"], a["end"]), (b["start"], b["end"])
+            return spans if seen_from_a else (spans[1], spans[0])
+    return None
 
 
 def _name(side: str, seen_from_a: bool) -> str:

@@ -105,3 +105,19 @@ CSS = """
 </style>
 """
 """The stylesheet for the classes above, written by the app once per page."""
+
+
+def claim_pair_html(
+    a_text: str, b_text: str, spans: tuple[tuple[int, int], tuple[int, int]]
+) -> str:
+    """The two sentences a suggestion rests on, quoted (escaped) with their offsets in each
+    passage: "a" from ``a_text``, "b" from ``b_text``."""
+    (a_start, a_end), (b_start, b_end) = spans
+    quoted = [
+        f"<b>{side}</b> {start}–{end} “{escape(text[start:end])}”"
+        for side, text, start, end in (("a", a_text, a_start, a_end), ("b", b_text, b_start, b_end))
+    ]
+    return (
+        '<div class="wb-claim-pair" style="font-size:0.85rem;margin-top:0.3rem">'
+        "<b>Rests on:</b> " + " · ".join(quoted) + "</div>"
+    )

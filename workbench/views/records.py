@@ -18,6 +18,7 @@ from workbench.suggest.ranking import RankedPair
 from workbench.views.evidence import (
     Cues,
     Suggestion,
+    claim_pair_spans,
     oriented_specifics,
     reason_text,
 )
@@ -167,14 +168,27 @@ def pair_record(row: AlignedPair) -> dict[str, Any]:
     }
 
 
-def reason_record(reason: Mapping[str, Any], seen_from_a: bool = True) -> dict[str, Any]:
+def reason_record(
+    reason: Mapping[str, Any], seen_from_a: bool = True, a_start: int = 0, b_start: int = 0
+) -> dict[str, Any]:
     """A stored reason as ``workbench pairs`` prints it: ``{"kind", "text", "weight"}``.
 
     The reasons ranked by their weight come with ``text`` before ``weight``, the specifics
     and a framing dispute listed after them with ``weight`` first: the order the records
-    have always had, kept so that their output stays byte for byte the same.
+    have always had, kept so that their output stays byte for byte the same. The claim
+    pair also gives its two sentences' offsets in the documents, ``"a": [start, end]`` and
+    ``"b": [start, end]``, given the passages' starts ``a_start`` and ``b_start``.
     """
     text = reason_text(reason, seen_from_a)
+    if reason["kind"] == "claim_pair":
+        (sa, ea), (sb, eb) = claim_pair_spans([reason], seen_from_a) or ((0, 0), (0, 0))
+        return {
+            "kind": "claim_pair",
+            "weight": reason["weight"],
+            "text": text,
+            "a": [sa + a_start, ea + a_start],
+            "b": [sb + b_start, eb + b_start],
+        }
     if reason.get("ranked"):
         return {"kind": reason["kind"], "text": text, "weight": reason["weight"]}
     return {"kind": reason["kind"], "weight": reason["weight"], "text": text}
@@ -200,7 +214,7 @@ def suggestion_record(
         "relation": suggestion.relation,
         "confidence": suggestion.confidence,
         "probabilities": suggestion.probabilities,
-        "reasons": [reason_record(r, from_a) for r in suggestion.reasons],
+        "reasons": [reason_record(r, from_a, a_start, b_start) for r in suggestion.reasons],
         "specifics": oriented_specifics(suggestion, a_id, a_start, b_start),
     }
 

@@ -8,7 +8,7 @@ from workbench.app import signin, ui
 from workbench.errors import WorkbenchError
 from workbench.suggest.techniques import TECHNIQUES
 from workbench.views import evidence, review
-from workbench.views.highlight import Mark, escape, highlight
+from workbench.views.highlight import Mark, claim_pair_html, escape, highlight
 
 KEY = "cmp"
 TAGGED_NAMES = {"all": "All", "untagged": "Not tagged by me", "tagged": "Tagged by me"}
@@ -344,6 +344,8 @@ with right:
                 summary.append("<b>Differs:</b> " + escape("; ".join(found.conflicting)))
             if summary:
                 parts.append('<div style="font-size:0.85rem">' + " · ".join(summary) + "</div>")
+            if suggestion is not None and suggestion.claim_pair is not None:
+                parts.append(claim_pair_html(item.text, c.text, suggestion.claim_pair))
             if suggestion is not None:
                 reasons = "".join(f"<li>{escape(r)}</li>" for r in suggestion.reasons)
                 parts.append(
