@@ -12,10 +12,9 @@ from workbench.suggest.framing import detect_cues, disputes_framing, framing_sco
 
 DISPUTING = [
     # dismissal and ridicule
-    "Highlighted as the story of the year was another duck story from the Daily NK about "
+    "Highlighted as the story of the year was another canard from the Daily NK about "
     "the execution of an army officer.",
-    "The committee adopted yet another resolution denouncing the government, mostly similar "
-    "to previous ones.",
+    "The committee adopted yet another resolution denouncing the government.",
     "Most of the accusatory resolutions rehash their usual things with minor adjustments.",
     "The new report offers nothing fundamentally new about the camps.",
     "Western media spread the hoax within hours of the announcement.",
@@ -30,7 +29,7 @@ DISPUTING = [
     "the regime.",
     # attacks on the source
     "The NGO released a special report with the controversial title “Worth Less Than an Animal”.",
-    "Engaged NGOs and media are ahead of government agencies in these accusations.",
+    "Biased NGOs and media are ahead of government agencies in these accusations.",
     "The content follows as expected and boils down to an account of abuses.",
 ]
 
@@ -64,6 +63,20 @@ def test_disputing_passages_are_flagged(text: str) -> None:
 @pytest.mark.parametrize("text", NEUTRAL)
 def test_neutral_passages_are_not_flagged(text: str) -> None:
     assert not disputes_framing(text), (text, detect_cues(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The content of the resolution is mostly similar to previous similar documents.",
+        "It was another duck story from the newspaper.",
+        "Engaged NGOs and media met the minister.",
+    ],
+)
+def test_phrases_of_the_demo_corpus_are_not_rules(text: str) -> None:
+    """Rules are general English: phrases lifted from the bundled corpus ("mostly similar to
+    previous", the calques "duck story" and "engaged NGOs") would only score the demo."""
+    assert [c for c in detect_cues(text) if c.weight > 0] == [], detect_cues(text)
 
 
 def test_cue_offsets_index_the_text_given() -> None:

@@ -6,14 +6,14 @@ A cue is a span of the passage with a kind and a weight:
   "so-called", "what they call"). Hedging a specific unproven act ("allegedly taken") is
   ordinary legal caution and weighs little; hedging a standing condition or an established
   description is the writer doubting it and weighs fully.
-- ``dismissal``: ridicule or dismissal of a claim or document ("duck story", "rehash",
+- ``dismissal``: ridicule or dismissal of a claim or document ("canard", "rehash",
   "yet another resolution", "nothing new", "as expected", "hoax").
 - ``sarcasm``: a sentence opened with "Of course," / "Naturally," / "Needless to say," that
   goes on to report what someone else said or concluded.
 - ``scare_quote``: a short lowercase phrase in quotation marks that nobody is quoted as
   saying; weak on its own, because reports also quote terms of art ("grey markets").
 - ``source_attack``: belittling a source, its title, motives or funding ("controversial
-  title", "engaged NGOs", "funded by the State Department", "a certain Hyun").
+  title", "biased NGOs", "funded by the State Department", "a certain Mr X").
 - ``attribution``: neutral attribution ("reportedly", "according to", "said"). Weight 0: it
   is shown, never counted as a dispute.
 
@@ -48,7 +48,7 @@ MODEL_KIND = "technique"
 """The kind of a cue from the learned technique detector."""
 DISPUTE_THRESHOLD = 1.0
 SCARE_QUOTE_CAP = 0.5
-VERSION = "framing/2"
+VERSION = "framing/3"
 """Changes whenever the rules or the technique detector's use change, so stored cues are
 recomputed."""
 
@@ -201,7 +201,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "dismissal",
         _rx(
-            r"\bduck\s+stor(?:y|ies)\b|\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
+            r"\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
             r"\bfairy[- ]tales?\b|\btall\s+tales?\b|\bbogus\b|\bbaseless\b|"
             r"\bgroundless\b|\bunfounded\b|\bfar[- ]fetched\b|\blaughable\b|"
             r"\bridiculous\b|\babsurd(?:ity|ities)?\b|\bhysteri(?:a|cal)\b|"
@@ -231,7 +231,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "dismissal",
         _rx(
-            r"\bboils? down to\b|\bthe usual\b|\bmostly similar to previous\b|"
+            r"\bboils? down to\b|\bthe usual\b|"
             r"\bfabricat(?:ed|ions?)\b|\bfakes?\b|\bspeculation\b|\brumou?rs?\b|"
             r"\bpropaganda (?:stunt|campaign|piece|exercise)\b"
         ),
@@ -251,7 +251,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "source_attack",
         _rx(
-            rf"\b(?:biased|engaged|partisan|politici[sz]ed|politically[- ]"
+            rf"\b(?:biased|partisan|politici[sz]ed|politically[- ]"
             rf"motivated|one[- ]sided|unreliable|discredited|self[- ]proclaimed|"
             rf"self[- ]styled|so[- ]called|paid|hired|pocket|tame|obliging|"
             rf"zealous|russophobic|anti-\w+)\s+(?:\w+\s+)?{_SOURCES}\b"
