@@ -320,3 +320,32 @@ def test_many_passages_are_encoded_in_bounded_batches(monkeypatch: pytest.Monkey
     found = framing.analyse_passages(texts, encode, detector=detector)
     assert calls == [3, 1]
     assert found == [framing.analyse(t) for t in texts]
+
+
+def test_the_detector_reads_each_passage_within_its_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from workbench.suggest.techniques import TechniqueModel
+
+    seen: list[list[int] | None] = []
+
+    def analyse_sentences(self, texts, vectors, documents=None):
+        seen.append(documents)
+        return []
+
+    monkeypatch.setattr(TechniqueModel, "analyse_sentences", analyse_sentences)
+    monkeypatch.setattr(framing, "PASSAGES_PER_BATCH", 3)
+    detector = TechniqueModel.__new__(TechniqueModel)
+    detector.card, detector.vector_dim = {}, 4
+    texts = ["One. Two.", "Three.", "Four. Five. Six.", "Seven.", "Eight. Nine."]
+    with pytest.raises(IndexError):  # the spy returns no verdicts; the call is what counts
+        framing.analyse_passages(
+            texts, lambda s: np.zeros((len(s), 4)), detector=detector, documents=[2, 1, 2]
+        )
+    # sentences per document; the first batch holds the first two documents (3 passages),
+    # never a part of the third
+    assert seen == [[3, 3]]
+    with pytest.raises(framing.InvalidInput, match="add up to 4, not to the 5 passages"):
+        framing.analyse_passages(texts, documents=[2, 2])

@@ -29,6 +29,7 @@ time, with no model to load.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from workbench.errors import InvalidInput
 
 if TYPE_CHECKING:
     import numpy as np
@@ -484,6 +487,7 @@ def analyse_passages(
     *,
     detector: TechniqueModel | None = None,
     embedding_model: str | None = None,
+    documents: Sequence[int] | None = None,
 ) -> list[Framing]:
     """Cues, score and verdict of many passages at once: the rules, plus the learned
     persuasion-technique detector on every sentence.
@@ -503,21 +507,38 @@ def analyse_passages(
         detector: the technique model (default: the shipped one).
         embedding_model: the id of the model behind ``encode``; when the detector was made
             for another one, the rules alone are used (its vectors would mean nothing).
+        documents: how many of ``texts`` each document holds, each document's passages
+            consecutive and in reading order; the detector reads a sentence within its
+            document (its place in it). Default: every passage is a document of its own.
 
     Returns:
         One :class:`Framing` per text, in order.
+
+    Raises:
+        InvalidInput: when ``documents`` does not add up to the number of texts.
     """
+    sizes = [1] * len(texts) if documents is None else [int(n) for n in documents]
+    if sum(sizes) != len(texts) or any(n < 1 for n in sizes):
+        raise InvalidInput(
+            f"document sizes {sizes[:5]} add up to {sum(sizes)}, not to the {len(texts)} "
+            "passages given; give each document's number of passages, in order"
+        )
     if encode is not None and len(texts) > PASSAGES_PER_BATCH:
-        return [
-            found
-            for lo in range(0, len(texts), PASSAGES_PER_BATCH)
-            for found in analyse_passages(
-                texts[lo : lo + PASSAGES_PER_BATCH],
-                encode,
-                detector=detector,
-                embedding_model=embedding_model,
+        out: list[Framing] = []
+        at = 0
+        for batch in _whole_documents(sizes, PASSAGES_PER_BATCH):
+            count = sum(batch)
+            out.extend(
+                analyse_passages(
+                    texts[at : at + count],
+                    encode,
+                    detector=detector,
+                    embedding_model=embedding_model,
+                    documents=batch,
+                )
             )
-        ]
+            at += count
+        return out
     rules = [_detect(t) for t in texts]
     if encode is None or not texts:
         return [Framing(c, framing_score(c), framing_score(c) >= DISPUTE_THRESHOLD) for c in rules]
@@ -536,7 +557,12 @@ def analyse_passages(
     vectors = encode(flat)
     if vectors.ndim != 2 or vectors.shape[1] != detector.vector_dim:
         return analyse_passages(texts)
-    verdicts = detector.analyse_sentences(flat, vectors)
+    per_passage = [len(sentence_spans) for sentence_spans in spans]
+    bounds = [0, *itertools.accumulate(sizes)]
+    sentences_per_document = [
+        sum(per_passage[bounds[d] : bounds[d + 1]]) for d in range(len(sizes))
+    ]
+    verdicts = detector.analyse_sentences(flat, vectors, sentences_per_document)
     out = []
     k = 0
     for text, rule_cues, sentence_spans in zip(texts, rules, spans, strict=True):
@@ -549,6 +575,18 @@ def analyse_passages(
         score = framing_score(cues)
         out.append(Framing(tuple(cues), score, score >= DISPUTE_THRESHOLD))
     return out
+
+
+def _whole_documents(sizes: Sequence[int], limit: int) -> list[list[int]]:
+    """Documents (by passage count) packed into batches of at most ``limit`` passages,
+    never splitting one (a document longer than ``limit`` is a batch of its own)."""
+    batches: list[list[int]] = []
+    for n in sizes:
+        if batches and sum(batches[-1]) + n <= limit:
+            batches[-1].append(n)
+        else:
+            batches.append([n])
+    return batches
 
 
 def _model_cues(
