@@ -226,3 +226,24 @@ def test_a_passage_quoting_its_own_organisation_asserts_in_the_stored_features(
 
     assert stored({}) == 1.0  # read without its writer, "Harbour Watch said" relays
     assert stored({"p1": ("Harbour Watch", ""), "p2": ("Coast Daily", "")}) == 0.0
+
+
+def test_framing_partitions_hold_whole_documents_in_reading_order() -> None:
+    from workbench.models import Passage
+    from workbench.suggest.stage import framing_parts
+
+    passages = [
+        Passage(f"{doc}{k}", doc, k, 0, 1, f"{doc} {k}.")
+        for doc, n in (("a", 3), ("b", 2), ("c", 2))
+        for k in range(n)
+    ]
+    framed = {"a0", "a1", "a2", "c0"}  # b is new; c has one new passage
+    parts = framing_parts(passages, framed, limit=3)
+    assert [[pid for pid, _, _ in part] for part in parts] == [["b0", "b1"], ["c0", "c1"]]
+    assert parts[0][0] == ("b0", "b", "b 0.")
+    everything = framing_parts(passages, set(), limit=3)
+    assert [[pid for pid, _, _ in part] for part in everything] == [
+        ["a0", "a1", "a2"],
+        ["b0", "b1"],
+        ["c0", "c1"],
+    ]

@@ -12,10 +12,9 @@ from workbench.suggest.framing import detect_cues, disputes_framing, framing_sco
 
 DISPUTING = [
     # dismissal and ridicule
-    "Highlighted as the story of the year was another duck story from the Daily NK about "
+    "Highlighted as the story of the year was another canard from the Daily NK about "
     "the execution of an army officer.",
-    "The committee adopted yet another resolution denouncing the government, mostly similar "
-    "to previous ones.",
+    "The committee adopted yet another resolution denouncing the government.",
     "Most of the accusatory resolutions rehash their usual things with minor adjustments.",
     "The new report offers nothing fundamentally new about the camps.",
     "Western media spread the hoax within hours of the announcement.",
@@ -30,7 +29,7 @@ DISPUTING = [
     "the regime.",
     # attacks on the source
     "The NGO released a special report with the controversial title “Worth Less Than an Animal”.",
-    "Engaged NGOs and media are ahead of government agencies in these accusations.",
+    "Biased NGOs and media are ahead of government agencies in these accusations.",
     "The content follows as expected and boils down to an account of abuses.",
 ]
 
@@ -64,6 +63,20 @@ def test_disputing_passages_are_flagged(text: str) -> None:
 @pytest.mark.parametrize("text", NEUTRAL)
 def test_neutral_passages_are_not_flagged(text: str) -> None:
     assert not disputes_framing(text), (text, detect_cues(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The content of the resolution is mostly similar to previous similar documents.",
+        "It was another duck story from the newspaper.",
+        "Engaged NGOs and media met the minister.",
+    ],
+)
+def test_phrases_of_the_demo_corpus_are_not_rules(text: str) -> None:
+    """Rules are general English: phrases lifted from the bundled corpus ("mostly similar to
+    previous", the calques "duck story" and "engaged NGOs") would only score the demo."""
+    assert [c for c in detect_cues(text) if c.weight > 0] == [], detect_cues(text)
 
 
 def test_cue_offsets_index_the_text_given() -> None:
@@ -307,3 +320,32 @@ def test_many_passages_are_encoded_in_bounded_batches(monkeypatch: pytest.Monkey
     found = framing.analyse_passages(texts, encode, detector=detector)
     assert calls == [3, 1]
     assert found == [framing.analyse(t) for t in texts]
+
+
+def test_the_detector_reads_each_passage_within_its_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    from workbench.suggest.techniques import TechniqueModel
+
+    seen: list[list[int] | None] = []
+
+    def analyse_sentences(self, texts, vectors, documents=None):
+        seen.append(documents)
+        return []
+
+    monkeypatch.setattr(TechniqueModel, "analyse_sentences", analyse_sentences)
+    monkeypatch.setattr(framing, "PASSAGES_PER_BATCH", 3)
+    detector = TechniqueModel.__new__(TechniqueModel)
+    detector.card, detector.vector_dim = {}, 4
+    texts = ["One. Two.", "Three.", "Four. Five. Six.", "Seven.", "Eight. Nine."]
+    with pytest.raises(IndexError):  # the spy returns no verdicts; the call is what counts
+        framing.analyse_passages(
+            texts, lambda s: np.zeros((len(s), 4)), detector=detector, documents=[2, 1, 2]
+        )
+    # sentences per document; the first batch holds the first two documents (3 passages),
+    # never a part of the third
+    assert seen == [[3, 3]]
+    with pytest.raises(framing.InvalidInput, match="add up to 4, not to the 5 passages"):
+        framing.analyse_passages(texts, documents=[2, 2])

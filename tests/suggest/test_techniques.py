@@ -264,3 +264,46 @@ def test_several_networks_of_a_head_are_averaged_in_one_wide_layer() -> None:
 
     np.testing.assert_allclose(got[:, 0], (one(nets[0]) + one(nets[1])) / 2, rtol=1e-4)
     np.testing.assert_allclose(got[:, 1], one(nets[2]), rtol=1e-4)
+
+
+# -- reading a sentence within its document --------------------------------------------------
+
+
+def test_context_features_place_each_sentence_in_its_document() -> None:
+    texts = ["A title", "One two three.", "Four.", "Another title", "Five six."]
+    F = tq.context_features(texts, [3, 2])
+    assert F[:, 0].tolist() == [0.0, 0.5, 1.0, 0.0, 1.0]  # relative position
+    assert F[:, 1].tolist() == [1, 0, 0, 1, 0]  # first line
+    np.testing.assert_allclose(F[:, 2], np.log([3, 3, 3, 2, 2]))
+    np.testing.assert_allclose(F[:, 3], np.log1p([2, 3, 1, 2, 2]))
+    with pytest.raises(ModelError, match="add up to 4, not to the 5 sentences"):
+        tq.context_features(texts, [2, 2])
+
+
+def test_a_context_model_reads_where_the_sentence_is_and_saves_it(tmp_path: Path) -> None:
+    model = (
+        TechniqueDetector(inner_folds=3, hidden=16, context=True)
+        .fit(made_up_documents(), card={"id": "context-model"})
+        .model_
+    )
+    assert model.uses_context and model.S_W.shape == (3 + len(tq.CONTEXT_FEATURES), 2)
+    texts = [PLAIN[0], "The mayor called the plan vile.", PLAIN[1]]
+    vectors = fake_vectors(texts)
+    whole = model.probabilities(texts, vectors)
+    apart = model.probabilities(texts, vectors, documents=[1, 1, 1])
+    assert not np.allclose(whole[:, :2], apart[:, :2])  # any/dispute read the context
+    np.testing.assert_allclose(whole[:, 2:], apart[:, 2:])  # technique heads do not
+    model.save(tmp_path / "m.npz")
+    loaded = TechniqueModel.load(tmp_path / "m.npz")
+    np.testing.assert_allclose(
+        loaded.probabilities(texts, vectors, [2, 1]), model.probabilities(texts, vectors, [2, 1])
+    )
+
+
+def test_a_model_without_context_ignores_the_documents(fitted: TechniqueModel) -> None:
+    texts = [PLAIN[0], "The mayor called the plan vile.", PLAIN[1]]
+    vectors = fake_vectors(texts)
+    assert not fitted.uses_context
+    np.testing.assert_allclose(
+        fitted.probabilities(texts, vectors), fitted.probabilities(texts, vectors, [1, 1, 1])
+    )

@@ -10,13 +10,13 @@ from workbench.views.records import cues_record, reason_record, suggestion_recor
 
 
 def test_record_shifts_offsets_by_the_passage_start() -> None:
-    text = "Another duck story appeared."
+    text = "Another canard appeared."
     result = cues_record(passage_cues(text), offset=100)
     cue = result["cues"][0]
     assert (cue["start"], cue["end"], cue["text"], cue["kind"]) == (
         108,
-        118,
-        "duck story",
+        114,
+        "canard",
         "dismissal",
     )
     assert result["disputes_framing"] is True

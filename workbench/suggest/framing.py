@@ -6,14 +6,14 @@ A cue is a span of the passage with a kind and a weight:
   "so-called", "what they call"). Hedging a specific unproven act ("allegedly taken") is
   ordinary legal caution and weighs little; hedging a standing condition or an established
   description is the writer doubting it and weighs fully.
-- ``dismissal``: ridicule or dismissal of a claim or document ("duck story", "rehash",
+- ``dismissal``: ridicule or dismissal of a claim or document ("canard", "rehash",
   "yet another resolution", "nothing new", "as expected", "hoax").
 - ``sarcasm``: a sentence opened with "Of course," / "Naturally," / "Needless to say," that
   goes on to report what someone else said or concluded.
 - ``scare_quote``: a short lowercase phrase in quotation marks that nobody is quoted as
   saying; weak on its own, because reports also quote terms of art ("grey markets").
 - ``source_attack``: belittling a source, its title, motives or funding ("controversial
-  title", "engaged NGOs", "funded by the State Department", "a certain Hyun").
+  title", "biased NGOs", "funded by the State Department", "a certain Mr X").
 - ``attribution``: neutral attribution ("reportedly", "according to", "said"). Weight 0: it
   is shown, never counted as a dispute.
 
@@ -29,6 +29,7 @@ time, with no model to load.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from workbench.errors import InvalidInput
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,7 +51,7 @@ MODEL_KIND = "technique"
 """The kind of a cue from the learned technique detector."""
 DISPUTE_THRESHOLD = 1.0
 SCARE_QUOTE_CAP = 0.5
-VERSION = "framing/2"
+VERSION = "framing/3"
 """Changes whenever the rules or the technique detector's use change, so stored cues are
 recomputed."""
 
@@ -201,7 +204,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "dismissal",
         _rx(
-            r"\bduck\s+stor(?:y|ies)\b|\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
+            r"\bcanards?\b|\bhoax(?:es)?\b|\bfake\s+news\b|"
             r"\bfairy[- ]tales?\b|\btall\s+tales?\b|\bbogus\b|\bbaseless\b|"
             r"\bgroundless\b|\bunfounded\b|\bfar[- ]fetched\b|\blaughable\b|"
             r"\bridiculous\b|\babsurd(?:ity|ities)?\b|\bhysteri(?:a|cal)\b|"
@@ -231,7 +234,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "dismissal",
         _rx(
-            r"\bboils? down to\b|\bthe usual\b|\bmostly similar to previous\b|"
+            r"\bboils? down to\b|\bthe usual\b|"
             r"\bfabricat(?:ed|ions?)\b|\bfakes?\b|\bspeculation\b|\brumou?rs?\b|"
             r"\bpropaganda (?:stunt|campaign|piece|exercise)\b"
         ),
@@ -251,7 +254,7 @@ _LEXICON: list[tuple[str, re.Pattern[str], float]] = [
     (
         "source_attack",
         _rx(
-            rf"\b(?:biased|engaged|partisan|politici[sz]ed|politically[- ]"
+            rf"\b(?:biased|partisan|politici[sz]ed|politically[- ]"
             rf"motivated|one[- ]sided|unreliable|discredited|self[- ]proclaimed|"
             rf"self[- ]styled|so[- ]called|paid|hired|pocket|tame|obliging|"
             rf"zealous|russophobic|anti-\w+)\s+(?:\w+\s+)?{_SOURCES}\b"
@@ -484,6 +487,7 @@ def analyse_passages(
     *,
     detector: TechniqueModel | None = None,
     embedding_model: str | None = None,
+    documents: Sequence[int] | None = None,
 ) -> list[Framing]:
     """Cues, score and verdict of many passages at once: the rules, plus the learned
     persuasion-technique detector on every sentence.
@@ -503,21 +507,38 @@ def analyse_passages(
         detector: the technique model (default: the shipped one).
         embedding_model: the id of the model behind ``encode``; when the detector was made
             for another one, the rules alone are used (its vectors would mean nothing).
+        documents: how many of ``texts`` each document holds, each document's passages
+            consecutive and in reading order; the detector reads a sentence within its
+            document (its place in it). Default: every passage is a document of its own.
 
     Returns:
         One :class:`Framing` per text, in order.
+
+    Raises:
+        InvalidInput: when ``documents`` does not add up to the number of texts.
     """
+    sizes = [1] * len(texts) if documents is None else [int(n) for n in documents]
+    if sum(sizes) != len(texts) or any(n < 1 for n in sizes):
+        raise InvalidInput(
+            f"document sizes {sizes[:5]} add up to {sum(sizes)}, not to the {len(texts)} "
+            "passages given; give each document's number of passages, in order"
+        )
     if encode is not None and len(texts) > PASSAGES_PER_BATCH:
-        return [
-            found
-            for lo in range(0, len(texts), PASSAGES_PER_BATCH)
-            for found in analyse_passages(
-                texts[lo : lo + PASSAGES_PER_BATCH],
-                encode,
-                detector=detector,
-                embedding_model=embedding_model,
+        out: list[Framing] = []
+        at = 0
+        for batch in _whole_documents(sizes, PASSAGES_PER_BATCH):
+            count = sum(batch)
+            out.extend(
+                analyse_passages(
+                    texts[at : at + count],
+                    encode,
+                    detector=detector,
+                    embedding_model=embedding_model,
+                    documents=batch,
+                )
             )
-        ]
+            at += count
+        return out
     rules = [_detect(t) for t in texts]
     if encode is None or not texts:
         return [Framing(c, framing_score(c), framing_score(c) >= DISPUTE_THRESHOLD) for c in rules]
@@ -536,7 +557,12 @@ def analyse_passages(
     vectors = encode(flat)
     if vectors.ndim != 2 or vectors.shape[1] != detector.vector_dim:
         return analyse_passages(texts)
-    verdicts = detector.analyse_sentences(flat, vectors)
+    per_passage = [len(sentence_spans) for sentence_spans in spans]
+    bounds = [0, *itertools.accumulate(sizes)]
+    sentences_per_document = [
+        sum(per_passage[bounds[d] : bounds[d + 1]]) for d in range(len(sizes))
+    ]
+    verdicts = detector.analyse_sentences(flat, vectors, sentences_per_document)
     out = []
     k = 0
     for text, rule_cues, sentence_spans in zip(texts, rules, spans, strict=True):
@@ -549,6 +575,18 @@ def analyse_passages(
         score = framing_score(cues)
         out.append(Framing(tuple(cues), score, score >= DISPUTE_THRESHOLD))
     return out
+
+
+def _whole_documents(sizes: Sequence[int], limit: int) -> list[list[int]]:
+    """Documents (by passage count) packed into batches of at most ``limit`` passages,
+    never splitting one (a document longer than ``limit`` is a batch of its own)."""
+    batches: list[list[int]] = []
+    for n in sizes:
+        if batches and sum(batches[-1]) + n <= limit:
+            batches[-1].append(n)
+        else:
+            batches.append([n])
+    return batches
 
 
 def _model_cues(

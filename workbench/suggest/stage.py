@@ -28,6 +28,7 @@ reading what the stage stored is :mod:`workbench.views.evidence`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench.distributed import IN_PROCESS
+from workbench.models import Passage
 from workbench.progress import SILENT, Reporter
 from workbench.store import Store, now
 from workbench.store.suggestions import StoredFraming, StoredSuggestion, SuggestionRow
@@ -165,18 +167,48 @@ class Scoring:
 
 
 def framing_partition(
-    passages: Sequence[tuple[str, str]],
+    passages: Sequence[tuple[str, str, str]],
     encode: frame.Encode | None = None,
     embedding_model: str | None = None,
 ) -> list[StoredFraming]:
-    """Cue rows of ``(passage_id, text)`` passages: the rules and the learned technique
-    detector (:func:`framing.analyse_passages`; ``encode`` gives it sentence vectors, None
-    the rules alone). These are the cues analysts see; the relation model reads the rule
-    cues it was trained on (:func:`frame.passage_framing`)."""
+    """Cue rows of ``(passage_id, doc_id, text)`` passages: the rules and the learned
+    technique detector (:func:`framing.analyse_passages`; ``encode`` gives it sentence
+    vectors, None the rules alone). The passages of a document come together and in reading
+    order, so the detector reads each sentence within its document. These are the cues
+    analysts see; the relation model reads the rule cues it was trained on
+    (:func:`frame.passage_framing`)."""
+    documents = [len(list(run)) for _, run in itertools.groupby(p[1] for p in passages)]
     found = framing.analyse_passages(
-        [text for _, text in passages], encode, embedding_model=embedding_model
+        [text for _, _, text in passages],
+        encode,
+        embedding_model=embedding_model,
+        documents=documents,
     )
-    return _framing_rows({pid: f for (pid, _), f in zip(passages, found, strict=True)})
+    return _framing_rows({pid: f for (pid, _, _), f in zip(passages, found, strict=True)})
+
+
+def framing_parts(
+    passages: Sequence[Passage], framed: set[str], limit: int = FRAMING_BATCH
+) -> list[list[tuple[str, str, str]]]:
+    """Partitions of the framing stage: every passage of each document that has a passage
+    not in ``framed`` (a document is read whole, so one new passage re-reads its
+    neighbours), ``(passage_id, doc_id, text)`` in reading order, whole documents packed
+    into partitions of about ``limit`` passages (a longer document is one partition).
+
+    ``passages`` must be in document order (as :meth:`Store.passages` returns them)."""
+    stale = {p.doc_id for p in passages if p.id not in framed}
+    parts: list[list[tuple[str, str, str]]] = []
+    for _, run in itertools.groupby((p for p in passages if p.doc_id in stale), key=_doc_of):
+        document = [(p.id, p.doc_id, p.text) for p in run]
+        if parts and len(parts[-1]) + len(document) <= limit:
+            parts[-1].extend(document)
+        else:
+            parts.append(document)
+    return parts
+
+
+def _doc_of(passage: Passage) -> str:
+    return passage.doc_id
 
 
 def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]:
@@ -315,10 +347,8 @@ def suggest_store(
     text_by_id = {p.id: p.text for p in passages}
     embedder = embedder or load_embedder(settings)
     encode = _partition_encoder(settings, embedder, runner)
-    framed = store.framed_passage_ids(framing.VERSION)
-    unframed = [(p.id, p.text) for p in passages if p.id not in framed]
-    parts = [unframed[i : i + FRAMING_BATCH] for i in range(0, len(unframed), FRAMING_BATCH)]
-    with progress.task("framing cues", len(unframed)) as task:
+    parts = framing_parts(passages, store.framed_passage_ids(framing.VERSION))
+    with progress.task("framing cues", sum(len(part) for part in parts)) as task:
         for rows in runner.map_partitions(
             framing_partition, parts, encode, embedder.model_id, name="framing"
         ):

@@ -137,6 +137,44 @@ LEXICAL_FEATURES: tuple[str, ...] = (
 )
 
 
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "relative_position",
+    "first_line",
+    "log_document_sentences",
+    "log_words",
+)
+"""Where a sentence sits in its document: what the combiner of a context model also reads."""
+
+
+def context_features(texts: Sequence[str], documents: Sequence[int] | None = None) -> np.ndarray:
+    """The :data:`CONTEXT_FEATURES` of each sentence.
+
+    Args:
+        texts: the sentences of one or more documents, each document's in reading order.
+        documents: how many of ``texts`` each document holds, in order (default: all of
+            them are one document).
+
+    Raises:
+        ModelError: when ``documents`` does not add up to the number of sentences.
+    """
+    sizes = [len(texts)] if documents is None else [int(n) for n in documents]
+    if sum(sizes) != len(texts) or any(n < 0 for n in sizes):
+        raise ModelError(
+            f"document sizes {sizes[:5]}... add up to {sum(sizes)}, not to the "
+            f"{len(texts)} sentences given; give each document's sentence count in order"
+        )
+    out = np.zeros((len(texts), len(CONTEXT_FEATURES)), dtype=np.float64)
+    at = 0
+    for n in sizes:
+        rows = slice(at, at + n)
+        out[rows, 0] = np.arange(n) / max(n - 1, 1)
+        out[rows, 1] = np.arange(n) == 0
+        out[rows, 2] = math.log(max(n, 1))
+        at += n
+    out[:, 3] = [math.log1p(len(_WORD.findall(t))) for t in texts]
+    return out
+
+
 def word_terms(text: str) -> list[str]:
     """Lowercased words (and ! ? quote marks) and their bigrams: the word n-gram analyzer."""
     words = [m.group(0).lower() for m in _WORD.finditer(text)]
@@ -557,10 +595,24 @@ class TechniqueModel:
         net = hidden @ self.M2 + self.m2
         return np.hstack([lr, net, nb]).astype(np.float64)
 
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities, one column per :data:`HEADS`."""
+    @property
+    def uses_context(self) -> bool:
+        """Whether the combiner also reads where each sentence is in its document."""
+        return self.S_W.shape[0] > 3
+
+    def probabilities(
+        self, texts: Sequence[str], vectors: np.ndarray, documents: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """Calibrated probabilities, one column per :data:`HEADS`.
+
+        ``documents`` gives how many of ``texts`` each document holds, in reading order
+        (default: ``texts`` are the sentences of one document); a context model reads it.
+        """
         views = self.view_scores(texts, vectors)
-        return probabilities_from_views(views, self.calib_a, self.calib_b, self.S_W, self.S_b)
+        context = context_features(texts, documents) if self.uses_context else None
+        return probabilities_from_views(
+            views, self.calib_a, self.calib_b, self.S_W, self.S_b, context
+        )
 
     def token_scores(self, sentence: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
         """The tokens of ``sentence`` and the probability that each is inside a technique."""
@@ -585,10 +637,14 @@ class TechniqueModel:
         return tokens[int(on[0])][0], tokens[int(on[-1])][1]
 
     def analyse_sentences(
-        self, texts: Sequence[str], vectors: np.ndarray
+        self, texts: Sequence[str], vectors: np.ndarray, documents: Sequence[int] | None = None
     ) -> list[SentenceTechniques]:
-        """The verdict on each sentence; offsets are relative to each sentence."""
-        probs = self.probabilities(texts, vectors)
+        """The verdict on each sentence; offsets are relative to each sentence.
+
+        ``texts`` are in reading order; ``documents`` says how many of them each document
+        holds (default: one document).
+        """
+        probs = self.probabilities(texts, vectors, documents)
         over = probs >= self.thresholds
         out = []
         for i, text in enumerate(texts):
@@ -657,15 +713,25 @@ def probabilities_from_views(
     calib_b: np.ndarray,
     S_W: np.ndarray,
     S_b: np.ndarray,
+    context: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-head probabilities from view scores: Platt scaling of each head's LR score, then
-    the combiner's output for the :data:`COMBINED` heads."""
+    the combiner's output for the :data:`COMBINED` heads (which also reads ``context``,
+    the :func:`context_features`, when ``S_W`` has rows for them)."""
     n = len(HEADS)
     probs = sigmoid(calib_a * views[:, :n] + calib_b)
     for j in range(len(COMBINED)):
-        inputs = views[:, [j, n + j, n + len(COMBINED) + j]]
+        inputs = combiner_inputs(views, j, context if S_W.shape[0] > 3 else None)
         probs[:, j] = sigmoid(inputs @ S_W[:, j] + S_b[j])
     return probs
+
+
+def combiner_inputs(views: np.ndarray, j: int, context: np.ndarray | None) -> np.ndarray:
+    """What the combiner of :data:`COMBINED` head ``j`` reads: the LR, network and NB-LR
+    scores of that head, then the context features when there are any."""
+    n = len(HEADS)
+    inputs = views[:, [j, n + j, n + len(COMBINED) + j]]
+    return inputs if context is None else np.hstack([inputs, context])
 
 
 def load_model(path: Path | None = None) -> TechniqueModel:
@@ -716,6 +782,8 @@ class TechniqueDetector:
         span_threshold: token probability from which a token belongs to the span.
         inner_folds: folds (by document) of the cross-validation inside ``fit`` whose
             held-out scores the combiner, the calibration and the thresholds learn from.
+        context: the any/dispute combiner also reads where the sentence is in its document
+            (:data:`CONTEXT_FEATURES`): a passage is read within its document.
         random_state: seed of the network.
     """
 
@@ -731,6 +799,7 @@ class TechniqueDetector:
         token_min_df: int = 2,
         span_threshold: float = 0.3,
         inner_folds: int = 4,
+        context: bool = False,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -743,6 +812,7 @@ class TechniqueDetector:
         self.token_min_df = token_min_df
         self.span_threshold = span_threshold
         self.inner_folds = inner_folds
+        self.context = context
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -757,6 +827,7 @@ class TechniqueDetector:
             "token_min_df",
             "span_threshold",
             "inner_folds",
+            "context",
             "random_state",
         )
         return {k: getattr(self, k) for k in names}
@@ -913,16 +984,17 @@ class TechniqueDetector:
         calib_b = np.zeros(n)
         for j in range(n):
             calib_a[j], calib_b[j] = platt(views[:, j], Y[:, j])
-        S_W = np.zeros((3, len(COMBINED)))
+        context = context_features(texts, sizes) if self.context else None
+        S_W = np.zeros((3 + (0 if context is None else context.shape[1]), len(COMBINED)))
         S_b = np.zeros(len(COMBINED))
         for j in range(len(COMBINED)):
-            inputs = views[:, [j, n + j, n + len(COMBINED) + j]]
+            inputs = combiner_inputs(views, j, context)
             if Y[:, j].min() == Y[:, j].max():
                 S_b[j] = -30.0 if Y[:, j].max() == 0 else 30.0
                 continue
             clf = LogisticRegression(C=1.0, max_iter=2000).fit(inputs, Y[:, j])
             S_W[:, j], S_b[j] = clf.coef_[0], clf.intercept_[0]
-        probs = probabilities_from_views(views, calib_a, calib_b, S_W, S_b)
+        probs = probabilities_from_views(views, calib_a, calib_b, S_W, S_b, context)
         thresholds = np.ones(n)
         inner_f1 = {}
         for j, name in enumerate(HEADS):

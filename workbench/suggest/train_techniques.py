@@ -214,6 +214,14 @@ def train(
             "any/dispute only: one-hidden-layer network on vector + lexical; NB-LR on binary "
             "word 1-2-grams; combined by a logistic regression on out-of-fold scores",
             "spans: token logistic regression (word, neighbours, shape, inside quotes)",
+            *(
+                [
+                    "any/dispute combiner also reads the sentence's place in its document: "
+                    "relative position, first line, log sentences in the document, log words"
+                ]
+                if (params or {}).get("context")
+                else []
+            ),
         ],
         "positive_sentence": "the sentence (non-blank line) overlaps at least one gold span",
         "cross_validation": cv_report or {"skipped": True},
@@ -247,6 +255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="networks averaged per any/dispute head (default 1)",
     )
+    parser.add_argument(
+        "--context",
+        action="store_true",
+        help="the any/dispute combiner also reads where each sentence is in its article",
+    )
     parser.add_argument("--skip-cv", action="store_true", help="fit and save without CV")
     parser.add_argument(
         "--cv-only", action="store_true", help="only cross-validate; print the report as JSON"
@@ -277,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         params["inner_folds"] = args.inner_folds
     if args.networks:
         params["networks"] = args.networks
+    if args.context:
+        params["context"] = True
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
