@@ -51,3 +51,14 @@ def test_unaddressed_lists_claims_a_source_never_addresses(store) -> None:  # ty
     matrix = silence_matrix(store)
     for doc in set(every["doc"]):
         assert matrix.loc[doc, silent] == len(unaddressed(store, silent_doc=silent, source_doc=doc))
+
+
+def test_silence_matrix_limited_keeps_the_documents_with_most_silence(store) -> None:  # type: ignore[no-untyped-def]
+    full = silence_matrix(store)
+    totals = full.sum(axis=1).add(full.sum(axis=0), fill_value=0)
+    kept = silence_matrix(store, limit=2)
+    assert set(kept.index) | set(kept.columns) <= set(totals.nlargest(2).index)
+    for doc in kept.index:
+        for silent in kept.columns:
+            assert kept.loc[doc, silent] == full.loc[doc, silent]
+    assert silence_matrix(store, limit=100).equals(full)

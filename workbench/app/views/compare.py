@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import streamlit as st
 
 from workbench.app import signin, ui
@@ -52,6 +55,31 @@ def save_tag(pair_id: str, label: str) -> None:
     st.session_state[note_key] = ""
     st.session_state[f"{KEY}_advance"] = True
     ui.flash(f"Saved: {ui.LABELS[saved.label.value]}" + (" with note" if note else ""))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def focus_pairs(
+    db: str,
+    alignment: str | None,
+    outlets_key: str,
+    *,
+    doc: str | None,
+    outlet: str | None,
+    max_rank: int,
+    min_score: float,
+    outlets: tuple[str, ...],
+) -> list[dict[str, object]]:
+    """The focus's aligned pairs (:func:`review.load_pairs`): a whole outlet's are tens of
+    thousands of rows, so they are read again only when the alignment, the documents'
+    outlets (``outlets_key``) or the choices change, not on every click."""
+    return review.load_pairs(
+        ui.store(),
+        doc=doc,
+        outlet=outlet,
+        max_rank=max_rank,
+        min_score=min_score,
+        outlets=list(outlets),
+    )
 
 
 def technique_line(cues: evidence.Cues) -> str:
@@ -121,13 +149,17 @@ st.session_state.setdefault(f"{KEY}_score", 0.5)
 min_score = row[2].slider("Lowest alignment score", 0.0, 1.0, step=0.05, key=f"{KEY}_score")
 max_rank = row[3].selectbox("Counterparts per document", [1, 2, 3], key=f"{KEY}_rank")
 
-rows = review.load_pairs(
-    store,
+rows = focus_pairs(
+    str(store.path),
+    store.get_meta("aligned_corpus"),
+    hashlib.sha256(
+        json.dumps(sorted((d, doc.meta.outlet) for d, doc in documents.items())).encode()
+    ).hexdigest(),
     doc=focus if focus_by == "document" else None,
     outlet=focus if focus_by == "outlet" else None,
     max_rank=max_rank,
     min_score=min_score,
-    outlets=compare_with,
+    outlets=tuple(compare_with),
 )
 sections = sorted({r["a_section"] for r in rows if r["a_section"]})
 with st.expander("More filters"):

@@ -6,15 +6,27 @@ import altair as alt
 import streamlit as st
 
 from workbench.app import signin, ui
+from workbench.suggest.stage import RUN_META_KEY
 from workbench.views import evidence, overview, review
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
 
 
+MATRIX_DOCUMENTS = 40  # the silence table's documents at most (those with the most silence)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def silence(db: str, alignment: str | None) -> object:
     """The silence matrix; recomputed only when the alignment changes."""
-    return overview.silence_matrix(ui.store())
+    return overview.silence_matrix(ui.store(), limit=MATRIX_DOCUMENTS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def suggested_counts(db: str, alignment: str | None, run: str | None, count: int) -> object:
+    """Suggested relations per source and section: read from every suggestion, so
+    recomputed only when the alignment or the suggestions change (tags are counted live)."""
+    store = ui.store()
+    return overview.label_counts(store, evidence.suggested_relations(store), "suggested")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -31,7 +43,12 @@ caps = evidence.capabilities(store)
 # Blind tagging: the chart counts only the tags this user may see; of the others, only
 # how many there are (no names, no labels, no pairs).
 seen = signin.visible(store, store.tags())
-counts = overview.relation_counts(store, evidence.suggested_relations(store), seen)
+counts = overview.combined_counts(
+    overview.label_counts(store, overview.pair_labels(store, seen), "tagged"),
+    suggested_counts(
+        str(store.path), alignment, store.get_meta(RUN_META_KEY), store.suggestion_count()
+    ),
+)
 
 st.subheader("Agreement and dispute by source and section")
 if signin.blind(store):
@@ -102,6 +119,11 @@ st.caption(
 )
 matrix = silence(str(store.path), alignment)
 if not matrix.empty:
+    if len(documents) > MATRIX_DOCUMENTS:
+        st.caption(
+            f"The {len(matrix.index.union(matrix.columns))} documents with the most claims "
+            f"never addressed (as source or as silent document) of {len(documents)}."
+        )
     names = {d: f"{documents[d].meta.outlet} ({d})" for d in documents}
     st.dataframe(matrix.rename(index=names, columns=names), key="ov_matrix")
 silent = st.selectbox(
