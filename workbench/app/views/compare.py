@@ -57,7 +57,9 @@ def save_tag(pair_id: str, label: str) -> None:
     ui.flash(f"Saved: {ui.LABELS[saved.label.value]}" + (" with note" if note else ""))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
+# unpickled here; what it returns is shared, so callers only read it
+@st.cache_resource(max_entries=32, show_spinner=False)
 def focus_pairs(
     db: str,
     alignment: str | None,

@@ -30,7 +30,9 @@ COLUMN_WIDTHS = {
 }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
+# unpickled here; what it returns is shared, so callers only read it
+@st.cache_resource(max_entries=16, show_spinner=False)
 def pair_count(db: str, alignment: str | None) -> int:
     """Distinct aligned pairs (a count over a million rows at 20,000 passages), read again
     only when the alignment changes."""

@@ -15,13 +15,17 @@ COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framin
 MATRIX_DOCUMENTS = 40  # the silence table's documents at most (those with the most silence)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
+# unpickled here; what it returns is shared, so callers only read it
+@st.cache_resource(max_entries=64, show_spinner=False)
 def silence(db: str, alignment: str | None) -> object:
     """The silence matrix; recomputed only when the alignment changes."""
     return overview.silence_matrix(ui.store(), limit=MATRIX_DOCUMENTS)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
+# unpickled here; what it returns is shared, so callers only read it
+@st.cache_resource(max_entries=16, show_spinner=False)
 def suggested_counts(db: str, alignment: str | None, run: str | None, count: int) -> object:
     """Suggested relations per source and section: read from every suggestion, so
     recomputed only when the alignment or the suggestions change (tags are counted live)."""
@@ -29,7 +33,9 @@ def suggested_counts(db: str, alignment: str | None, run: str | None, count: int
     return overview.label_counts(store, evidence.suggested_relations(store), "suggested")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
+# unpickled here; what it returns is shared, so callers only read it
+@st.cache_resource(max_entries=256, show_spinner=False)
 def gaps_of(db: str, alignment: str | None, silent: str, source: str | None) -> object:
     """Claims ``silent`` never addresses; recomputed only when the alignment changes."""
     return overview.unaddressed(ui.store(), silent_doc=silent, source_doc=source)
