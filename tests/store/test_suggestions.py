@@ -101,14 +101,6 @@ def test_suggestions_are_read_back_as_written(store: Store) -> None:
     assert store.suggestion_features() == {p: [0.1, 0.25, 1.0] for p in pairs}
 
 
-def test_suggestion_count_follows_writes_and_replacements(store: Store) -> None:
-    assert store.suggestion_count() == 0
-    _pairs, rows = _suggested(store)
-    assert store.suggestion_count() == 2
-    store.replace_suggestions(rows[:1])
-    assert store.suggestion_count() == 1
-
-
 def test_replacing_suggestions_swaps_them_all(store: Store) -> None:
     pairs, rows = _suggested(store)
     store.replace_suggestions(rows[:1])

@@ -125,7 +125,7 @@ class SuggestionQueries:
     if TYPE_CHECKING:
         conn: sqlite3.Connection
 
-        def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def write(self, *, corpus: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
 
     # -- framing cues -------------------------------------------------------------------
 
@@ -255,11 +255,6 @@ class SuggestionQueries:
     def has_suggestions(self) -> bool:
         """Whether any pair has a stored suggestion (cheap: reads one row)."""
         return self.conn.execute("SELECT 1 FROM suggestions LIMIT 1").fetchone() is not None
-
-    def suggestion_count(self) -> int:
-        """How many pairs have a stored suggestion: with the stage's run key, what says
-        that caches of corpus-wide suggestion figures (the Overview's counts) are stale."""
-        return int(self.conn.execute("SELECT count(*) FROM suggestions").fetchone()[0])
 
     def suggestion_models(self) -> list[str]:
         """The relation models behind the stored suggestions, sorted."""
