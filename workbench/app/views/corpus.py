@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.app import signin, ui
+from workbench.app import shared, signin, ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.batch import IngestReport
 from workbench.ingest.readers import SUPPORTED
@@ -13,7 +13,6 @@ from workbench.ingest.uploads import Upload
 from workbench.models import DocumentMeta
 from workbench.pipeline import add_documents
 from workbench.store import Store
-from workbench.views import review
 
 META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
 # The documents table's columns in pixels: together they fit the page of a 1400 px wide
@@ -30,18 +29,9 @@ COLUMN_WIDTHS = {
 }
 
 
-# cache_resource, not cache_data: cache_data pickles what it keeps, and nothing may be
-# unpickled here; what it returns is shared, so callers only read it
-@st.cache_resource(max_entries=16, show_spinner=False)
-def pair_count(db: str, alignment: str | None) -> int:
-    """Distinct aligned pairs (a count over a million rows at 20,000 passages), read again
-    only when the alignment changes."""
-    return ui.store().pair_count()
-
-
 def show_documents(store: Store) -> None:
     """The documents table with counts (drawn last, so it includes this run's uploads)."""
-    documents = list(review.document_catalogue(store).values())
+    documents = list(shared.documents(store).values())
     counts = store.passage_counts()
     table = pd.DataFrame(
         [
@@ -60,7 +50,7 @@ def show_documents(store: Store) -> None:
     )
     st.caption(
         f"{len(documents)} documents, {sum(counts.values())} passages, "
-        f"{pair_count(str(store.path), store.get_meta('aligned_corpus'))} aligned pairs "
+        f"{shared.pair_count(store)} aligned pairs "
         "(a pair is two passages, counted once)"
     )
     st.dataframe(
