@@ -53,6 +53,56 @@ def _documents(db: str, version: int) -> dict[str, Document]:
     return review.document_catalogue(ui.store())
 
 
+def document_labels(store: Store) -> dict[str, str]:
+    """Each document as selectors name it (:func:`ui.doc_label`), by id: a page offers
+    all 1,857 at 20,000 passages, on every run."""
+    return _document_labels(*_key(store))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _document_labels(db: str, version: int) -> dict[str, str]:
+    return {d: ui.doc_label(doc) for d, doc in _documents(db, version).items()}
+
+
+# -- Corpus -------------------------------------------------------------------------------
+
+
+def document_table(store: Store) -> pd.DataFrame:
+    """The Corpus page's table: each document's id, outlet, kind, date, passages, format
+    and title, by id (the title last: the page shortens it to fit)."""
+    return _document_table(*_key(store))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _document_table(db: str, version: int) -> pd.DataFrame:
+    counts = ui.store().passage_counts()
+    return pd.DataFrame(
+        [
+            {
+                "document": d.id,
+                "outlet": d.meta.outlet,
+                "kind": d.meta.kind,
+                "date": d.date,
+                "title": d.meta.title,
+                "passages": counts.get(d.id, 0),
+                "format": d.format,
+            }
+            for d in _documents(db, version).values()
+        ],
+        columns=["document", "outlet", "kind", "date", "passages", "format", "title"],
+    )
+
+
+def pair_count(store: Store) -> int:
+    """Distinct aligned pairs (a count over a million rows at 20,000 passages)."""
+    return _pair_count(*_key(store))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _pair_count(db: str, version: int) -> int:
+    return ui.store().pair_count()
+
+
 # -- Compare ------------------------------------------------------------------------------
 
 
@@ -195,19 +245,6 @@ def _focus_queue(
         frozenset(pid for item in items for pid in item.pair_ids),
         {item.passage_id: " ".join(item.opening.split()[:12]) for item in items},
     )
-
-
-# -- Corpus -------------------------------------------------------------------------------
-
-
-def pair_count(store: Store) -> int:
-    """Distinct aligned pairs (a count over a million rows at 20,000 passages)."""
-    return _pair_count(*_key(store))
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _pair_count(db: str, version: int) -> int:
-    return ui.store().pair_count()
 
 
 # -- Overview -----------------------------------------------------------------------------

@@ -88,7 +88,7 @@ if focus_by == "document":
         "Focus document",
         list(documents),
         key=f"{KEY}_doc",
-        format_func=lambda d: ui.doc_label(documents[d]),
+        format_func=shared.document_labels(store).__getitem__,
     )
     focus_outlet = documents[focus].meta.outlet
 else:

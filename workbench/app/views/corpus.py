@@ -31,25 +31,9 @@ COLUMN_WIDTHS = {
 
 def show_documents(store: Store) -> None:
     """The documents table with counts (drawn last, so it includes this run's uploads)."""
-    documents = list(shared.documents(store).values())
-    counts = store.passage_counts()
-    table = pd.DataFrame(
-        [
-            {
-                "document": d.id,
-                "outlet": d.meta.outlet,
-                "kind": d.meta.kind,
-                "date": d.date,
-                "title": d.meta.title,
-                "passages": counts.get(d.id, 0),
-                "format": d.format,
-            }
-            for d in documents
-        ],
-        columns=list(COLUMN_WIDTHS),
-    )
+    table = shared.document_table(store)
     st.caption(
-        f"{len(documents)} documents, {sum(counts.values())} passages, "
+        f"{len(table)} documents, {table['passages'].sum()} passages, "
         f"{shared.pair_count(store)} aligned pairs "
         "(a pair is two passages, counted once)"
     )

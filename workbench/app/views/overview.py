@@ -121,18 +121,19 @@ if not matrix.empty:
         )
     names = {d: f"{documents[d].meta.outlet} ({d})" for d in documents}
     st.dataframe(matrix.rename(index=names, columns=names), key="ov_matrix")
+labels = shared.document_labels(store)
 silent = st.selectbox(
     "Silent document",
     list(documents),
     key="ov_silent",
-    format_func=lambda d: ui.doc_label(documents[d]),
+    format_func=labels.__getitem__,
 )
 sources = ["(any)", *[d for d in documents if d != silent]]
 source = st.selectbox(
     "Claims from",
     sources,
     key="ov_source",
-    format_func=lambda d: d if d == "(any)" else ui.doc_label(documents[d]),
+    format_func=lambda d: labels.get(d, d),
 )
 gaps = shared.unaddressed(store, silent, None if source == "(any)" else source)
 ui.html_block(

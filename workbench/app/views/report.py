@@ -53,7 +53,7 @@ documents = shared.documents(store)
 outlets = sorted({d.meta.outlet for d in documents.values()}, key=str.casefold)
 focus_names = {"": "All sources"}
 focus_names |= {o: f"Outlet: {o}" for o in outlets}
-focus_names |= {d: f"Document: {ui.doc_label(doc)}" for d, doc in documents.items()}
+focus_names |= {d: f"Document: {label}" for d, label in shared.document_labels(store).items()}
 blind = signin.blind(store)  # an analyst while tagging is blind reports on their own tags
 names = [ui.analyst()] if blind else analysts(store)
 if blind:
