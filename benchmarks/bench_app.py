@@ -331,7 +331,7 @@ def one_script_cache() -> None:
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 
 
-def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
+def interactions(db: Path, repeat: int, build_report: bool = True) -> list[tuple[str, list[float]]]:
     from streamlit.testing.v1 import AppTest
 
     from workbench.app import APP_SCRIPT
@@ -429,6 +429,8 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
     )
     step("Agreement: open page", lambda: at.switch_page("views/agreement.py").run())
     step("Report: open page", lambda: at.switch_page("views/report.py").run())
+    if not build_report:
+        return results
     # Building a report reads and writes up the whole corpus (minutes at 20,000 passages,
     # like `workbench report`): a job the analyst starts, timed once, not a page's answer.
     t = time.perf_counter()
@@ -446,7 +448,7 @@ def interactions(db: Path, repeat: int) -> list[tuple[str, list[float]]]:
     return results
 
 
-def report(name: str, db: Path, emb: Path, repeat: int) -> None:
+def report(name: str, db: Path, emb: Path, repeat: int, build_report: bool = True) -> None:
     """Tag 200 pairs twice, then time every interaction on ``db`` and print the table."""
     from workbench.store import Store
 
@@ -464,7 +466,7 @@ def report(name: str, db: Path, emb: Path, repeat: int) -> None:
         f"400 tags (seconds over {repeat} runs after a warm-up)"
     )
     print(f"  {'interaction':58s} {'p50':>6s} {'p95':>6s}")
-    interactions(db, repeat)
+    interactions(db, repeat, build_report)
 
 
 def main() -> None:
@@ -479,6 +481,11 @@ def main() -> None:
     )
     parser.add_argument("--bodies", type=Path, default=FNC_BODIES, help="FNC-1 train_bodies.csv")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="leave out building a report (minutes at 20,000 passages) and changing its format",
+    )
     parser.add_argument("--embeddings", type=Path, help="vector cache to reuse")
     parser.add_argument(
         "--workdir", type=Path, help="keep the databases here and reuse them on the next run"
@@ -499,7 +506,7 @@ def main() -> None:
                 f"{time.perf_counter() - t:.1f} s",
                 flush=True,
             )
-            report(f"{args.passages} passages of news", news, emb, args.repeat)
+            report(f"{args.passages} passages of news", news, emb, args.repeat, not args.no_report)
             return
         t = time.perf_counter()
         small = bundled(folder, emb)
@@ -514,7 +521,7 @@ def main() -> None:
             flush=True,
         )
         for name, db in (("bundled corpus", small), (f"{args.size} passages", large)):
-            report(name, db, emb, args.repeat)
+            report(name, db, emb, args.repeat, not args.no_report)
 
 
 if __name__ == "__main__":

@@ -137,7 +137,7 @@ def focus_rows(
     )
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)  # an outlet's are 10-20 MB
 def _focus_rows(
     db: str,
     version: int,
@@ -199,7 +199,7 @@ def focus_queue(
     )
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _focus_queue(
     db: str,
     version: int,
