@@ -302,7 +302,7 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            with self.store.write():
+            with self.store.write(corpus=False):
                 failures = self.store.note_sign_in_failure(name, _iso(moment))
                 delay = block_for(failures)
                 if delay:

@@ -204,3 +204,35 @@ def test_a_blind_analyst_sees_only_counts_of_other_analysts_tags_on_the_overview
     ann.run()
     assert "Other analysts' tags not shown: 1 on 1 pair " in texts(ann)
     assert _tagged_columns(ann) == {"tagged: Disputes framing"}  # decided: no longer secret
+
+
+def test_shared_page_caches_filled_by_an_adjudicator_show_a_blind_analyst_no_one_elses_tags(
+    settings: Settings,
+) -> None:
+    """The pages keep corpus-wide figures in caches shared by every session (Compare's
+    focus pairs, Overview's suggested counts and silence table, Corpus's pair count): an
+    adjudicator, who sees every tag, fills them first; a blind analyst then sees through
+    them neither another analyst's labels nor their names, and new tags show at once."""
+    with open_store(settings.db) as store:
+        rows = store.aligned_pairs(doc_id=NEO, max_rank=1)
+        first, second = rows[0]["pair_id"], rows[1]["pair_id"]
+        store.add_tag(first, "disputes_framing", "bob", "bob's private note")
+    judge = signed_in("judge", "overview")
+    assert _tagged_columns(judge) == {"tagged: Disputes framing"}
+    for page in ("corpus", "compare"):
+        judge.switch_page(f"views/{page}.py").run()
+    assert "bob: Disputes framing" in texts(_neo(judge))
+
+    ann = signed_in("ann", "overview")
+    assert "bob" not in texts(ann) and _tagged_columns(ann) == set()
+    ann.switch_page("views/compare.py").run()
+    shown = texts(_neo(ann))
+    assert "bob" not in shown and "bob's private note" not in shown
+
+    with open_store(settings.db) as store:  # tags are read live, never from a cache
+        store.add_tag(second, "corroborates", "bob")
+    judge.switch_page("views/overview.py").run()
+    assert _tagged_columns(judge) == {"tagged: Disputes framing", "tagged: Corroborates"}
+    ann.switch_page("views/overview.py").run()
+    assert "Other analysts' tags not shown: 2 on 2 pairs" in texts(ann)
+    assert _tagged_columns(ann) == set()

@@ -38,6 +38,7 @@ def test_pair_count_counts_two_passages_once_whichever_side_they_are_seen_from(
 ) -> None:
     store = aligned.store
     assert store.alignment_count() == 6
+    assert store.has_alignments()
     assert store.pair_count() == len({r["pair_id"] for r in store.aligned_pairs()})
     assert store.pair_count() < store.alignment_count()
 
@@ -185,6 +186,7 @@ def test_silence_counts_per_pair_of_documents(aligned: Corpus) -> None:
 
 def test_an_empty_store_has_nothing_aligned(store: Store) -> None:
     assert store.alignment_count() == 0
+    assert not store.has_alignments()
     assert store.aligned_pairs() == [] and store.coverage() == []
     assert store.silence_counts() == [] and store.unaddressed_passages() == []
     assert store.alignment_frame().empty

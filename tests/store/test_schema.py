@@ -47,3 +47,19 @@ def test_a_failing_migration_leaves_the_database_at_its_last_version(
         assert store.schema_version() == len(MIGRATIONS)
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables
+
+
+def test_what_a_document_never_addresses_is_read_by_index_not_by_scanning_passages(
+    tmp_path: Path,
+) -> None:
+    with Store(tmp_path / "db.sqlite") as store:
+        plan = " ".join(
+            str(row[-1])
+            for row in store.conn.execute(
+                "EXPLAIN QUERY PLAN SELECT c.passage_id FROM coverage c"
+                " JOIN passages p ON p.id = c.passage_id"
+                " WHERE c.addressed = 0 AND c.doc_id = ? ORDER BY p.doc_id, p.seq",
+                ("d",),
+            )
+        )
+    assert "coverage_doc" in plan, plan

@@ -4,13 +4,41 @@ import pytest
 from aligned_store import THRESHOLD, aligned_store, pair_between
 
 from workbench.config import Settings
-from workbench.views.overview import pair_labels, relation_counts, silence_matrix, unaddressed
+from workbench.views.overview import (
+    label_counts,
+    pair_labels,
+    relation_counts,
+    silence_matrix,
+    source_counts,
+    unaddressed,
+)
 
 
 @pytest.fixture
 def store(tmp_path: Path, settings: Settings):  # type: ignore[no-untyped-def]
     with aligned_store(tmp_path, settings) as opened:
         yield opened
+
+
+def test_source_counts_add_up_each_source_and_sections_documents(store) -> None:  # type: ignore[no-untyped-def]
+    pairs = sorted({r["pair_id"] for r in store.aligned_pairs()})
+    relations = ["corroborates", "contradicts", "disputes_framing"]
+    suggested = {pid: relations[i % 3] for i, pid in enumerate(pairs)}
+    store.add_tag(pairs[0], "contradicts", "ana")
+    tagged = label_counts(store, pair_labels(store), "tagged")
+    per_document = label_counts(store, suggested, "suggested")
+    assert per_document["doc"].nunique() > 1  # so there is something to add up
+    summed = source_counts(tagged, source_counts(per_document))
+    assert list(summed.columns) == ["outlet", "section", "relation", "basis", "pairs"]
+    expected: dict[tuple[str, str, str, str], int] = {}
+    for part in (tagged, per_document):
+        for r in part.itertuples():
+            key = (r.outlet, r.section, r.relation, r.basis)
+            expected[key] = expected.get(key, 0) + r.pairs
+    assert {(r.outlet, r.section, r.relation, r.basis): r.pairs for r in summed.itertuples()} == (
+        expected
+    )
+    assert source_counts().empty and source_counts(tagged.iloc[:0]).empty
 
 
 def test_a_pairs_label_is_the_majority_then_the_adjudicators(store) -> None:  # type: ignore[no-untyped-def]
@@ -51,3 +79,14 @@ def test_unaddressed_lists_claims_a_source_never_addresses(store) -> None:  # ty
     matrix = silence_matrix(store)
     for doc in set(every["doc"]):
         assert matrix.loc[doc, silent] == len(unaddressed(store, silent_doc=silent, source_doc=doc))
+
+
+def test_silence_matrix_limited_keeps_the_documents_with_most_silence(store) -> None:  # type: ignore[no-untyped-def]
+    full = silence_matrix(store)
+    totals = full.sum(axis=1).add(full.sum(axis=0), fill_value=0)
+    kept = silence_matrix(store, limit=2)
+    assert set(kept.index) | set(kept.columns) <= set(totals.nlargest(2).index)
+    for doc in kept.index:
+        for silent in kept.columns:
+            assert kept.loc[doc, silent] == full.loc[doc, silent]
+    assert silence_matrix(store, limit=100).equals(full)

@@ -8,9 +8,12 @@ from workbench.views.review import (
     Context,
     Filters,
     build_queue,
+    corpus_queue,
     index_of,
     load_pairs,
+    narrow_to_tagged,
     next_untagged,
+    order_queue,
     progress_counts,
     with_texts,
 )
@@ -58,6 +61,24 @@ def test_filters_by_source_score_section_and_tag_status(store) -> None:  # type:
     assert tagged_pair not in {pid for i in untagged for pid in i.pair_ids}
     mine = build_queue(rows, Filters(tagged="tagged"), context)
     assert [pid for i in mine for pid in i.pair_ids] == [tagged_pair]
+
+
+def test_one_queue_serves_every_analyst_and_each_narrowing_leaves_it_as_it_was(store) -> None:  # type: ignore[no-untyped-def]
+    rows = load_pairs(store, doc="ngo")
+    tagged_pair = pair_between(store, "ngo", "195", "agency")
+    store.add_tag(tagged_pair, "corroborates", "ana")
+    shared = corpus_queue(rows, Filters(), Context())
+    before = [(i.passage_id, list(i.pair_ids)) for i in shared]
+    for tagged in ("all", "untagged", "tagged"):
+        for order in ("document", "score"):
+            context = Context(my_tags=_mine(store))
+            filters = Filters(tagged=tagged)
+            narrowed = order_queue(
+                narrow_to_tagged(shared, context.my_tags, tagged), order, context
+            )
+            assert narrowed == build_queue(rows, filters, context, order)
+    assert [(i.passage_id, list(i.pair_ids)) for i in shared] == before
+    assert tagged_pair in {pid for i in shared for pid in i.pair_ids}
 
 
 def test_suggested_relation_filter_and_useful_order(store) -> None:  # type: ignore[no-untyped-def]

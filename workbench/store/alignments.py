@@ -205,6 +205,11 @@ class AlignmentQueries(Database):
         """How many alignments are stored (each direction of a pair counts)."""
         return int(self._value("SELECT count(*) FROM alignments"))
 
+    def has_alignments(self) -> bool:
+        """Whether anything is aligned (cheap: reads one row, where :meth:`alignment_count`
+        counts a million at 20,000 passages)."""
+        return self._value("SELECT 1 FROM alignments LIMIT 1") is not None
+
     def pair_count(self) -> int:
         """How many aligned pairs are stored: two passages are one pair, whichever side
         each alignment row is seen from (what the README, the CLI and the app call a pair)."""

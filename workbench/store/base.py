@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 CHUNK = 500
 """Ids per ``IN (...)`` list: far below every database's limit on parameters."""
+CORPUS_VERSION = "corpus_version"
+"""The meta key of :meth:`Database.corpus_version`."""
 
 T = TypeVar("T")
 
@@ -55,9 +57,31 @@ class Database:
     """The operator that matches a pattern ignoring (ASCII) case: SQLite's ``LIKE``.
     PostgreSQL's ``LIKE`` minds case; an implementation there sets ``ILIKE``."""
 
-    def write(self) -> AbstractContextManager[Any]:
-        """A write transaction: everything inside commits together or not at all."""
+    def write(self, *, corpus: bool = True) -> AbstractContextManager[Any]:
+        """A write transaction: everything inside commits together or not at all.
+
+        Unless every use in the transaction (nested ones included) passes
+        ``corpus=False``, committing it also moves :meth:`corpus_version` on. Only the
+        writes of analysts' work and accounts (tags, decisions, users, sessions, the audit
+        trail) pass it, so a write that forgets to say makes caches read again rather than
+        serve what the store no longer holds.
+        """
         raise NotImplementedError
+
+    def corpus_version(self) -> int:
+        """A number that changes whenever documents, passages, alignments, suggestions,
+        framing cues or meta keys may have changed, and not when only tags, decisions or
+        accounts did: what the app keys its caches of corpus-wide figures by (one row read).
+        """
+        return int(self._value("SELECT value FROM meta WHERE key = ?", (CORPUS_VERSION,)) or 0)
+
+    def _bump_corpus_version(self) -> None:
+        """Move :meth:`corpus_version` on, inside the committing write transaction."""
+        self._execute(
+            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE"
+            " SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)",
+            (CORPUS_VERSION,),
+        )
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement that returns nothing."""
@@ -99,7 +123,7 @@ class Database:
         record of who made it commit together or not at all. ``detail`` must never hold a
         password.
         """
-        with self.write():
+        with self.write(corpus=False):
             return self._insert(
                 "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
                 (now(), actor, action, subject, json.dumps(detail or {}, ensure_ascii=False)),

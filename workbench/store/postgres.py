@@ -203,6 +203,7 @@ class PostgresStore(
         self.url = url
         self.path = redact_url(url)  # what messages show where SQLite shows the file
         self._depth = 0
+        self._corpus_written = False  # whether the open write transaction touches the corpus
         try:
             self._pg: psycopg.Connection[Any] = psycopg.connect(
                 url, autocommit=True, connect_timeout=CONNECT_TIMEOUT
@@ -231,7 +232,7 @@ class PostgresStore(
     # -- schema ---------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        with self.write():
+        with self.write(corpus=False):  # the meta table may not exist yet
             self._execute("CREATE TABLE IF NOT EXISTS workbench_schema (version INTEGER NOT NULL)")
             if self._value("SELECT count(*) FROM workbench_schema") == 0:
                 self._execute("INSERT INTO workbench_schema (version) VALUES (0)")
@@ -254,23 +255,28 @@ class PostgresStore(
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def write(self) -> Iterator[Any]:
+    def write(self, *, corpus: bool = True) -> Iterator[Any]:
         """A write transaction, serialised with every other writer; rolled back on error.
 
-        Nested uses join the outer transaction.
+        Nested uses join the outer transaction. ``corpus``: see
+        :meth:`~workbench.store.base.Database.write`.
         """
         if self._depth:
             self._depth += 1
+            self._corpus_written = self._corpus_written or corpus
             try:
                 yield self.conn
             finally:
                 self._depth -= 1
             return
         self._depth = 1
+        self._corpus_written = corpus
         try:
             with self._pg.transaction():
                 self._pg.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
                 yield self.conn
+                if self._corpus_written:
+                    self._bump_corpus_version()
         finally:
             self._depth = 0
 

@@ -37,6 +37,7 @@ class Store(
 
     def __init__(self, path: Path | str, *, create: bool = True) -> None:
         self.path = Path(path)
+        self._corpus_written = False  # whether the open write transaction touches the corpus
         if not create and not self.path.exists():
             raise StoreError(
                 f"database {self.path} does not exist; run `workbench ingest` first "
@@ -73,7 +74,7 @@ class Store(
                 f"workbench ({len(MIGRATIONS)}); upgrade the workbench"
             )
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.write():
+            with self.write(corpus=False):  # the meta table may not exist yet
                 migration(self.conn)
                 # PRAGMA takes no parameters; ``number`` is an int we counted ourselves
                 self.conn.execute(f"PRAGMA user_version = {int(number)}")
@@ -83,17 +84,22 @@ class Store(
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, corpus: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction taken with ``BEGIN IMMEDIATE``; rolled back on any error.
 
-        Nested uses join the outer transaction.
+        Nested uses join the outer transaction. ``corpus``: see
+        :meth:`~workbench.store.base.Database.write`.
         """
         if self.conn.in_transaction:
+            self._corpus_written = self._corpus_written or corpus
             yield self.conn
             return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._corpus_written = corpus
         try:
             yield self.conn
+            if self._corpus_written:
+                self._bump_corpus_version()
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise

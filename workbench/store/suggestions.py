@@ -125,7 +125,7 @@ class SuggestionQueries:
     if TYPE_CHECKING:
         conn: sqlite3.Connection
 
-        def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def write(self, *, corpus: bool = True) -> AbstractContextManager[sqlite3.Connection]: ...
 
     # -- framing cues -------------------------------------------------------------------
 

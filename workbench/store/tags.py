@@ -54,7 +54,7 @@ class TagQueries(Database):
         if row is None:
             raise NotFound(f"no aligned pair {pair_id!r}; `workbench pairs` lists them")
         a_id, b_id = sorted((row["a_id"], row["b_id"]))
-        with self.write():
+        with self.write(corpus=False):
             created_at = now()  # taken under the write lock, so time order is id order
             tag_id = self._insert(
                 "INSERT INTO tags (pair_id, a_id, b_id, label, analyst, note, created_at)"
@@ -104,7 +104,7 @@ class TagQueries(Database):
         """
         relation = check_label(label)
         adjudicator = check_name(adjudicator, "adjudicator")
-        with self.write():
+        with self.write(corpus=False):
             created_at = now()
             adjudication_id = self._insert(
                 "INSERT INTO adjudications (pair_id, label, adjudicator, note, created_at)"

@@ -61,7 +61,7 @@ class UserQueries(Database):
     def add_user(self, name: str, role: str, password_hash: str) -> bool:
         """Create an account; False (and nothing written) when the name is taken."""
         stamp = now()
-        with self.write():
+        with self.write(corpus=False):
             self._execute(
                 "INSERT INTO users (name, role, password_hash, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
@@ -86,7 +86,7 @@ class UserQueries(Database):
 
     def set_password_hash(self, name: str, password_hash: str) -> bool:
         """Replace an account's password hash and end its sessions; False if no such account."""
-        with self.write():
+        with self.write(corpus=False):
             if self._value("SELECT count(*) FROM users WHERE name = ?", (name,)) == 0:
                 return False
             self._execute(
@@ -98,7 +98,7 @@ class UserQueries(Database):
 
     def set_user_role(self, name: str, role: str) -> bool:
         """Change an account's role and end its sessions; False if no such account."""
-        with self.write():
+        with self.write(corpus=False):
             if self._value("SELECT count(*) FROM users WHERE name = ?", (name,)) == 0:
                 return False
             self._execute(
@@ -109,7 +109,7 @@ class UserQueries(Database):
 
     def remove_user(self, name: str) -> bool:
         """Delete an account and its sessions (its tags stay, attributed to the name)."""
-        with self.write():
+        with self.write(corpus=False):
             if self._value("SELECT count(*) FROM users WHERE name = ?", (name,)) == 0:
                 return False
             self._execute("DELETE FROM sessions WHERE user_name = ?", (name,))
@@ -121,7 +121,7 @@ class UserQueries(Database):
 
     def add_session(self, token_hash: str, name: str, expires_at: str) -> None:
         """Remember a signed-in session by the hash of its token until ``expires_at``."""
-        with self.write():
+        with self.write(corpus=False):
             self._execute("DELETE FROM sessions WHERE expires_at <= ?", (now(),))
             self._execute(
                 "INSERT INTO sessions (token_hash, user_name, created_at, expires_at)"
@@ -140,7 +140,7 @@ class UserQueries(Database):
 
     def remove_session(self, token_hash: str) -> None:
         """End one session (sign-out)."""
-        with self.write():
+        with self.write(corpus=False):
             self._execute("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
 
     def session_count(self, name: str) -> int:
@@ -158,7 +158,7 @@ class UserQueries(Database):
 
     def note_sign_in_failure(self, name: str, at: str) -> int:
         """Count one more failed sign-in for ``name``; returns the count so far."""
-        with self.write():
+        with self.write(corpus=False):
             self._execute(
                 "INSERT INTO sign_in_failures (name, failures, last_failure_at, blocked_until)"
                 " VALUES (?, 1, ?, '') ON CONFLICT (name) DO UPDATE"
@@ -170,14 +170,14 @@ class UserQueries(Database):
 
     def block_sign_in(self, name: str, until: str) -> None:
         """Refuse sign-ins for ``name`` until ``until`` (an ISO time)."""
-        with self.write():
+        with self.write(corpus=False):
             self._execute(
                 "UPDATE sign_in_failures SET blocked_until = ? WHERE name = ?", (until, name)
             )
 
     def clear_sign_in_failures(self, name: str) -> None:
         """Forget failed sign-ins for ``name`` (after a successful one)."""
-        with self.write():
+        with self.write(corpus=False):
             self._execute("DELETE FROM sign_in_failures WHERE name = ?", (name,))
 
 

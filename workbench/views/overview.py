@@ -20,6 +20,7 @@ SHOWN_RELATIONS = (
     Relation.DISPUTES_FRAMING.value,
 )
 COUNT_COLUMNS = ["outlet", "doc", "section", "relation", "basis", "pairs"]
+SOURCE_COLUMNS = ["outlet", "section", "relation", "basis", "pairs"]
 
 
 def pair_labels(store: Store, tags: Sequence[Tag] | None = None) -> dict[str, str]:
@@ -49,6 +50,39 @@ def _sides(store: Store, pair_ids: set[str]) -> dict[str, list[PassageOrigin]]:
     return {pid: [origins[p] for p in both if p in origins] for pid, both in ends.items()}
 
 
+def label_counts(store: Store, labels: Mapping[str, str], basis: str) -> pd.DataFrame:
+    """Pairs per source, section and relation for one ``basis`` ("tagged" or
+    "suggested"): each pair of ``labels`` (pair id to relation) counts once for each of its
+    two passages; only corroboration, contradiction and framing dispute are counted."""
+    shown = {pid: label for pid, label in labels.items() if label in SHOWN_RELATIONS}
+    sides = _sides(store, set(shown))
+    counts: Counter[tuple[str, str, str, str, str]] = Counter()
+    for pid, label in shown.items():
+        for outlet, doc, section in sides.get(pid, []):
+            counts[(outlet, doc, section, label, basis)] += 1
+    return pd.DataFrame([(*key, n) for key, n in sorted(counts.items())], columns=COUNT_COLUMNS)
+
+
+def combined_counts(*parts: pd.DataFrame) -> pd.DataFrame:
+    """Tables of :func:`label_counts` as one, in the order :func:`relation_counts` gives."""
+    frames = [part for part in parts if not part.empty]
+    if not frames:
+        return pd.DataFrame(columns=COUNT_COLUMNS)
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.sort_values(COUNT_COLUMNS[:5], ignore_index=True)
+
+
+def source_counts(*parts: pd.DataFrame) -> pd.DataFrame:
+    """Tables of :func:`label_counts` (or of this function) as one, summed over documents:
+    pairs per source, section, relation and basis, which is all the Overview shows. At
+    20,000 passages that is tens of rows where the documents' table has thousands."""
+    frames = [part for part in parts if not part.empty]
+    if not frames:
+        return pd.DataFrame(columns=SOURCE_COLUMNS)
+    frame = pd.concat([f[SOURCE_COLUMNS] for f in frames], ignore_index=True)
+    return frame.groupby(SOURCE_COLUMNS[:4], as_index=False, sort=True)["pairs"].sum()
+
+
 def relation_counts(
     store: Store, suggested: Mapping[str, str], tags: Sequence[Tag] | None = None
 ) -> pd.DataFrame:
@@ -58,16 +92,10 @@ def relation_counts(
     section. Only corroboration, contradiction and framing dispute are counted. ``tags``
     are the tags the viewer may see (see :func:`pair_labels`).
     """
-    labels = pair_labels(store, tags)
-    tagged = {pid: label for pid, label in labels.items() if label in SHOWN_RELATIONS}
-    guessed = {pid: rel for pid, rel in suggested.items() if rel in SHOWN_RELATIONS}
-    sides = _sides(store, set(tagged) | set(guessed))
-    counts: Counter[tuple[str, str, str, str, str]] = Counter()
-    for basis, labels in (("tagged", tagged), ("suggested", guessed)):
-        for pid, label in labels.items():
-            for outlet, doc, section in sides.get(pid, []):
-                counts[(outlet, doc, section, label, basis)] += 1
-    return pd.DataFrame([(*key, n) for key, n in sorted(counts.items())], columns=COUNT_COLUMNS)
+    return combined_counts(
+        label_counts(store, pair_labels(store, tags), "tagged"),
+        label_counts(store, suggested, "suggested"),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,10 +138,23 @@ def unaddressed(
     )
 
 
-def silence_matrix(store: Store) -> pd.DataFrame:
+def silence_matrix(store: Store, limit: int | None = None) -> pd.DataFrame:
     """How many passages of each document (rows) each other document (columns) never
-    addresses."""
+    addresses; with ``limit``, only the ``limit`` documents with the most such passages
+    (as source and as silent document together), so a corpus of thousands of documents
+    gives a table a page can show."""
     frame = pd.DataFrame(store.silence_counts(), columns=["doc", "silent_doc", "n"])
     if frame.empty:
         return pd.DataFrame()
+    if limit is not None:
+        totals = (
+            frame.groupby("doc")["n"]
+            .sum()
+            .add(frame.groupby("silent_doc")["n"].sum(), fill_value=0)
+        )
+        if len(totals) > limit:
+            kept = set(totals.sort_values(ascending=False, kind="stable").index[:limit])
+            frame = frame[frame["doc"].isin(kept) & frame["silent_doc"].isin(kept)]
+            if frame.empty:
+                return pd.DataFrame()
     return frame.pivot(index="doc", columns="silent_doc", values="n").fillna(0).astype(int)

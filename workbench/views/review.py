@@ -189,14 +189,12 @@ def _counterpart(row: Mapping[str, Any]) -> Counterpart:
 
 
 def _passes(row: Mapping[str, Any], filters: Filters, context: Context) -> bool:
+    """Whether a pair passes every filter but ``tagged`` (see :func:`narrow_to_tagged`)."""
     if row["rank"] > filters.max_rank or row["score"] < filters.min_score:
         return False
     if filters.outlets and row["b_outlet"] not in filters.outlets:
         return False
     if filters.sections and row["a_section"] not in filters.sections:
-        return False
-    mine = row["pair_id"] in context.my_tags
-    if (filters.tagged == "untagged" and mine) or (filters.tagged == "tagged" and not mine):
         return False
     if filters.relations and context.relations.get(row["pair_id"]) not in filters.relations:
         return False
@@ -227,10 +225,25 @@ def build_queue(
 
     ``rows`` are aligned pairs as :func:`load_pairs` returns them (focus passages in
     document order). Order ``useful`` needs ``context.priority`` and falls back to
-    document order without it.
+    document order without it. The same as :func:`corpus_queue`, then
+    :func:`narrow_to_tagged`, then :func:`order_queue`: the Compare page keeps the first,
+    which is the same for every analyst, and does the other two on each run.
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
+    queue = corpus_queue(rows, filters, context)
+    return order_queue(narrow_to_tagged(queue, context.my_tags, filters.tagged), order, context)
+
+
+def corpus_queue(
+    rows: Iterable[Mapping[str, Any]], filters: Filters, context: Context
+) -> list[FocusItem]:
+    """Focus passages in document order, each with its counterparts passing every filter
+    but ``tagged``, best first; passages left with no counterpart are dropped.
+
+    It reads nothing of any analyst's (``context.my_tags`` and ``context.priority`` are
+    not used), so one result can serve every analyst; callers must not change it.
+    """
     items: dict[str, FocusItem] = {}
     for row in rows:
         if not _passes(row, filters, context):
@@ -249,16 +262,46 @@ def build_queue(
     queue = list(items.values())
     for item in queue:
         item.counterparts.sort(key=lambda c: (c.outlet, c.doc, c.rank))
+    return queue
+
+
+def narrow_to_tagged(
+    queue: Sequence[FocusItem], my_tags: Mapping[str, Tag], tagged: str = "all"
+) -> list[FocusItem]:
+    """``queue`` with only the counterparts the analyst has tagged (``tagged="tagged"``)
+    or not (``"untagged"``), dropping passages left with none; new items, so a shared
+    ``queue`` is left as it was."""
+    if tagged not in TAGGED_CHOICES:
+        raise ValueError(f"tagged must be one of {TAGGED_CHOICES}, not {tagged!r}")
+    if tagged == "all":
+        return list(queue)
+    want = tagged == "tagged"
+    narrowed = []
+    for item in queue:
+        kept = [c for c in item.counterparts if (c.pair_id in my_tags) == want]
+        if len(kept) == len(item.counterparts):
+            narrowed.append(item)
+        elif kept:
+            narrowed.append(replace(item, counterparts=kept))
+    return narrowed
+
+
+def order_queue(queue: Sequence[FocusItem], order: str, context: Context) -> list[FocusItem]:
+    """``queue`` (in document order) in ``order``, as a new list: best match first
+    (``score``), most useful to tag next (``useful``, by ``context.priority``; document
+    order without it) or as it is (``document``)."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
     if order == "score":
-        queue.sort(key=lambda i: (-max(c.score for c in i.counterparts), i.position))
-    elif order == "useful" and context.priority is not None:
+        return sorted(queue, key=lambda i: (-max(c.score for c in i.counterparts), i.position))
+    if order == "useful" and context.priority is not None:
         priority = context.priority
 
         def usefulness(item: FocusItem) -> float:
             return max(priority.get(pid, float("-inf")) for pid in item.pair_ids)
 
-        queue.sort(key=lambda i: (-usefulness(i), i.position))
-    return queue
+        return sorted(queue, key=lambda i: (-usefulness(i), i.position))
+    return list(queue)
 
 
 def index_of(queue: Sequence[FocusItem], passage_id: str | None, fallback: int = 0) -> int:

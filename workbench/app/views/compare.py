@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import signin, ui
+from workbench.app import shared, signin, ui
 from workbench.errors import WorkbenchError
 from workbench.suggest.techniques import TECHNIQUES
 from workbench.views import evidence, review
@@ -64,9 +64,9 @@ def technique_line(cues: evidence.Cues) -> str:
 
 store = ui.store()
 me = ui.analyst()
-documents = review.document_catalogue(store)
+documents = shared.documents(store)
 st.title("Compare sources")
-if store.alignment_count() == 0:
+if not store.has_alignments():
     st.info(
         "Nothing is aligned yet. Add documents from at least two sources on the Corpus "
         "page; they are aligned as they are ingested."
@@ -88,7 +88,7 @@ if focus_by == "document":
         "Focus document",
         list(documents),
         key=f"{KEY}_doc",
-        format_func=lambda d: ui.doc_label(documents[d]),
+        format_func=shared.document_labels(store).__getitem__,
     )
     focus_outlet = documents[focus].meta.outlet
 else:
@@ -121,15 +121,14 @@ st.session_state.setdefault(f"{KEY}_score", 0.5)
 min_score = row[2].slider("Lowest alignment score", 0.0, 1.0, step=0.05, key=f"{KEY}_score")
 max_rank = row[3].selectbox("Counterparts per document", [1, 2, 3], key=f"{KEY}_rank")
 
-rows = review.load_pairs(
-    store,
-    doc=focus if focus_by == "document" else None,
-    outlet=focus if focus_by == "outlet" else None,
-    max_rank=max_rank,
-    min_score=min_score,
-    outlets=compare_with,
+focus_args = {
+    "doc": focus if focus_by == "document" else None,
+    "outlet": focus if focus_by == "outlet" else None,
+}
+rows = shared.focus_rows(
+    store, **focus_args, max_rank=max_rank, min_score=min_score, outlets=tuple(compare_with)
 )
-sections = sorted({r["a_section"] for r in rows if r["a_section"]})
+sections = rows.sections
 with st.expander("More filters"):
     cols = st.columns(3)
     relations = cols[0].multiselect(
@@ -164,20 +163,8 @@ with st.expander("More filters"):
         "After tagging every counterpart, go to the next untagged passage", key=f"{KEY}_auto"
     )
 
-pair_ids = sorted({r["pair_id"] for r in rows})
 all_tags = signin.visible(store, store.tags(latest=True))  # blind tagging
 my_tags = {t.pair_id: t for t in all_tags if t.analyst == me}
-relations_of = evidence.suggested_relations(store, pair_ids) if relations else {}
-disputes: dict[str, bool | None] = {}
-if caps.framing and framing != "any":
-    disputes.update(
-        evidence.framing_verdicts(store, sorted({r[f"{s}_id"] for r in rows for s in "ab"}))
-    )
-techniques_of: dict[str, frozenset[str]] = {}
-if techniques:
-    techniques_of.update(
-        evidence.passage_techniques(store, sorted({r[f"{s}_id"] for r in rows for s in "ab"}))
-    )
 filters = review.Filters(
     techniques=tuple(techniques),
     tagged=tagged,
@@ -188,15 +175,20 @@ filters = review.Filters(
     outlets=tuple(compare_with),
     max_rank=max_rank,
 )
+# The queue as every analyst has it is shared (corpus data only); this analyst's filter,
+# progress and order are worked out here, from their own tags, on every run.
+shared_queue = shared.focus_queue(store, **focus_args, filters=filters)
 context = review.Context(
     my_tags=my_tags,
-    relations=relations_of,
-    disputes=disputes,
-    techniques=techniques_of,
-    priority=evidence.tagging_priority(store, pair_ids) if order == "useful" else None,
+    priority=evidence.tagging_priority(store, rows.pair_ids) if order == "useful" else None,
 )
-queue = review.build_queue(rows, filters, context, order)
-done, total = review.progress_counts(queue, my_tags)
+queue = review.order_queue(
+    review.narrow_to_tagged(shared_queue.items, my_tags, tagged), order, context
+)
+if tagged == "all":
+    done, total = sum(pid in shared_queue.pair_ids for pid in my_tags), len(shared_queue.pair_ids)
+else:
+    done, total = review.progress_counts(queue, my_tags)
 if not queue:
     st.info("No passage matches these filters. Widen them (score, sources, “Show”) to see more.")
     st.stop()
@@ -261,7 +253,7 @@ nav[1].selectbox(
     format_func=lambda i: (
         f"{i + 1} of {len(queue)}"
         + (" ✓" if review.is_done(queue[i], my_tags) else "")
-        + f" — {' '.join(queue[i].opening.split()[:12])}…"
+        + f" — {shared_queue.openings[queue[i].passage_id]}…"
     ),
     on_change=jump,
     args=(focus, ids),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.app import signin, ui
+from workbench.app import shared, signin, ui
 from workbench.errors import WorkbenchError
 from workbench.ingest.batch import IngestReport
 from workbench.ingest.readers import SUPPORTED
@@ -13,7 +13,6 @@ from workbench.ingest.uploads import Upload
 from workbench.models import DocumentMeta
 from workbench.pipeline import add_documents
 from workbench.store import Store
-from workbench.views import review
 
 META_COLUMNS = ["outlet", "kind", "title", "author", "published", "url", "language"]
 # The documents table's columns in pixels: together they fit the page of a 1400 px wide
@@ -32,26 +31,11 @@ COLUMN_WIDTHS = {
 
 def show_documents(store: Store) -> None:
     """The documents table with counts (drawn last, so it includes this run's uploads)."""
-    documents = list(review.document_catalogue(store).values())
-    counts = store.passage_counts()
-    table = pd.DataFrame(
-        [
-            {
-                "document": d.id,
-                "outlet": d.meta.outlet,
-                "kind": d.meta.kind,
-                "date": d.date,
-                "title": d.meta.title,
-                "passages": counts.get(d.id, 0),
-                "format": d.format,
-            }
-            for d in documents
-        ],
-        columns=list(COLUMN_WIDTHS),
-    )
+    table = shared.document_table(store)
     st.caption(
-        f"{len(documents)} documents, {sum(counts.values())} passages, "
-        f"{store.pair_count()} aligned pairs (a pair is two passages, counted once)"
+        f"{len(table)} documents, {table['passages'].sum()} passages, "
+        f"{shared.pair_count(store)} aligned pairs "
+        "(a pair is two passages, counted once)"
     )
     st.dataframe(
         table,

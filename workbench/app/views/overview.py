@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from workbench.app import signin, ui
-from workbench.views import evidence, overview, review
+from workbench.app import shared, signin, ui
+from workbench.views import evidence, overview
 
 COLOURS = {"corroborates": "#2e8b57", "contradicts": "#c0392b", "disputes_framing": "#d68910"}
 
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def silence(db: str, alignment: str | None) -> object:
-    """The silence matrix; recomputed only when the alignment changes."""
-    return overview.silence_matrix(ui.store())
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def gaps_of(db: str, alignment: str | None, silent: str, source: str | None) -> object:
-    """Claims ``silent`` never addresses; recomputed only when the alignment changes."""
-    return overview.unaddressed(ui.store(), silent_doc=silent, source_doc=source)
-
-
 store = ui.store()
 st.title("Overview")
-alignment = store.get_meta("aligned_corpus")
-documents = review.document_catalogue(store)
+documents = shared.documents(store)
 caps = evidence.capabilities(store)
 # Blind tagging: the chart counts only the tags this user may see; of the others, only
 # how many there are (no names, no labels, no pairs).
 seen = signin.visible(store, store.tags())
-counts = overview.relation_counts(store, evidence.suggested_relations(store), seen)
+counts = overview.source_counts(
+    overview.label_counts(store, overview.pair_labels(store, seen), "tagged"),
+    shared.suggested_counts(store),
+)
 
 st.subheader("Agreement and dispute by source and section")
 if signin.blind(store):
@@ -64,25 +52,49 @@ else:
         + shown["section"].where(shown["section"] != "", "(no section)"),
         relation_name=shown["relation"].map(ui.LABELS),
     )
-    chart = (
-        alt.Chart(shown)
-        .mark_bar()
-        .encode(
-            y=alt.Y("topic:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=380)),
-            x=alt.X("sum(pairs):Q", title="pairs"),
-            color=alt.Color(
-                "relation_name:N",
-                title="relation",
-                scale=alt.Scale(
-                    domain=[ui.LABELS[k] for k in COLOURS], range=list(COLOURS.values())
-                ),
-            ),
-            column=alt.Column("basis:N", title=None, sort=["tagged", "suggested"]),
-            tooltip=["outlet", "section", "relation_name", "basis", "sum(pairs)"],
-        )
-        .properties(width=320)
+    # A Vega-Lite specification written out, not built with Altair: Altair checks it
+    # against the whole schema on every run (0.2 s), for a chart that never changes shape.
+    relation = {"field": "relation_name", "type": "nominal"}
+    pairs = {"field": "pairs", "type": "quantitative", "aggregate": "sum"}
+    st.vega_lite_chart(
+        shown,
+        {
+            "mark": {"type": "bar"},
+            "width": 320,
+            "encoding": {
+                "y": {
+                    "field": "topic",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": "ascending",
+                    "axis": {"labelLimit": 380},
+                },
+                "x": {**pairs, "title": "pairs"},
+                "color": {
+                    **relation,
+                    "title": "relation",
+                    "scale": {
+                        "domain": [ui.LABELS[k] for k in COLOURS],
+                        "range": list(COLOURS.values()),
+                    },
+                },
+                "column": {
+                    "field": "basis",
+                    "type": "nominal",
+                    "title": None,
+                    "sort": ["tagged", "suggested"],
+                },
+                "tooltip": [
+                    {"field": "outlet", "type": "nominal"},
+                    {"field": "section", "type": "nominal"},
+                    relation,
+                    {"field": "basis", "type": "nominal"},
+                    pairs,
+                ],
+            },
+        },
+        key="ov_chart",
     )
-    st.altair_chart(chart, key="ov_chart")
     table = shown.pivot_table(
         index=["outlet", "section"],
         columns=["basis", "relation"],
@@ -100,24 +112,30 @@ st.caption(
     "document making claims and each column a document, with how many of those claims it "
     "never addresses."
 )
-matrix = silence(str(store.path), alignment)
+matrix = shared.silence(store)
 if not matrix.empty:
+    if len(documents) > shared.MATRIX_DOCUMENTS:
+        st.caption(
+            f"The {len(matrix.index.union(matrix.columns))} documents with the most claims "
+            f"never addressed (as source or as silent document) of {len(documents)}."
+        )
     names = {d: f"{documents[d].meta.outlet} ({d})" for d in documents}
     st.dataframe(matrix.rename(index=names, columns=names), key="ov_matrix")
+labels = shared.document_labels(store)
 silent = st.selectbox(
     "Silent document",
     list(documents),
     key="ov_silent",
-    format_func=lambda d: ui.doc_label(documents[d]),
+    format_func=labels.__getitem__,
 )
 sources = ["(any)", *[d for d in documents if d != silent]]
 source = st.selectbox(
     "Claims from",
     sources,
     key="ov_source",
-    format_func=lambda d: d if d == "(any)" else ui.doc_label(documents[d]),
+    format_func=lambda d: labels.get(d, d),
 )
-gaps = gaps_of(str(store.path), alignment, silent, None if source == "(any)" else source)
+gaps = shared.unaddressed(store, silent, None if source == "(any)" else source)
 ui.html_block(
     [
         f"<p><b>{len(gaps)}</b> passages that {ui.escape(documents[silent].meta.outlet)} "

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.app import signin, ui
+from workbench.app import shared, signin, ui
 from workbench.errors import WorkbenchError
 from workbench.report import FORMATS, ReportScope
 from workbench.report.builds import RecentReports, analysts
-from workbench.views import review
 
 KEY = "rep"
 FORMAT_NAMES = {
@@ -43,18 +42,18 @@ st.caption(
     "beside its counterparts with tags, suggestions, framing cues and specifics, the claims "
     "a source never addresses, and the methods. The same report as `workbench report`."
 )
-if store.alignment_count() == 0:
+if not store.has_alignments():
     st.info(
         "Nothing is aligned yet. Add documents from at least two sources on the Corpus "
         "page; they are aligned as they are ingested."
     )
     st.stop()
 
-documents = review.document_catalogue(store)
+documents = shared.documents(store)
 outlets = sorted({d.meta.outlet for d in documents.values()}, key=str.casefold)
 focus_names = {"": "All sources"}
 focus_names |= {o: f"Outlet: {o}" for o in outlets}
-focus_names |= {d: f"Document: {ui.doc_label(doc)}" for d, doc in documents.items()}
+focus_names |= {d: f"Document: {label}" for d, label in shared.document_labels(store).items()}
 blind = signin.blind(store)  # an analyst while tagging is blind reports on their own tags
 names = [ui.analyst()] if blind else analysts(store)
 if blind:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.app import ui
-from workbench.views import review
+from workbench.app import shared, ui
 from workbench.views.highlight import highlight, query_marks
 from workbench.views.search import (
     PassageIndex,
@@ -41,8 +40,9 @@ def _warm_model(model: str, device: str) -> threading.Thread:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _index(db: str, alignment: str | None, passages: int, _store: object) -> PassageIndex:
-    """Passage vectors, rebuilt when the alignment (and so the passages) change."""
+def _index(db: str, version: int, _store: object) -> PassageIndex:
+    """Passage vectors, rebuilt when the corpus changes (``version``: the store's
+    ``corpus_version``, which moves whenever passages may have)."""
     settings = ui.settings()
     with _lock:
         return PassageIndex.from_store(
@@ -65,7 +65,7 @@ def open_in_compare(doc: str, passage_id: str) -> None:
 
 store = ui.store()
 st.title("Search passages")
-documents = list(review.document_catalogue(store).values())
+documents = list(shared.documents(store).values())
 mode = st.radio(
     "Search by",
     ["keyword", "meaning"],
@@ -105,8 +105,7 @@ if query.strip():
             warming.join()
             index = _index(
                 str(settings.db),
-                store.get_meta("aligned_corpus"),
-                sum(store.passage_counts().values()),
+                store.corpus_version(),
                 store,
             )
             hits = semantic_search(
