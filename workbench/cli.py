@@ -1212,6 +1212,20 @@ def eval_framing(
     type=float,
     help="train on the given data except this fraction of its Body IDs, evaluate on that fraction",
 )
+@click.option(
+    "--holdout-by",
+    type=click.Choice(["body", "topic"]),
+    default="body",
+    show_default=True,
+    help="hold out Body IDs, or whole topics (headlines and bodies of one claim: new claims "
+    "and new bodies, like the FNC-1 competition test)",
+)
+@click.option(
+    "--max-body-sentences",
+    type=click.IntRange(min=1),
+    help="evaluate only on pairs whose body has at most this many sentences (short "
+    "claim-like texts, a proxy for text of another kind such as user posts)",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the hold-out")
 @click.option(
     "--rounds",
@@ -1241,6 +1255,8 @@ def eval_stance(
     train_bodies: Path | None,
     train_stances: Path | None,
     holdout: float | None,
+    holdout_by: str,
+    max_body_sentences: int | None,
     seed: int,
     rounds: int,
     model_file: Path | None,
@@ -1262,7 +1278,9 @@ def eval_stance(
     from workbench.evaluation.fnc import (
         evaluate_relation_model,
         load_fnc,
+        short_bodies,
         split_by_body,
+        split_by_topic,
         train_relation_model,
     )
     from workbench.suggest.relation import RelationModel
@@ -1284,12 +1302,21 @@ def eval_stance(
     data = load_fnc(bodies, stances)
     train_data = None
     described = f"{stances.name}"
-    if holdout is not None:
+    if holdout is not None and holdout_by == "topic":
+        train_data, data = split_by_topic(data, holdout, seed)
+        described = (
+            f"{stances.name}, held-out {holdout:.0%} of topics (seed {seed}; unrelated "
+            "bodies redrawn among held-out topics)"
+        )
+    elif holdout is not None:
         train_rows, test_rows = split_by_body(data, holdout, seed)
         train_data, data = data.subset(train_rows), data.subset(test_rows)
         described = f"{stances.name}, held-out {holdout:.0%} of Body IDs (seed {seed})"
     elif train_bodies is not None and train_stances is not None:
         train_data = load_fnc(train_bodies, train_stances)
+    if max_body_sentences is not None:
+        data = short_bodies(data, max_body_sentences)
+        described += f"; only bodies of at most {max_body_sentences} sentences"
     if train_data is not None and model_file is None:
         started = time.perf_counter()
         relation_model, report = train_relation_model(
@@ -1299,7 +1326,12 @@ def eval_stance(
             tree_params={"max_iter": rounds},
             card={
                 "data": f"FNC-1 format: {(train_stances or stances).name}"
-                + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})" if holdout else ""),
+                + (
+                    f" minus a {holdout:.0%} {'topic' if holdout_by == 'topic' else 'Body-ID'} "
+                    f"hold-out (seed {seed})"
+                    if holdout
+                    else ""
+                ),
                 "embedding_model": embedder.model_id,
             },
         )

@@ -14,8 +14,12 @@ from workbench.evaluation.fnc import (
     evaluate_relation_model,
     fnc_score,
     load_fnc,
+    StanceData,
+    short_bodies,
     split_by_body,
+    split_by_topic,
     stance_scores,
+    topic_components,
     train_relation_model,
 )
 from workbench.suggest.relation import RelationModel
@@ -50,6 +54,71 @@ def test_the_hold_out_keeps_every_body_on_one_side(tmp_path: Path) -> None:
     train, test = split_by_body(data, 0.25, seed=1)
     assert set(train) | set(test) == set(range(len(data)))
     assert not {data.body_ids[i] for i in train} & {data.body_ids[i] for i in test}
+
+
+def _topics_data() -> StanceData:
+    """Four claims, each with two bodies about it, and unrelated pairs across claims."""
+    headlines, ids, stances = [], [], []
+    for claim in range(4):
+        for version in range(2):
+            headline = f"claim {claim} version {version}"
+            for body in (2 * claim, 2 * claim + 1):
+                headlines.append(headline)
+                ids.append(str(body))
+                stances.append("agree" if (body + version) % 2 else "discuss")
+            for other in range(8):
+                if other // 2 != claim:
+                    headlines.append(headline)
+                    ids.append(str(other))
+                    stances.append("unrelated")
+    return StanceData(headlines, ids, stances, {str(b): f"body {b}" for b in range(8)})
+
+
+def test_topics_are_a_claims_headlines_and_the_bodies_related_to_them() -> None:
+    data = _topics_data()
+    rows, bodies = topic_components(data)
+    assert len(set(rows)) == 4
+    for i, (headline, body) in enumerate(zip(data.headlines, data.body_ids, strict=True)):
+        same_claim = headline.split()[1] == str(int(body) // 2)
+        assert (rows[i] == bodies[body]) == same_claim
+
+
+def test_the_topic_hold_out_shows_only_new_claims_and_new_bodies() -> None:
+    data = _topics_data()
+    train, test = split_by_topic(data, 0.4, seed=3)
+    assert not set(train.headlines) & set(test.headlines)
+    assert not set(train.body_ids) & set(test.body_ids)
+    # every held-out row is kept, its unrelated pairs redrawn among held-out bodies
+    held = {h for h in data.headlines if h in set(test.headlines)}
+    assert len(test) == sum(h in held for h in data.headlines)
+    assert test.stances.count("unrelated") == sum(
+        h in held and s == "unrelated" for h, s in zip(data.headlines, data.stances, strict=True)
+    )
+    rows, bodies = topic_components(test)
+    for i, stance in enumerate(test.stances):
+        claim = test.headlines[i].split()[1]
+        assert (str(int(test.body_ids[i]) // 2) == claim) == (stance != "unrelated")
+    # training keeps only pairs inside training topics
+    assert all(str(int(b) // 2) not in {h.split()[1] for h in held} for b in train.body_ids)
+
+
+def test_a_topic_hold_out_needs_topics_on_both_sides() -> None:
+    with pytest.raises(InvalidInput, match="cannot hold out 99% of 4 topics"):
+        split_by_topic(_topics_data(), 0.99)
+
+
+def test_short_bodies_keeps_only_pairs_with_short_bodies() -> None:
+    data = StanceData(
+        ["a", "b", "c"],
+        ["1", "2", "1"],
+        ["agree", "discuss", "unrelated"],
+        {"1": "One sentence here.", "2": "First one. Second one. Third one here."},
+    )
+    short = short_bodies(data, 2)
+    assert short.headlines == ["a", "c"]
+    assert set(short.bodies) == {"1"}
+    with pytest.raises(InvalidInput, match="no pair has a body of at most 0 sentences"):
+        short_bodies(data, 0)
 
 
 def test_unknown_body_ids_and_stances_are_reported_with_the_line(tmp_path: Path) -> None:
