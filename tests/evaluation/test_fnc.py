@@ -11,10 +11,10 @@ from fnc_sample import write_fnc
 
 from workbench.errors import InvalidInput
 from workbench.evaluation.fnc import (
+    StanceData,
     evaluate_relation_model,
     fnc_score,
     load_fnc,
-    StanceData,
     short_bodies,
     split_by_body,
     split_by_topic,
@@ -94,7 +94,6 @@ def test_the_topic_hold_out_shows_only_new_claims_and_new_bodies() -> None:
     assert test.stances.count("unrelated") == sum(
         h in held and s == "unrelated" for h, s in zip(data.headlines, data.stances, strict=True)
     )
-    rows, bodies = topic_components(test)
     for i, stance in enumerate(test.stances):
         claim = test.headlines[i].split()[1]
         assert (str(int(test.body_ids[i]) // 2) == claim) == (stance != "unrelated")
