@@ -137,13 +137,21 @@ def _encode(texts: list[str]) -> np.ndarray:
     return FakeEmbedder().encode(texts)
 
 
-def test_the_relation_model_round_trips_without_pickle(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "featurizer",
+    [{}, {"claim_view": True, "interactions": False}],
+    ids=["shipped-features", "claim-view"],
+)
+def test_the_relation_model_round_trips_without_pickle(
+    tmp_path: Path, featurizer: dict[str, bool]
+) -> None:
     data = load_fnc(*write_fnc(tmp_path / "fnc"))
     model, report = train_relation_model(
         data,
         _encode,
         folds=2,
         tree_params={"max_iter": 20},
+        featurizer_params=featurizer,
         card={"embedding_model": FakeEmbedder.model_id},
     )
     assert report.pairs == len(data)
@@ -161,6 +169,8 @@ def test_the_relation_model_round_trips_without_pickle(tmp_path: Path) -> None:
     for x, y in zip(before, after, strict=True):
         assert x.probabilities == pytest.approx(y.probabilities)
     assert loaded.card["embedding_model"] == FakeEmbedder.model_id
+    assert loaded.stance.featurizer.claim_view == model.stance.featurizer.claim_view
+    assert loaded.stance.featurizer.interactions == model.stance.featurizer.interactions
     first = evaluate_relation_model(model, data, _encode)
     second = evaluate_relation_model(loaded, data, _encode)
     assert first.predicted == second.predicted
