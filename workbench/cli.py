@@ -1235,6 +1235,22 @@ def eval_framing(
     help="boosting rounds of the stance model when training",
 )
 @click.option(
+    "--features",
+    "feature_set",
+    type=click.Choice(["products", "claim-view"]),
+    default="products",
+    show_default=True,
+    help="stance features when training: the claim x closest-sentences products (the "
+    "recipe of relation-fnc1-20261124), or the claim-level view without them",
+)
+@click.option(
+    "--disagree-weight",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="weight of disagree pairs in the stance model's trees when training",
+)
+@click.option(
     "--relation-model",
     "model_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -1259,6 +1275,8 @@ def eval_stance(
     max_body_sentences: int | None,
     seed: int,
     rounds: int,
+    feature_set: str,
+    disagree_weight: float,
     model_file: Path | None,
     save_model: Path | None,
     model: str | None,
@@ -1323,7 +1341,17 @@ def eval_stance(
             train_data,
             encode,
             progress=progress,
-            tree_params={"max_iter": rounds},
+            tree_params={
+                "max_iter": rounds,
+                **(
+                    {"class_weight": {"disagree": disagree_weight}}
+                    if disagree_weight != 1.0
+                    else {}
+                ),
+            },
+            featurizer_params=(
+                {"claim_view": True, "interactions": False} if feature_set == "claim-view" else {}
+            ),
             card={
                 "data": f"FNC-1 format: {(train_stances or stances).name}"
                 + (
@@ -1333,6 +1361,9 @@ def eval_stance(
                     else ""
                 ),
                 "embedding_model": embedder.model_id,
+                "stance_features": feature_set,
+                "disagree_weight": disagree_weight,
+                "rounds": rounds,
             },
         )
         click.echo(
