@@ -65,3 +65,29 @@ def test_the_claim_view_columns_follow_the_named_ones() -> None:
     assert b.shape == (1, len(FEATURE_NAMES) + len(CLAIM_VIEW_NAMES))
     assert np.array_equal(a, b[:, : len(FEATURE_NAMES)])
     assert b[0, len(FEATURE_NAMES) + CLAIM_VIEW_NAMES.index("denies_top3")] == 1.0
+
+
+def test_the_batched_passage_path_gives_the_per_pair_claim_view() -> None:
+    from workbench.suggest import framing
+    from workbench.suggest.stance import body_sentences, passage_side, transform_sides
+
+    texts = [
+        "Militants beheaded the hostage on Friday. The video was posted online.",
+        "The hostage was not beheaded, officials said. Reports of a video are a hoax. "
+        "The family may speak on Monday, according to Reuters.",
+    ]
+    encode = lambda x: FakeEmbedder().encode(x)  # noqa: E731
+    featurizer = StanceFeaturizer(interactions=False, claim_view=True).fit(texts)
+    sentences = [s for t in texts for s in body_sentences(t)]
+    counts = [len(body_sentences(t)) for t in texts]
+    ptr = np.concatenate([[0], np.cumsum(counts)])
+    side = passage_side(
+        featurizer, texts, encode(sentences), ptr, [framing.analyse(t) for t in texts]
+    )
+    batched = transform_sides(featurizer, side, np.array([0, 1]), np.array([1, 1]))
+    for row, claim in enumerate(sentences[:2]):
+        single = featurizer.transform(prepare([claim], [texts[1]], encode), [0], [0])
+        np.testing.assert_allclose(batched[row], single[0], rtol=1e-5, atol=1e-6)
+    view = batched[0, len(FEATURE_NAMES) :]
+    assert view[CLAIM_VIEW_NAMES.index("negated_claim_top3")] > 0
+    assert view[CLAIM_VIEW_NAMES.index("fnc_refute_top3")] >= 1
