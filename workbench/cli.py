@@ -1240,6 +1240,20 @@ def eval_framing(
     type=float,
     help="train on the given data except this fraction of its Body IDs, evaluate on that fraction",
 )
+@click.option(
+    "--holdout-by",
+    type=click.Choice(["body", "topic"]),
+    default="body",
+    show_default=True,
+    help="hold out Body IDs, or whole topics (headlines and bodies of one claim: new claims "
+    "and new bodies, like the FNC-1 competition test)",
+)
+@click.option(
+    "--max-body-sentences",
+    type=click.IntRange(min=1),
+    help="evaluate only on pairs whose body has at most this many sentences (short "
+    "claim-like texts, a proxy for text of another kind such as user posts)",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the hold-out")
 @click.option(
     "--rounds",
@@ -1247,6 +1261,22 @@ def eval_framing(
     default=300,
     show_default=True,
     help="boosting rounds of the stance model when training",
+)
+@click.option(
+    "--features",
+    "feature_set",
+    type=click.Choice(["products", "claim-view"]),
+    default="products",
+    show_default=True,
+    help="stance features when training: the claim x closest-sentences products (the "
+    "recipe of relation-fnc1-20261124), or the claim-level view without them",
+)
+@click.option(
+    "--disagree-weight",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="weight of disagree pairs in the stance model's trees when training",
 )
 @click.option(
     "--relation-model",
@@ -1269,8 +1299,12 @@ def eval_stance(
     train_bodies: Path | None,
     train_stances: Path | None,
     holdout: float | None,
+    holdout_by: str,
+    max_body_sentences: int | None,
     seed: int,
     rounds: int,
+    feature_set: str,
+    disagree_weight: float,
     model_file: Path | None,
     save_model: Path | None,
     model: str | None,
@@ -1290,7 +1324,9 @@ def eval_stance(
     from workbench.evaluation.fnc import (
         evaluate_relation_model,
         load_fnc,
+        short_bodies,
         split_by_body,
+        split_by_topic,
         train_relation_model,
     )
     from workbench.suggest.relation import RelationModel
@@ -1312,23 +1348,50 @@ def eval_stance(
     data = load_fnc(bodies, stances)
     train_data = None
     described = f"{stances.name}"
-    if holdout is not None:
+    if holdout is not None and holdout_by == "topic":
+        train_data, data = split_by_topic(data, holdout, seed)
+        described = (
+            f"{stances.name}, held-out {holdout:.0%} of topics (seed {seed}; unrelated "
+            "bodies redrawn among held-out topics)"
+        )
+    elif holdout is not None:
         train_rows, test_rows = split_by_body(data, holdout, seed)
         train_data, data = data.subset(train_rows), data.subset(test_rows)
         described = f"{stances.name}, held-out {holdout:.0%} of Body IDs (seed {seed})"
     elif train_bodies is not None and train_stances is not None:
         train_data = load_fnc(train_bodies, train_stances)
+    if max_body_sentences is not None:
+        data = short_bodies(data, max_body_sentences)
+        described += f"; only bodies of at most {max_body_sentences} sentences"
     if train_data is not None and model_file is None:
         started = time.perf_counter()
         relation_model, report = train_relation_model(
             train_data,
             encode,
             progress=progress,
-            tree_params={"max_iter": rounds},
+            tree_params={
+                "max_iter": rounds,
+                **(
+                    {"class_weight": {"disagree": disagree_weight}}
+                    if disagree_weight != 1.0
+                    else {}
+                ),
+            },
+            featurizer_params=(
+                {"claim_view": True, "interactions": False} if feature_set == "claim-view" else {}
+            ),
             card={
                 "data": f"FNC-1 format: {(train_stances or stances).name}"
-                + (f" minus a {holdout:.0%} Body-ID hold-out (seed {seed})" if holdout else ""),
+                + (
+                    f" minus a {holdout:.0%} {'topic' if holdout_by == 'topic' else 'Body-ID'} "
+                    f"hold-out (seed {seed})"
+                    if holdout
+                    else ""
+                ),
                 "embedding_model": embedder.model_id,
+                "stance_features": feature_set,
+                "disagree_weight": disagree_weight,
+                "rounds": rounds,
             },
         )
         click.echo(

@@ -201,6 +201,38 @@ def test_eval_stance_trains_and_scores_a_small_fnc_file(
     assert next(x for x in same.splitlines() if x.startswith("relation suggester")) == line
 
 
+@pytest.mark.model
+def test_eval_stance_holds_out_whole_topics_and_trains_the_claim_view(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    bodies, stances = write_fnc(tmp_path / "fnc")
+    model = tmp_path / "model.npz"
+    common = ("eval", "stance", "--bodies", str(bodies), "--stances", str(stances))
+    common += ("--holdout", "0.4", "--holdout-by", "topic")
+    out = run(
+        *common,
+        "--rounds",
+        "20",
+        "--features",
+        "claim-view",
+        "--disagree-weight",
+        "2",
+        "--save-model",
+        str(model),
+        env=env,
+    ).stdout
+    assert "held-out 40% of topics" in out
+    lines = out.splitlines()
+    header = next(i for i, x in enumerate(lines) if x.startswith("classifier"))
+    assert lines[header + 1].startswith("relation suggester")
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert card["stance_features"] == "claim-view" and card["disagree_weight"] == 2.0
+    assert "topic hold-out" in card["data"]
+    short = run(*common, "--max-body-sentences", "10", "--relation-model", str(model), env=env)
+    assert "trained on" not in short.stdout
+    assert "only bodies of at most 10 sentences" in short.stdout
+
+
 def test_eval_stance_refuses_half_a_training_set(tmp_path: Path, env: dict[str, str]) -> None:
     bodies, stances = write_fnc(tmp_path / "fnc")
     result = run(

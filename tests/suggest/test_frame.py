@@ -21,17 +21,28 @@ from workbench.suggest.stage import suggest_store
 from workbench.suggest.trees import TreeEnsemble
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> RelationModel:
+def _tiny(tmp_path_factory: pytest.TempPathFactory, **featurizer: bool) -> RelationModel:
     data = load_fnc(*write_fnc(tmp_path_factory.mktemp("fnc")))
     model, _ = train_relation_model(
         data,
         lambda texts: FakeEmbedder().encode(texts),
         folds=2,
         tree_params={"max_iter": 20},
+        featurizer_params=featurizer,
         card={"embedding_model": FakeEmbedder.model_id},
     )
     return model
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> RelationModel:
+    return _tiny(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def claim_view_model(tmp_path_factory: pytest.TempPathFactory) -> RelationModel:
+    """Trained with the claim-level view and without the claim x sentence products."""
+    return _tiny(tmp_path_factory, claim_view=True, interactions=False)
 
 
 @pytest.fixture
@@ -77,6 +88,13 @@ def test_batched_scoring_equals_the_per_pair_path(
 ) -> None:
     encode = lambda texts: FakeEmbedder().encode(texts)  # noqa: E731
     _compare_paths(tiny_model, aligned, encode, monkeypatch, 150)
+
+
+def test_batched_scoring_equals_the_per_pair_path_with_the_claim_view(
+    aligned: Store, claim_view_model: RelationModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encode = lambda texts: FakeEmbedder().encode(texts)  # noqa: E731
+    _compare_paths(claim_view_model, aligned, encode, monkeypatch, 150)
 
 
 @pytest.mark.model

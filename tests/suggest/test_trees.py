@@ -47,3 +47,12 @@ def test_saved_arrays_load_without_pickle_and_predict_the_same(tmp_path: Path) -
         loaded = TreeEnsemble.from_arrays(dict(arrays), "t_")
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert list(loaded.classes_) == ["a", "b", "c", "d"]
+
+
+def test_a_class_weight_mapping_by_label_weighs_that_class_up() -> None:
+    X, y = _data(4)
+    plain = TreeEnsemble(max_iter=20).fit(X, y)
+    weighted = TreeEnsemble(max_iter=20, class_weight={"b": 5.0}).fit(X, y)
+    assert (weighted.predict(X) == "b").sum() > (plain.predict(X) == "b").sum()
+    same = TreeEnsemble(max_iter=20).fit(X, y, sample_weight=np.where(y == "b", 5.0, 1.0))
+    np.testing.assert_allclose(weighted.predict_proba(X), same.predict_proba(X), atol=1e-12)

@@ -22,7 +22,13 @@ import numpy as np
 from workbench.errors import InvalidInput
 from workbench.progress import SILENT, Reporter
 from workbench.suggest import compare, framing
-from workbench.suggest.stance import STANCES, StanceFeaturizer, StanceModel, prepare
+from workbench.suggest.stance import (
+    STANCES,
+    StanceFeaturizer,
+    StanceModel,
+    body_sentences,
+    prepare,
+)
 
 if TYPE_CHECKING:
     from workbench.suggest.relation import RelationModel
@@ -110,6 +116,105 @@ def split_by_body(
     train = [i for i, b in enumerate(data.body_ids) if b not in held]
     test = [i for i, b in enumerate(data.body_ids) if b in held]
     return train, test
+
+
+def topic_components(data: StanceData) -> tuple[np.ndarray, dict[str, int]]:
+    """A topic per row (its headline's) and per Body ID: the connected parts of the graph
+    joining each headline to the bodies it is related to (any stance but unrelated).
+
+    In FNC-1 the headlines of one claim and the bodies written about it fall in one part,
+    so a part is a topic; a body related to no headline is a topic of its own.
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for h, b, s in zip(data.headlines, data.body_ids, data.stances, strict=True):
+        find(f"h:{h}")
+        find(f"b:{b}")
+        if s != "unrelated":
+            parent[find(f"h:{h}")] = find(f"b:{b}")
+    for b in data.bodies:
+        find(f"b:{b}")
+    roots: dict[str, int] = {}
+    for key in sorted(parent):
+        roots.setdefault(find(key), len(roots))
+    rows = np.array([roots[find(f"h:{h}")] for h in data.headlines])
+    return rows, {b: roots[find(f"b:{b}")] for b in data.bodies}
+
+
+def split_by_topic(
+    data: StanceData, fraction: float = 0.2, seed: int = 0
+) -> tuple[StanceData, StanceData]:
+    """(train, held out) such that no topic (:func:`topic_components`) is on both sides.
+
+    Whole topics are held out, in random order, until they hold ``fraction`` of the rows:
+    new claims and new bodies, as in the FNC-1 competition test. Training keeps the rows
+    whose headline and body are both of training topics. A held-out headline keeps its
+    related rows; each of its unrelated rows whose body is of a training topic gets a
+    body drawn at random among the held-out bodies of other topics (that is how FNC-1 made
+    its unrelated pairs), so the held-out part keeps the data's share of unrelated pairs
+    and no held-out row shows a body the model was trained on.
+    """
+    row_topic, body_topic = topic_components(data)
+    rng = np.random.default_rng(seed)
+    sizes = np.bincount(row_topic, minlength=max(body_topic.values()) + 1)
+    held: set[int] = set()
+    total = 0
+    for topic in rng.permutation(len(sizes)):
+        if total >= fraction * len(data):
+            break
+        held.add(int(topic))
+        total += int(sizes[topic])
+    held_bodies = sorted(b for b, t in body_topic.items() if t in held)
+    if len({body_topic[b] for b in held_bodies}) < 2 or len(held) == len(sizes):
+        raise InvalidInput(
+            f"cannot hold out {fraction:.0%} of {len(sizes)} topics; use a fraction that "
+            "leaves whole topics on both sides"
+        )
+    train_rows = [
+        i
+        for i, (t, b) in enumerate(zip(row_topic, data.body_ids, strict=True))
+        if t not in held and body_topic[b] not in held
+    ]
+    headlines, ids, stances = [], [], []
+    for i, topic in enumerate(row_topic):
+        if topic not in held:
+            continue
+        body = data.body_ids[i]
+        if body_topic[body] not in held:
+            if data.stances[i] not in ("", "unrelated"):
+                continue
+            while True:
+                body = held_bodies[int(rng.integers(len(held_bodies)))]
+                if body_topic[body] != topic:
+                    break
+        headlines.append(data.headlines[i])
+        ids.append(body)
+        stances.append(data.stances[i])
+    test = StanceData(headlines, ids, stances, {b: data.bodies[b] for b in dict.fromkeys(ids)})
+    return data.subset(train_rows), test
+
+
+def short_bodies(data: StanceData, max_sentences: int) -> StanceData:
+    """The rows whose body has at most ``max_sentences`` sentences: short, claim-like texts.
+
+    FNC-1 bodies are news articles (median 15 sentences); user posts and the passages an
+    analyst aligns are much shorter, and a model that reads a long article's lead or overall
+    tone may not carry over. Scoring the short bodies alone is a cheap proxy for that shift.
+    """
+    keep = {b for b, text in data.bodies.items() if len(body_sentences(text)) <= max_sentences}
+    rows = [i for i, b in enumerate(data.body_ids) if b in keep]
+    if not rows:
+        raise InvalidInput(
+            f"no pair has a body of at most {max_sentences} sentences; raise --max-body-sentences"
+        )
+    return data.subset(rows)
 
 
 def fnc_score(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:
@@ -253,13 +358,15 @@ def train_relation_model(
     seed: int = 0,
     card: dict | None = None,
     tree_params: dict | None = None,
+    featurizer_params: dict | None = None,
     progress: Reporter = SILENT,
 ) -> tuple[RelationModel, TrainReport]:
     """Fit the stance model and the relation head on FNC-format data.
 
     The head must learn from stance probabilities like those it will see on new pairs, so
     it is fitted on the stance model's out-of-fold predictions (``folds`` splits by Body
-    ID, see :class:`StanceModel`). ``tree_params`` go to each :class:`TreeEnsemble`.
+    ID, see :class:`StanceModel`). ``tree_params`` go to each :class:`TreeEnsemble`,
+    ``featurizer_params`` to the :class:`StanceFeaturizer` (e.g. ``claim_view``).
     """
     from workbench.suggest.relation import RelationHead, RelationModel
 
@@ -267,7 +374,9 @@ def train_relation_model(
     if any(not s for s in data.stances):
         raise InvalidInput("training data needs a Stance for every row")
     body_texts = [data.bodies[b] for b in dict.fromkeys(data.body_ids)]
-    featurizer = StanceFeaturizer().fit(list(dict.fromkeys(data.headlines)) + body_texts)
+    featurizer = StanceFeaturizer(**(featurizer_params or {})).fit(
+        list(dict.fromkeys(data.headlines)) + body_texts
+    )
     with progress.task("featurizing", 1) as task:
         prepared = featurize(data, featurizer, encode)
         task.advance()

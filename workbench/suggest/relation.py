@@ -618,8 +618,9 @@ class RelationModel:
                     {
                         "format": FORMAT,
                         "pair_features": list(PAIR_FEATURES),
-                        "stance_features": list(FEATURE_NAMES),
+                        "stance_features": list(featurizer.fixed_names),
                         "interactions": featurizer.interactions,
+                        "claim_view": featurizer.claim_view,
                         "max_terms": featurizer.max_terms,
                     }
                 )
@@ -656,17 +657,19 @@ class RelationModel:
             if config.get("format") != FORMAT:
                 raise ConfigError(f"{name} is not a workbench relation model ({FORMAT})")
             made_for = tuple(config["pair_features"])
+            featurizer = StanceFeaturizer(
+                max_terms=int(config["max_terms"]),
+                interactions=bool(config["interactions"]),
+                claim_view=bool(config.get("claim_view", False)),
+            )
             if (
                 made_for != PAIR_FEATURES[: len(made_for)]
-                or tuple(config["stance_features"]) != FEATURE_NAMES
+                or tuple(config["stance_features"]) != featurizer.fixed_names
             ):
                 raise ConfigError(
                     f"relation model {name} was made for other features than this workbench "
                     "computes; retrain it with `workbench eval stance --save-model FILE`"
                 )
-            featurizer = StanceFeaturizer(
-                max_terms=int(config["max_terms"]), interactions=bool(config["interactions"])
-            )
             featurizer.tfidf_ = Tfidf.from_arrays(arrays, "tfidf_")
             stance = StanceModel(featurizer, folds=int(arrays["members"]))
             stance.members_ = [

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse
 
 from workbench.ingest.segment import split_sentences
-from workbench.suggest import framing, specifics
+from workbench.suggest import framing, specifics, writer
 from workbench.suggest.textfeatures import Tfidf, content_tokens, ngrams, tokens
 
 
@@ -151,18 +151,114 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
+FNC_REFUTE = _wordset(
+    "fake fraud hoax false deny denies not despite nope doubt doubts bogus debunk pranks retract"
+)
+"""The refuting words of the FNC-1 official baseline: general English, no topic."""
+
+CLAIM_VIEW_NAMES: tuple[str, ...] = (
+    "negated_claim_top1",
+    "negated_claim_top3",
+    "negation_flip",
+    "claim_negates",
+    "denies_top1",
+    "denies_top3",
+    "hedges_top1",
+    "hedges_top3",
+    "relays_top1",
+    "fnc_refute_top1",
+    "fnc_refute_top3",
+    "fnc_refute_claim",
+    "emb_second",
+    "claim_denies",
+    "claim_hedges",
+)
+"""The claim-level view (:func:`claim_view`): the claim against the body sentences closest
+to it, compared for negation, denial, hedging and attribution. None of these columns names
+a word of the topic, so they carry over to claims the model never saw."""
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """What the claim-level view reads from one sentence, once per sentence."""
+
+    content: frozenset[str]
+    negated: frozenset[str]
+    denies: bool
+    hedges: bool
+    relays: bool
+    refuting: int
+
+
+def sentence_view(sentence: str) -> SentenceView:
+    """A sentence's content words, the words its negators reach, its writer's stance
+    (:func:`workbench.suggest.writer.sentence_stance`) and its FNC baseline refuting words."""
+    stance, content, negated = writer.sentence_stance(sentence)
+    return SentenceView(
+        content,
+        negated,
+        stance.denies,
+        stance.hedges,
+        stance.source is not None,
+        len(set(tokens(sentence)) & FNC_REFUTE),
+    )
+
+
+def claim_view(claim: SentenceView, top: Sequence[SentenceView], second: float) -> list[float]:
+    """The :data:`CLAIM_VIEW_NAMES` columns of a claim against its closest body sentences
+    (``top``, closest first; ``second`` the embedding cosine of the second closest).
+
+    Negation is scoped: what counts is a body sentence negating the claim's own words
+    ("did not die" against "X dies"), or exactly one of the two negating what they share.
+    """
+    n = max(len(claim.content), 1)
+    negated_top = frozenset().union(*(v.negated for v in top))
+    shared = claim.content & frozenset().union(*(v.content for v in top))
+    claim_negates_shared = bool(claim.negated & shared)
+    body_negates_shared = bool(shared & negated_top)
+    return [
+        len(claim.content & top[0].negated) / n,
+        len(claim.content & negated_top) / n,
+        float(claim_negates_shared != body_negates_shared),
+        float(bool(claim.negated)),
+        float(top[0].denies),
+        float(any(v.denies for v in top)),
+        float(top[0].hedges),
+        float(any(v.hedges for v in top)),
+        float(top[0].relays),
+        float(top[0].refuting),
+        float(sum(v.refuting for v in top)),
+        float(claim.refuting),
+        second,
+        float(claim.denies),
+        float(claim.hedges),
+    ]
+
+
 class StanceFeaturizer:
     """Turns (claim, body) pairs into the feature matrix; fitted state: the TF-IDF.
+
+    Columns: :data:`FEATURE_NAMES`, then :data:`CLAIM_VIEW_NAMES` when ``claim_view``,
+    then one per embedding dimension when ``interactions``.
 
     Args:
         max_terms: TF-IDF vocabulary size.
         interactions: add the claim-vector x closest-sentences product (one column per
             embedding dimension).
+        claim_view: add the claim-level view (:func:`claim_view`).
     """
 
-    def __init__(self, max_terms: int = 30000, interactions: bool = True) -> None:
+    def __init__(
+        self, max_terms: int = 30000, interactions: bool = True, claim_view: bool = False
+    ) -> None:
         self.max_terms = max_terms
         self.interactions = interactions
+        self.claim_view = claim_view
+
+    @property
+    def fixed_names(self) -> tuple[str, ...]:
+        """The named columns (all but the interactions)."""
+        return FEATURE_NAMES + (CLAIM_VIEW_NAMES if self.claim_view else ())
 
     def fit(self, texts: Sequence[str]) -> StanceFeaturizer:
         self.tfidf_ = Tfidf(max_features=self.max_terms).fit(texts)
@@ -170,7 +266,7 @@ class StanceFeaturizer:
 
     def names(self, dim: int) -> list[str]:
         extra = [f"product_{i}" for i in range(dim)] if self.interactions else []
-        return [*FEATURE_NAMES, *extra]
+        return [*self.fixed_names, *extra]
 
     def transform(
         self, texts: Texts, claim_index: np.ndarray, body_index: np.ndarray
@@ -191,8 +287,12 @@ class StanceFeaturizer:
         body_numbers = [set(specifics.match_keys(b, _NUMBER_KINDS)) for b in texts.bodies]
         body_cues = [framing.analyse(b) for b in texts.bodies]
         sentence_tokens = [tokens(s) for s in texts.sentences]
+        if self.claim_view:
+            claim_views = [sentence_view(c) for c in texts.claims]
+            sentence_views = [sentence_view(x) for x in texts.sentences]
+        fixed = len(self.fixed_names)
         dim = texts.claim_vectors.shape[1]
-        width = len(FEATURE_NAMES) + (dim if self.interactions else 0)
+        width = fixed + (dim if self.interactions else 0)
         out = np.zeros((len(claim_index), width), dtype=np.float32)
         for row, (ci, bi) in enumerate(zip(claim_index, body_index, strict=True)):
             lo, hi = int(texts.body_ptr[bi]), int(texts.body_ptr[bi + 1])
@@ -245,9 +345,14 @@ class StanceFeaturizer:
                 *(counts[kind] for kind in framing.CUE_KINDS),
                 cues.score,
             ]
+            if self.claim_view:
+                second = sims[order[1]] if len(order) > 1 else sims[order[0]]
+                values += claim_view(
+                    claim_views[ci], [sentence_views[lo + k] for k in top], float(second)
+                )
             out[row, : len(values)] = values
             if self.interactions:
-                out[row, len(values) :] = cvec * svecs[top].mean(axis=0)
+                out[row, fixed:] = cvec * svecs[top].mean(axis=0)
         return out
 
 
@@ -285,6 +390,8 @@ class PassageSide:
     """Per passage: log1p(sentences), lead rates (4), body rates (4)."""
     body_tail: np.ndarray
     """Per passage: quotes per sentence, cue counts, framing score."""
+    views: list[SentenceView] | None = None
+    """Per sentence, for the claim-level view (when the featurizer has one)."""
 
 
 def passage_side(
@@ -374,6 +481,7 @@ def passage_side(
         body_numbers=body_numbers,
         body_fixed=fixed,
         body_tail=tail,
+        views=[sentence_view(x) for x in sentences] if featurizer.claim_view else None,
     )
 
 
@@ -385,7 +493,8 @@ def transform_sides(
     ``bodies[k]``. Equal to the per-pair path (same arithmetic, batched)."""
     n = len(claim_rows)
     dim = side.vectors.shape[1]
-    width = len(FEATURE_NAMES) + (dim if featurizer.interactions else 0)
+    fixed_width = len(featurizer.fixed_names)
+    width = fixed_width + (dim if featurizer.interactions else 0)
     out = np.zeros((n, width), dtype=np.float32)
     if n == 0:
         return out
@@ -475,8 +584,16 @@ def transform_sides(
     ) % 2
     tail = side.body_tail[bodies]
     out[:, 37 : 37 + tail.shape[1]] = tail
+    if featurizer.claim_view and side.views is not None:
+        start = len(FEATURE_NAMES)
+        for k in range(n):
+            top = [side.views[int(lo[k] + order[k, t])] for t in range(int(top_k[k]))]
+            second = sims[k, order[k, 1]] if counts[k] > 1 else best[k]
+            out[k, start:fixed_width] = claim_view(
+                side.views[int(claim_rows[k])], top, float(second)
+            )
     if featurizer.interactions:
-        out[:, len(FEATURE_NAMES) :] = cvecs * top_vec
+        out[:, fixed_width:] = cvecs * top_vec
     return out
 
 

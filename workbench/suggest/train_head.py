@@ -122,22 +122,16 @@ def topic_groups(
     headlines: Sequence[str], body_ids: Sequence[int], stances: Sequence[str]
 ) -> np.ndarray:
     """A topic number per FNC-1 row: the connected parts of the graph joining each headline
-    to the bodies it is related to (any stance but unrelated)."""
-    parent: dict[str, str] = {}
+    to the bodies it is related to (any stance but unrelated); see
+    :func:`workbench.evaluation.fnc.topic_components`."""
+    from workbench.evaluation.fnc import StanceData, topic_components
 
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for h, b, s in zip(headlines, body_ids, stances, strict=True):
-        find(f"h:{h}")
-        if s != "unrelated":
-            parent[find(f"h:{h}")] = find(f"b:{b}")
-    roots = {r: i for i, r in enumerate(dict.fromkeys(find(f"h:{h}") for h in headlines))}
-    return np.array([roots[find(f"h:{h}")] for h in headlines])
+    ids = [str(b) for b in body_ids]
+    rows, _ = topic_components(
+        StanceData(list(headlines), ids, list(stances), dict.fromkeys(ids, ""))
+    )
+    order = {g: i for i, g in enumerate(dict.fromkeys(rows.tolist()))}
+    return np.array([order[g] for g in rows.tolist()])  # numbered as the headlines come
 
 
 def fold_of(groups: np.ndarray, folds: int, seed: int = 0) -> np.ndarray:

@@ -65,12 +65,19 @@ class TreeEnsemble:
     ) -> TreeEnsemble:
         from sklearn.ensemble import HistGradientBoostingClassifier
 
+        class_weight = self.class_weight
+        if isinstance(class_weight, dict):
+            # scikit-learn looks the mapping up by encoded class numbers, not labels: weigh
+            # the rows here instead (classes not named weigh 1)
+            weights = np.array([float(class_weight.get(c, 1.0)) for c in np.asarray(y)])
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+            class_weight = None
         model = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
             l2_regularization=self.l2_regularization,
-            class_weight=self.class_weight,
+            class_weight=class_weight,
             max_features=self.max_features,
             random_state=self.random_state,
             early_stopping=False,
