@@ -26,8 +26,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
+from workbench.align.incremental import SEARCH_META_KEY, load_search, reuse_search, save_search
 from workbench.align.scorer import COLUMNS, PairScorer
-from workbench.align.search import Candidates, nearest_per_group
+from workbench.align.search import MAX_GROUPS_EXACT, Candidates, nearest_per_group
 from workbench.align.staleness import (
     ALIGNMENT_META_KEY,
     alignment_record,
@@ -275,6 +276,8 @@ class AlignmentResult:
     coverage_score: np.ndarray
     addressed: np.ndarray
     candidates: int
+    found: Candidates | None = None
+    """The candidate search the alignment was scored from (kept for incremental runs)."""
 
     def __len__(self) -> int:
         return len(self.a)
@@ -403,6 +406,7 @@ def align(
     tagged: set[tuple[str, str]] | None = None,
     runner: Runner = IN_PROCESS,
     spill_dir: Path | None = None,
+    found: Candidates | None = None,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document.
 
@@ -419,15 +423,23 @@ def align(
     anything is dropped, so a kept pair's rank is its rank in its document. The best score
     of each passage in each document (what a source never addresses) is kept for every
     document, whatever is dropped.
+
+    ``found`` is a candidate search already made with ``search_k(candidates, top_k)`` per
+    document (an incremental run's, :mod:`workbench.align.incremental`); None searches.
+    Candidates are put in one canonical order first, so the result does not depend on the
+    order a search returned them in (exactly tied scores rank the same either way).
     """
-    found = nearest_per_group(
-        corpus.vectors,
-        corpus.doc_index,
-        max(candidates, top_k, HUB_K),
-        approximate_above=approximate_above,
-        runner=runner,
-        spill_dir=spill_dir,
-    )
+    if found is None:
+        found = nearest_per_group(
+            corpus.vectors,
+            corpus.doc_index,
+            search_k(candidates, top_k),
+            approximate_above=approximate_above,
+            runner=runner,
+            spill_dir=spill_dir,
+        )
+    canonical = np.lexsort((found.target, found.query))
+    found = Candidates(found.query[canonical], found.target[canonical], found.similarity[canonical])
     set_hubness(corpus, found)
     keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
     a, b = found.query[keep], found.target[keep]
@@ -471,7 +483,13 @@ def align(
         coverage_score=scores[first],
         addressed=scores[first] >= threshold,
         candidates=len(scores),
+        found=found,
     )
+
+
+def search_k(candidates: int, top_k: int) -> int:
+    """Candidates searched per passage and document: enough to rescore and for hubness."""
+    return max(candidates, top_k, HUB_K)
 
 
 @dataclass(frozen=True)
@@ -485,6 +503,11 @@ class AlignStats:
     candidates: int
     unaddressed: int
     warnings: list[str]
+    searched: int = 0
+    """Passages searched against every document: all of them, or after a change only those
+    of new or changed documents (:mod:`workbench.align.incremental`)."""
+    incremental: bool = False
+    """Whether the last alignment's search was reused for the unchanged documents."""
 
 
 def require_alignable(store: Store) -> int:
@@ -510,6 +533,7 @@ def align_store(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     runner: Runner = IN_PROCESS,
+    incremental: bool = True,
 ) -> AlignStats:
     """The alignment stage: align every text passage of the store and save the alignment.
 
@@ -519,6 +543,13 @@ def align_store(
     two), or :class:`~workbench.errors.NothingToDo` says so. Safe to re-run: the saved
     alignment is replaced as a whole. With a cluster ``runner``, the candidate search runs
     on its workers by blocks of passages; this process scores and writes.
+
+    Incremental (unless ``incremental`` is False): when the stored alignment came from an
+    exact per-document search (at most ``MAX_GROUPS_EXACT`` documents) with the same model,
+    backend and parameters, only the passages of new or changed documents are searched
+    against all, and all others against those documents; the rest of the search is reused
+    and everything after it recomputed (:mod:`workbench.align.incremental` says why the
+    result equals a full alignment).
     """
     doc_count = require_alignable(store)
     embedder = embedder or load_embedder(settings)
@@ -545,6 +576,14 @@ def align_store(
             "with `workbench eval align --fit-split train --save-scorer FILE` and pass "
             "`--scorer FILE`"
         )
+    k = search_k(settings.candidates, settings.top_k)
+    exact_per_document = len(corpus.doc_ids) <= MAX_GROUPS_EXACT and (
+        settings.approximate_above is None or len(corpus) <= settings.approximate_above
+    )
+    reused = None
+    if incremental and exact_per_document:
+        saved = load_search(store, settings, embedder.model_id, embedder.backend)
+        reused = reuse_search(corpus, saved, k) if saved is not None else None
     with progress.task("aligning", 1) as task:
         aligned = align(
             corpus,
@@ -557,15 +596,19 @@ def align_store(
             tagged=set(store.pair_passages(sorted(store.tagged_pair_ids())).values()),
             runner=runner,
             spill_dir=Path(settings.embeddings_dir) / "shared",
+            found=reused.found if reused is not None else None,
         )
         task.advance()
     key = current_alignment_key(
         store, settings, embedder.model_id, passages=[p.id for p in passages]
     )
     record = alignment_record(settings, embedder, scorer)
-    store.replace_alignments(
-        aligned.rows(), aligned.coverage(), key, meta={ALIGNMENT_META_KEY: json.dumps(record)}
-    )
+    meta = {ALIGNMENT_META_KEY: json.dumps(record), SEARCH_META_KEY: ""}
+    if exact_per_document and aligned.found is not None:
+        meta[SEARCH_META_KEY] = save_search(
+            settings, embedder.model_id, embedder.backend, corpus, aligned.found, k
+        )
+    store.replace_alignments(aligned.rows(), aligned.coverage(), key, meta=meta)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -574,4 +617,6 @@ def align_store(
         candidates=aligned.candidates,
         unaddressed=int((~aligned.addressed).sum()),
         warnings=warnings,
+        searched=reused.searched_passages if reused is not None else len(passages),
+        incremental=reused is not None,
     )
