@@ -30,7 +30,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -39,7 +39,6 @@ from workbench.embed.cache import model_slug
 from workbench.models import text_hash
 
 if TYPE_CHECKING:
-    from workbench.align.aligner import AlignCorpus
     from workbench.config import Settings
     from workbench.store import Store
 
@@ -47,6 +46,17 @@ SEARCH_META_KEY = "alignment_search"
 """Meta key holding the token of the saved candidate search the stored alignment came from."""
 
 __all__ = ["SEARCH_META_KEY", "SavedSearch", "load_search", "reuse_search", "save_search"]
+
+
+class AlignCorpus(Protocol):
+    """What this module reads of :class:`workbench.align.aligner.AlignCorpus` (named here,
+    not imported: the aligner imports this module)."""
+
+    passage_ids: list[str]
+    doc_ids: list[str]
+    doc_index: np.ndarray
+    texts: list[str]
+    vectors: np.ndarray
 
 
 @dataclass
