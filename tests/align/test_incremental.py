@@ -155,3 +155,24 @@ def test_a_saved_search_is_reused_only_by_the_alignment_it_belongs_to(
     assert not first.incremental and first.searched == first.passages
     assert again.incremental and again.searched == 0
     assert not mismatched.incremental and not damaged.incremental and not forced.incremental
+
+
+def test_alignment_after_adding_a_document_equals_a_full_one_with_reused_features(
+    tmp_path: Path, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    partial = _corpus(tmp_path / "partial", leave_out=LEFT_OUT)
+    whole = _corpus(tmp_path / "whole")
+    fresh = settings.replace(db=tmp_path / "full.db")
+    with Store(settings.db) as store, Store(fresh.db) as full:
+        ingest_paths(store, [partial], settings=settings)
+        embed_store(store, settings, embedder=fake_embedder)
+        align_store(store, settings, embedder=fake_embedder)
+        ingest_paths(store, [whole], settings=settings)
+        embed_store(store, settings, embedder=fake_embedder)
+        added = align_store(store, settings, embedder=fake_embedder)
+        ingest_paths(full, [whole], settings=fresh)
+        align_store(full, fresh, embedder=fake_embedder)
+        assert_same_alignment(store, full)
+    assert added.incremental and added.searched == len(
+        [p for p in Store(settings.db).passages(LEFT_OUT)]
+    )

@@ -230,8 +230,20 @@ def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndar
     return corpus.hubness
 
 
-def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``."""
+VECTOR_COLUMNS = (0, 1, 8)
+"""The feature columns that depend only on the two passages' vectors and their documents
+(cosine, best sentence match, context): an incremental alignment reuses them for pairs of
+unchanged documents. The others use corpus-wide statistics and are always recomputed."""
+
+
+def pair_features(
+    corpus: AlignCorpus, a: np.ndarray, b: np.ndarray, known: np.ndarray | None = None
+) -> np.ndarray:
+    """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``.
+
+    ``known`` (one row per pair, the :data:`VECTOR_COLUMNS` in order, NaN where unknown)
+    holds those columns from an earlier alignment; they are computed only where NaN.
+    """
     if corpus.hubness is None or corpus.context_hubness is None:
         set_hubness(corpus)
     hub, context_hub = corpus.hubness, corpus.context_hubness
@@ -241,9 +253,18 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
     for lo in range(0, len(a), PAIR_CHUNK):
         ca, cb = a[lo : lo + PAIR_CHUNK], b[lo : lo + PAIR_CHUNK]
         block = out[lo : lo + PAIR_CHUNK]
+        if known is None:
+            need = np.ones(len(ca), dtype=bool)
+        else:
+            given = known[lo : lo + PAIR_CHUNK]
+            need = np.isnan(given[:, 0])
+            block[:, VECTOR_COLUMNS] = given
+        if need.any():
+            na, nb = ca[need], cb[need]
+            block[need, 0] = np.einsum("ij,ij->i", corpus.vectors[na], corpus.vectors[nb])
+            block[need, 1] = _best_sentence_match(corpus, na, nb)
+            block[need, 8] = np.einsum("ij,ij->i", corpus.context[na], corpus.context[nb])
         hubs = hub[ca] + hub[cb]
-        block[:, 0] = np.einsum("ij,ij->i", corpus.vectors[ca], corpus.vectors[cb])
-        block[:, 1] = _best_sentence_match(corpus, ca, cb)
         block[:, 2] = 2 * block[:, 0] - hubs
         block[:, 3] = 2 * block[:, 1] - hubs
         block[:, 4] = _rowwise_dot(corpus.lexical, ca, cb)
@@ -251,7 +272,6 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
         block[:, 6] = _rowwise_dot(corpus.names, ca, cb)
         # IDF of the shared keys: present on both sides, so the square root of the product
         block[:, 7] = np.log1p(np.sqrt(_rowwise_dot(corpus.number_idf, ca, cb)))
-        block[:, 8] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
         block[:, 9] = 2 * block[:, 8] - context_hub[ca] - context_hub[cb]
     return out
 
@@ -278,6 +298,8 @@ class AlignmentResult:
     candidates: int
     found: Candidates | None = None
     """The candidate search the alignment was scored from (kept for incremental runs)."""
+    found_features: np.ndarray | None = None
+    """The :data:`VECTOR_COLUMNS` of each candidate of ``found`` (NaN if not rescored)."""
 
     def __len__(self) -> int:
         return len(self.a)
@@ -407,6 +429,7 @@ def align(
     runner: Runner = IN_PROCESS,
     spill_dir: Path | None = None,
     found: Candidates | None = None,
+    reused_features: np.ndarray | None = None,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document.
 
@@ -426,6 +449,8 @@ def align(
 
     ``found`` is a candidate search already made with ``search_k(candidates, top_k)`` per
     document (an incremental run's, :mod:`workbench.align.incremental`); None searches.
+    ``reused_features`` gives, for each of its candidates, the :data:`VECTOR_COLUMNS` an earlier
+    alignment computed (NaN where there are none).
     Candidates are put in one canonical order first, so the result does not depend on the
     order a search returned them in (exactly tied scores rank the same either way).
     """
@@ -440,10 +465,16 @@ def align(
         )
     canonical = np.lexsort((found.target, found.query))
     found = Candidates(found.query[canonical], found.target[canonical], found.similarity[canonical])
+    if reused_features is not None:
+        reused_features = reused_features[canonical]
     set_hubness(corpus, found)
     keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
     a, b = found.query[keep], found.target[keep]
-    features = pair_features(corpus, a, b)
+    features = pair_features(
+        corpus, a, b, None if reused_features is None else reused_features[keep]
+    )
+    found_features = np.full((len(found.query), len(VECTOR_COLUMNS)), np.nan, dtype=np.float32)
+    found_features[keep] = features[:, VECTOR_COLUMNS]
     scores = scorer.score_pairs(features)
     b_doc = corpus.doc_index[b]
     order = np.lexsort((-scores, b_doc, a))
@@ -484,6 +515,7 @@ def align(
         addressed=scores[first] >= threshold,
         candidates=len(scores),
         found=found,
+        found_features=found_features,
     )
 
 
@@ -597,6 +629,7 @@ def align_store(
             runner=runner,
             spill_dir=Path(settings.embeddings_dir) / "shared",
             found=reused.found if reused is not None else None,
+            reused_features=reused.known if reused is not None else None,
         )
         task.advance()
     key = current_alignment_key(
@@ -606,7 +639,13 @@ def align_store(
     meta = {ALIGNMENT_META_KEY: json.dumps(record), SEARCH_META_KEY: ""}
     if exact_per_document and aligned.found is not None:
         meta[SEARCH_META_KEY] = save_search(
-            settings, embedder.model_id, embedder.backend, corpus, aligned.found, k
+            settings,
+            embedder.model_id,
+            embedder.backend,
+            corpus,
+            aligned.found,
+            k,
+            features=aligned.found_features,
         )
     store.replace_alignments(aligned.rows(), aligned.coverage(), key, meta=meta)
     return AlignStats(

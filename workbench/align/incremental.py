@@ -69,6 +69,8 @@ class SavedSearch:
     query: np.ndarray
     target: np.ndarray
     similarity: np.ndarray
+    features: np.ndarray
+    """Per candidate, the feature columns that depend only on vectors (NaN: not computed)."""
     k: int
     model: str
     backend: str
@@ -88,10 +90,19 @@ def _hashes(corpus: AlignCorpus) -> np.ndarray:
 
 
 def save_search(
-    settings: Settings, model_id: str, backend: str, corpus: AlignCorpus, found: Candidates, k: int
+    settings: Settings,
+    model_id: str,
+    backend: str,
+    corpus: AlignCorpus,
+    found: Candidates,
+    k: int,
+    features: np.ndarray | None = None,
 ) -> str:
-    """Keep ``found`` (the search of ``corpus`` with ``k`` per document); returns its token,
+    """Keep ``found`` (the search of ``corpus`` with ``k`` per document) and ``features``
+    (the vector-only feature columns of each candidate, NaN where none); returns its token,
     which the caller stores with the alignment (:data:`SEARCH_META_KEY`)."""
+    if features is None:
+        features = np.full((len(found.query), 3), np.nan, dtype=np.float32)
     ids = np.array(corpus.passage_ids, dtype=str)
     hashes = _hashes(corpus)
     docs = np.array(corpus.doc_ids, dtype=str)[corpus.doc_index]
@@ -99,7 +110,8 @@ def save_search(
     target = found.target.astype(np.int32)
     similarity = found.similarity.astype(np.float32)
     digest = hashlib.sha256(f"{model_id}\0{backend}\0{k}".encode())
-    for array in (ids, hashes, docs, query, target, similarity):
+    features = np.asarray(features, dtype=np.float32)
+    for array in (ids, hashes, docs, query, target, similarity, features):
         digest.update(np.ascontiguousarray(array).tobytes())
     token = digest.hexdigest()[:24]
     path = search_path(settings, model_id)
@@ -113,6 +125,7 @@ def save_search(
         query=query,
         target=target,
         similarity=similarity,
+        features=features,
         k=np.array(k),
         model=np.array(model_id),
         backend=np.array(backend),
@@ -140,6 +153,7 @@ def load_search(
                 query=data["query"].astype(np.int64),
                 target=data["target"].astype(np.int64),
                 similarity=data["similarity"],
+                features=data["features"],
                 k=int(data["k"]),
                 model=str(data["model"]),
                 backend=str(data["backend"]),
@@ -165,6 +179,8 @@ class Reused:
     """A candidate set built from a saved search, and how much had to be searched again."""
 
     found: Candidates
+    known: np.ndarray
+    """Per candidate, the vector-only feature columns reused (NaN for new candidates)."""
     searched_passages: int
     """Passages searched against every document (those of new or changed documents)."""
     changed_documents: int
@@ -208,8 +224,11 @@ def reuse_search(corpus: AlignCorpus, saved: SavedSearch, k: int) -> Reused | No
             np.float32
         ),
     )
+    width = saved.features.shape[1]
+    unknown = np.full((len(fresh.query) + len(into_new.query), width), np.nan, dtype=np.float32)
     return Reused(
         found,
+        np.concatenate([saved.features[valid], unknown]),
         searched_passages=len(new_rows),
         changed_documents=len(changed_groups),
         removed_documents=len(set(before) - set(now)),
