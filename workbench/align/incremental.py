@@ -11,11 +11,13 @@ is added, removed or replaced only these have to be searched again:
 
 Candidates into a removed document are dropped, the rest are reused as they were. The
 result is the candidate set a full search would find (up to which of exactly tied
-neighbours is kept). Everything after the search (hubness, TF-IDF weights, pair features,
-scores, ranks, mutual best matches, caps and floors, "never addressed") is recomputed by
-:func:`workbench.align.aligner.align` over the whole candidate set: those use corpus-wide
-statistics (inverse document frequencies, each passage's hubness) that one new document
-shifts for every pair, so the alignment equals a full re-alignment.
+neighbours is kept). The pair features that depend only on the two passages' vectors and
+documents (cosine, best sentence match, context similarity) are reused too for pairs
+between unchanged documents. Everything else (hubness, TF-IDF weights and the features
+built on them, scores, ranks, mutual best matches, caps and floors, "never addressed") is
+recomputed by :func:`workbench.align.aligner.align` over the whole candidate set: those use
+corpus-wide statistics (inverse document frequencies, each passage's hubness) that one new
+document shifts for every pair, so the alignment equals a full re-alignment.
 
 The last search is kept in a file beside the vector cache (``search/`` under the embeddings
 folder, one per database and model); the database records a token of the file in the same
