@@ -61,6 +61,8 @@ __all__ = [
 CONTEXT_WINDOW = 2
 HUB_K = 10
 PAIR_CHUNK = 50_000
+ROW_CHUNK = 50_000
+"""Alignment rows turned into Python values at a time, as the store writes them."""
 HASH_FEATURES = 2**20
 
 
@@ -305,18 +307,28 @@ class AlignmentResult:
         return len(self.a)
 
     def rows(self) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
-        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)."""
+        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON).
+
+        Converted to Python values ``ROW_CHUNK`` rows at a time: the whole alignment as
+        Python lists would take several GB at 100,000 passages (millions of rows).
+        """
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
         template = "{" + ", ".join(f'"{name}": %.4f' for name in COLUMNS) + "}"
-        b_doc = self.corpus.doc_index[self.b]
+        for lo in range(0, len(self.a), ROW_CHUNK):
+            part = slice(lo, lo + ROW_CHUNK)
+            yield from self._rows(part, ids, docs, template)
+
+    def _rows(
+        self, part: slice, ids: list[str], docs: list[str], template: str
+    ) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
         for x, y, d, r, s, m, f in zip(
-            self.a.tolist(),
-            self.b.tolist(),
-            b_doc.tolist(),
-            self.rank.tolist(),
-            self.score.tolist(),
-            self.mutual.tolist(),
-            self.features.tolist(),
+            self.a[part].tolist(),
+            self.b[part].tolist(),
+            self.corpus.doc_index[self.b[part]].tolist(),
+            self.rank[part].tolist(),
+            self.score[part].tolist(),
+            self.mutual[part].tolist(),
+            self.features[part].tolist(),
             strict=True,
         ):
             yield (
@@ -349,14 +361,16 @@ class AlignmentResult:
     def coverage(self) -> Iterator[tuple[str, str, float, bool]]:
         """(passage id, document id, best score, addressed) for every passage and document."""
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
-        for p, d, s, ok in zip(
-            self.coverage_passage.tolist(),
-            self.coverage_doc.tolist(),
-            self.coverage_score.tolist(),
-            self.addressed.tolist(),
-            strict=True,
-        ):
-            yield ids[p], docs[d], round(s, 4), ok
+        for lo in range(0, len(self.coverage_passage), ROW_CHUNK):
+            part = slice(lo, lo + ROW_CHUNK)
+            for p, d, s, ok in zip(
+                self.coverage_passage[part].tolist(),
+                self.coverage_doc[part].tolist(),
+                self.coverage_score[part].tolist(),
+                self.addressed[part].tolist(),
+                strict=True,
+            ):
+                yield ids[p], docs[d], round(s, 4), ok
 
 
 def _per_group_top(found: Candidates, doc_index: np.ndarray, k: int) -> np.ndarray:
