@@ -63,6 +63,9 @@ HUB_K = 10
 PAIR_CHUNK = 50_000
 ROW_CHUNK = 50_000
 """Alignment rows turned into Python values at a time, as the store writes them."""
+GATHER_ROWS = 8192
+"""Pairs whose vectors are gathered at once for a row-wise dot product (12 MB a side)."""
+"""Alignment rows turned into Python values at a time, as the store writes them."""
 HASH_FEATURES = 2**20
 
 
@@ -201,6 +204,16 @@ def _best_sentence_match(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> n
     return out
 
 
+def _rowwise_cosines(vectors: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``vectors[a[k]] . vectors[b[k]]`` for every k, ``GATHER_ROWS`` pairs at a time: the
+    gathered rows of a million pairs would take 1.5 GB per side."""
+    out = np.empty(len(a), dtype=np.float32)
+    for lo in range(0, len(a), GATHER_ROWS):
+        ca, cb = a[lo : lo + GATHER_ROWS], b[lo : lo + GATHER_ROWS]
+        out[lo : lo + GATHER_ROWS] = np.einsum("ij,ij->i", vectors[ca], vectors[cb])
+    return out
+
+
 def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndarray:
     """Each passage's hubness: mean cosine of its ``HUB_K`` nearest passages in other documents.
 
@@ -225,7 +238,7 @@ def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndar
     # The same for neighbourhoods: how alike a passage's context is to the contexts of its
     # nearest passages elsewhere. In a corpus on one topic every context looks alike; this
     # keeps that from inflating every pair's score.
-    context_sims = np.einsum("ij,ij->i", corpus.context[query[top]], corpus.context[target[top]])
+    context_sims = _rowwise_cosines(corpus.context, query[top], target[top])
     corpus.context_hubness = (
         np.bincount(query[top], weights=context_sims, minlength=len(corpus)) / counts
     ).astype(np.float32)
