@@ -16,7 +16,9 @@ a hashed bag of words projected to 384 dimensions plus a little noise seeded by 
 hash, L2-normalised (so passages sharing words are close, as with a real model, and
 editions of a passage are close but not identical). Scores therefore differ from a real
 run; the number of pairs kept is bounded by the same caps (``WORKBENCH_MAX_COUNTERPARTS``,
-``WORKBENCH_TOP_K``) either way.
+``WORKBENCH_TOP_K``) either way. The shipped relation model reads all-MiniLM-L6-v2 vectors
+and refuses the stand-in's, so phase 2 stores the framing cues but no suggestions: it does
+not measure the relation model's memory (the printed ``suggested`` says 0).
 
 Each phase runs in its own process and its peak resident memory (``ru_maxrss`` of that
 process and its children, from ``os.wait4``) is printed:
