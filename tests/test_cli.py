@@ -175,6 +175,7 @@ def test_rerun_on_unchanged_corpus_embeds_nothing(aligned: dict[str, str]) -> No
     assert ingest.stdout.count("unchanged") == 5
     out = run("align", env=aligned).stdout
     assert "(0 texts embedded)" in out
+    assert "incremental: searched the 0 passages of new or changed documents" in out
     # a pair is two passages counted once, as in `pairs` and the README, not a row per side
     listed = _pairs(aligned)
     assert f"; {len({r['pair_id'] for r in listed})} pairs kept ({len(listed)} alignment rows" in (

@@ -368,6 +368,11 @@ def align(
         f"alignment rows, one per side that kept a pair, of {stats.candidates} candidates); "
         f"{stats.unaddressed} passage-document gaps"
     )
+    if stats.incremental:
+        click.echo(
+            f"incremental: searched the {stats.searched} passages of new or changed documents "
+            "against all; the rest of the last search was reused"
+        )
     _echo_suggestions(done.suggested)
 
 

@@ -224,3 +224,71 @@ def test_mutual_best_matches_above_threshold_and_tagged_pairs_are_kept_beyond_th
     }
     assert mutual and mutual <= pairs
     assert np.bincount(result.a).max() > 1
+
+
+def test_alignment_rows_are_made_a_chunk_at_a_time_not_all_at_once() -> None:
+    # 400,000 rows as Python lists take hundreds of MB (several GB at 100,000 passages)
+    import tracemalloc
+    from types import SimpleNamespace
+
+    from workbench.align.aligner import AlignmentResult
+
+    n, m = 1000, 400_000
+    rng = np.random.default_rng(0)
+    corpus = SimpleNamespace(
+        passage_ids=[f"p{i:012d}" for i in range(n)],
+        doc_ids=[f"d{i}" for i in range(n // 10)],
+        doc_index=np.arange(n) // 10,
+    )
+    empty = np.zeros(0, dtype=np.int64)
+    result = AlignmentResult(
+        corpus=corpus,  # type: ignore[arg-type]
+        a=rng.integers(0, n, m),
+        b=rng.integers(0, n, m),
+        rank=np.ones(m, dtype=np.int64),
+        score=rng.random(m).astype(np.float32),
+        mutual=np.zeros(m, dtype=bool),
+        features=rng.random((m, len(COLUMNS))).astype(np.float32),
+        coverage_passage=empty,
+        coverage_doc=empty,
+        coverage_score=np.zeros(0, dtype=np.float32),
+        addressed=np.zeros(0, dtype=bool),
+        candidates=m,
+    )
+    tracemalloc.start()
+    rows = result.rows()
+    first = next(rows)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert first[0] == corpus.passage_ids[int(result.a[0])]
+    assert peak < 40 * 2**20
+    assert sum(1 for _ in rows) == m - 1
+
+
+def test_hubness_of_many_passages_does_not_gather_every_neighbour_vector_at_once() -> None:
+    # 10 neighbours of 100,000 passages gathered at once took 3.2 GB at 384 dimensions
+    import tracemalloc
+
+    from workbench.align.aligner import set_hubness
+    from workbench.align.search import Candidates
+
+    n, dim, k = 8000, 384, 10
+    rng = np.random.default_rng(0)
+
+    class Corpus:
+        context = rng.random((n, dim)).astype(np.float32)
+        hubness = context_hubness = None
+
+        def __len__(self) -> int:
+            return n
+
+    corpus = Corpus()
+    query = np.repeat(np.arange(n), k)
+    target = rng.integers(0, n, n * k)
+    tracemalloc.start()
+    set_hubness(corpus, Candidates(query, target, rng.random(n * k).astype(np.float32)))  # type: ignore[arg-type]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    expected = np.einsum("ij,ij->i", corpus.context[query], corpus.context[target])
+    assert corpus.context_hubness[0] == pytest.approx(expected[:k].mean(), rel=1e-5)
+    assert peak < 120 * 2**20  # the two gathered sides alone are 2 x 117 MB

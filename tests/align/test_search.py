@@ -188,3 +188,27 @@ def test_search_by_partitions_of_query_rows_finds_the_in_process_candidates(
     np.testing.assert_allclose(
         there.similarity[order_there], here.similarity[order_here], atol=1e-6
     )
+
+
+@pytest.mark.parametrize("block_bytes", [1024, 256 * 1024 * 1024])
+def test_searching_some_rows_against_some_groups_finds_what_the_full_search_finds(
+    monkeypatch, block_bytes: int
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "BLOCK_BYTES", block_bytes)
+    vectors = _unit(150, 16, 5)
+    groups = np.random.default_rng(5).integers(0, 8, size=150)
+    full = _pairs(nearest_per_group(vectors, groups, 4))
+    queries = np.flatnonzero(groups == 2)
+    others = np.flatnonzero(groups != 2)
+    # the rows of group 2 against every group, every other row against group 2
+    found = search.nearest_in_groups(vectors, groups, queries, np.arange(8), 4)
+    into = search.nearest_in_groups(vectors, groups, others, np.array([2]), 4)
+    assert _pairs(found) | _pairs(into) == {
+        (q, t) for q, t in full if groups[q] == 2 or groups[t] == 2
+    }
+    assert not _pairs(found) & _pairs(into)
+    np.testing.assert_allclose(
+        found.similarity,
+        np.einsum("ij,ij->i", vectors[found.query], vectors[found.target]),
+        atol=1e-6,
+    )

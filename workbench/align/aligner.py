@@ -29,8 +29,9 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer
 
 from workbench.align.claims import claim_features, sentence_hubness, single_sentence
+from workbench.align.incremental import SEARCH_META_KEY, load_search, reuse_search, save_search
 from workbench.align.scorer import COLUMNS, PairScorer
-from workbench.align.search import Candidates, nearest_per_group
+from workbench.align.search import MAX_GROUPS_EXACT, Candidates, nearest_per_group
 from workbench.align.staleness import (
     ALIGNMENT_META_KEY,
     alignment_record,
@@ -63,6 +64,11 @@ __all__ = [
 CONTEXT_WINDOW = 2
 HUB_K = 10
 PAIR_CHUNK = 50_000
+ROW_CHUNK = 50_000
+"""Alignment rows turned into Python values at a time, as the store writes them."""
+GATHER_ROWS = 8192
+"""Pairs whose vectors are gathered at once for a row-wise dot product (12 MB a side)."""
+"""Alignment rows turned into Python values at a time, as the store writes them."""
 HASH_FEATURES = 2**20
 
 
@@ -225,6 +231,16 @@ def _rowwise_dot(matrix: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.
     return np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
 
 
+def _rowwise_cosines(vectors: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``vectors[a[k]] . vectors[b[k]]`` for every k, ``GATHER_ROWS`` pairs at a time: the
+    gathered rows of a million pairs would take 1.5 GB per side."""
+    out = np.empty(len(a), dtype=np.float32)
+    for lo in range(0, len(a), GATHER_ROWS):
+        ca, cb = a[lo : lo + GATHER_ROWS], b[lo : lo + GATHER_ROWS]
+        out[lo : lo + GATHER_ROWS] = np.einsum("ij,ij->i", vectors[ca], vectors[cb])
+    return out
+
+
 def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndarray:
     """Each passage's hubness: mean cosine of its ``HUB_K`` nearest passages in other documents.
 
@@ -249,16 +265,27 @@ def set_hubness(corpus: AlignCorpus, found: Candidates | None = None) -> np.ndar
     # The same for neighbourhoods: how alike a passage's context is to the contexts of its
     # nearest passages elsewhere. In a corpus on one topic every context looks alike; this
     # keeps that from inflating every pair's score.
-    context_sims = np.einsum("ij,ij->i", corpus.context[query[top]], corpus.context[target[top]])
+    context_sims = _rowwise_cosines(corpus.context, query[top], target[top])
     corpus.context_hubness = (
         np.bincount(query[top], weights=context_sims, minlength=len(corpus)) / counts
     ).astype(np.float32)
     return corpus.hubness
 
 
-def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+VECTOR_COLUMNS = (0, 8)
+"""The feature columns that depend only on the two passages' vectors and their documents
+(cosine, context): an incremental alignment reuses them for pairs of unchanged documents.
+The others use corpus-wide statistics (sentence hubness, IDF) or come with them (the claim
+columns, best sentence match included) and are always recomputed."""
+
+
+def pair_features(
+    corpus: AlignCorpus, a: np.ndarray, b: np.ndarray, known: np.ndarray | None = None
+) -> np.ndarray:
     """The feature matrix: one row per pair, columns as ``scorer.COLUMNS``.
 
+    ``known`` (one row per pair, the :data:`VECTOR_COLUMNS` in order, NaN where unknown)
+    holds those columns from an earlier alignment; they are computed only where NaN.
     Per-passage parts (vectors, TF-IDF rows, hubness) are computed once in
     :func:`build_corpus` and :func:`set_hubness`; here pairs are scored in chunks of
     ``PAIR_CHUNK``. Sentence hubness comes from the sentences of the pairs given, so pass
@@ -274,9 +301,18 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
     for lo in range(0, len(a), PAIR_CHUNK):
         ca, cb = a[lo : lo + PAIR_CHUNK], b[lo : lo + PAIR_CHUNK]
         block = out[lo : lo + PAIR_CHUNK]
+        if known is None:
+            need = np.ones(len(ca), dtype=bool)
+        else:
+            given = known[lo : lo + PAIR_CHUNK]
+            need = np.isnan(given[:, 0])
+            block[:, VECTOR_COLUMNS] = given
+        if need.any():
+            na, nb = ca[need], cb[need]
+            block[need, 0] = np.einsum("ij,ij->i", corpus.vectors[na], corpus.vectors[nb])
+            block[need, 8] = np.einsum("ij,ij->i", corpus.context[na], corpus.context[nb])
         hubs = hub[ca] + hub[cb]
         claims = claim_features(corpus.sentence_vectors, corpus.sentence_ptr, sentence_hub, ca, cb)
-        block[:, 0] = np.einsum("ij,ij->i", corpus.vectors[ca], corpus.vectors[cb])
         block[:, 1] = claims[:, 0]
         block[:, 2] = 2 * block[:, 0] - hubs
         block[:, 3] = 2 * block[:, 1] - hubs
@@ -285,7 +321,6 @@ def pair_features(corpus: AlignCorpus, a: np.ndarray, b: np.ndarray) -> np.ndarr
         block[:, 6] = _rowwise_dot(corpus.names, ca, cb)
         # IDF of the shared keys: present on both sides, so the square root of the product
         block[:, 7] = np.log1p(np.sqrt(_rowwise_dot(corpus.number_idf, ca, cb)))
-        block[:, 8] = np.einsum("ij,ij->i", corpus.context[ca], corpus.context[cb])
         block[:, 9] = 2 * block[:, 8] - context_hub[ca] - context_hub[cb]
         block[:, 10] = claims[:, 1]
         block[:, 11] = claims[:, 2]
@@ -320,23 +355,37 @@ class AlignmentResult:
     coverage_score: np.ndarray
     addressed: np.ndarray
     candidates: int
+    found: Candidates | None = None
+    """The candidate search the alignment was scored from (kept for incremental runs)."""
+    found_features: np.ndarray | None = None
+    """The :data:`VECTOR_COLUMNS` of each candidate of ``found`` (NaN if not rescored)."""
 
     def __len__(self) -> int:
         return len(self.a)
 
     def rows(self) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
-        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON)."""
+        """Store rows: (a_id, b_id, pair_id, b_doc, rank, score, mutual, features JSON).
+
+        Converted to Python values ``ROW_CHUNK`` rows at a time: the whole alignment as
+        Python lists would take several GB at 100,000 passages (millions of rows).
+        """
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
         template = "{" + ", ".join(f'"{name}": %.4f' for name in COLUMNS) + "}"
-        b_doc = self.corpus.doc_index[self.b]
+        for lo in range(0, len(self.a), ROW_CHUNK):
+            part = slice(lo, lo + ROW_CHUNK)
+            yield from self._rows(part, ids, docs, template)
+
+    def _rows(
+        self, part: slice, ids: list[str], docs: list[str], template: str
+    ) -> Iterator[tuple[str, str, str, str, int, float, int, str]]:
         for x, y, d, r, s, m, f in zip(
-            self.a.tolist(),
-            self.b.tolist(),
-            b_doc.tolist(),
-            self.rank.tolist(),
-            self.score.tolist(),
-            self.mutual.tolist(),
-            self.features.tolist(),
+            self.a[part].tolist(),
+            self.b[part].tolist(),
+            self.corpus.doc_index[self.b[part]].tolist(),
+            self.rank[part].tolist(),
+            self.score[part].tolist(),
+            self.mutual[part].tolist(),
+            self.features[part].tolist(),
             strict=True,
         ):
             yield (
@@ -369,14 +418,16 @@ class AlignmentResult:
     def coverage(self) -> Iterator[tuple[str, str, float, bool]]:
         """(passage id, document id, best score, addressed) for every passage and document."""
         ids, docs = self.corpus.passage_ids, self.corpus.doc_ids
-        for p, d, s, ok in zip(
-            self.coverage_passage.tolist(),
-            self.coverage_doc.tolist(),
-            self.coverage_score.tolist(),
-            self.addressed.tolist(),
-            strict=True,
-        ):
-            yield ids[p], docs[d], round(s, 4), ok
+        for lo in range(0, len(self.coverage_passage), ROW_CHUNK):
+            part = slice(lo, lo + ROW_CHUNK)
+            for p, d, s, ok in zip(
+                self.coverage_passage[part].tolist(),
+                self.coverage_doc[part].tolist(),
+                self.coverage_score[part].tolist(),
+                self.addressed[part].tolist(),
+                strict=True,
+            ):
+                yield ids[p], docs[d], round(s, 4), ok
 
 
 def _per_group_top(found: Candidates, doc_index: np.ndarray, k: int) -> np.ndarray:
@@ -448,6 +499,8 @@ def align(
     tagged: set[tuple[str, str]] | None = None,
     runner: Runner = IN_PROCESS,
     spill_dir: Path | None = None,
+    found: Candidates | None = None,
+    reused_features: np.ndarray | None = None,
 ) -> AlignmentResult:
     """Ranked counterparts of every passage in every other document.
 
@@ -464,19 +517,35 @@ def align(
     anything is dropped, so a kept pair's rank is its rank in its document. The best score
     of each passage in each document (what a source never addresses) is kept for every
     document, whatever is dropped.
+
+    ``found`` is a candidate search already made with ``search_k(candidates, top_k)`` per
+    document (an incremental run's, :mod:`workbench.align.incremental`); None searches.
+    ``reused_features`` gives, for each of its candidates, the :data:`VECTOR_COLUMNS` an earlier
+    alignment computed (NaN where there are none).
+    Candidates are put in one canonical order first, so the result does not depend on the
+    order a search returned them in (exactly tied scores rank the same either way).
     """
-    found = nearest_per_group(
-        corpus.vectors,
-        corpus.doc_index,
-        max(candidates, top_k, HUB_K),
-        approximate_above=approximate_above,
-        runner=runner,
-        spill_dir=spill_dir,
-    )
+    if found is None:
+        found = nearest_per_group(
+            corpus.vectors,
+            corpus.doc_index,
+            search_k(candidates, top_k),
+            approximate_above=approximate_above,
+            runner=runner,
+            spill_dir=spill_dir,
+        )
+    canonical = np.lexsort((found.target, found.query))
+    found = Candidates(found.query[canonical], found.target[canonical], found.similarity[canonical])
+    if reused_features is not None:
+        reused_features = reused_features[canonical]
     set_hubness(corpus, found)
     keep = _per_group_top(found, corpus.doc_index, max(candidates, top_k))
     a, b = found.query[keep], found.target[keep]
-    features = pair_features(corpus, a, b)
+    features = pair_features(
+        corpus, a, b, None if reused_features is None else reused_features[keep]
+    )
+    found_features = np.full((len(found.query), len(VECTOR_COLUMNS)), np.nan, dtype=np.float32)
+    found_features[keep] = features[:, VECTOR_COLUMNS]
     scores = scorer.score_pairs(features)
     b_doc = corpus.doc_index[b]
     order = np.lexsort((-scores, b_doc, a))
@@ -516,7 +585,14 @@ def align(
         coverage_score=scores[first],
         addressed=scores[first] >= threshold,
         candidates=len(scores),
+        found=found,
+        found_features=found_features,
     )
+
+
+def search_k(candidates: int, top_k: int) -> int:
+    """Candidates searched per passage and document: enough to rescore and for hubness."""
+    return max(candidates, top_k, HUB_K)
 
 
 @dataclass(frozen=True)
@@ -530,6 +606,11 @@ class AlignStats:
     candidates: int
     unaddressed: int
     warnings: list[str]
+    searched: int = 0
+    """Passages searched against every document: all of them, or after a change only those
+    of new or changed documents (:mod:`workbench.align.incremental`)."""
+    incremental: bool = False
+    """Whether the last alignment's search was reused for the unchanged documents."""
 
 
 def require_alignable(store: Store) -> int:
@@ -555,6 +636,7 @@ def align_store(
     scorer: PairScorer | None = None,
     progress: Reporter = SILENT,
     runner: Runner = IN_PROCESS,
+    incremental: bool = True,
 ) -> AlignStats:
     """The alignment stage: align every text passage of the store and save the alignment.
 
@@ -564,6 +646,13 @@ def align_store(
     two), or :class:`~workbench.errors.NothingToDo` says so. Safe to re-run: the saved
     alignment is replaced as a whole. With a cluster ``runner``, the candidate search runs
     on its workers by blocks of passages; this process scores and writes.
+
+    Incremental (unless ``incremental`` is False): when the stored alignment came from an
+    exact per-document search (at most ``MAX_GROUPS_EXACT`` documents) with the same model,
+    backend and parameters, only the passages of new or changed documents are searched
+    against all, and all others against those documents; the rest of the search is reused
+    and everything after it recomputed (:mod:`workbench.align.incremental` says why the
+    result equals a full alignment).
     """
     doc_count = require_alignable(store)
     embedder = embedder or load_embedder(settings)
@@ -590,6 +679,16 @@ def align_store(
             "with `workbench eval align --fit-split train --save-scorer FILE` and pass "
             "`--scorer FILE`"
         )
+    k = search_k(settings.candidates, settings.top_k)
+    exact_per_document = len(corpus.doc_ids) <= MAX_GROUPS_EXACT and (
+        settings.approximate_above is None or len(corpus) <= settings.approximate_above
+    )
+    reused = None
+    if incremental and exact_per_document:
+        saved = load_search(
+            store, settings, embedder.model_id, embedder.backend, len(VECTOR_COLUMNS)
+        )
+        reused = reuse_search(corpus, saved, k) if saved is not None else None
     with progress.task("aligning", 1) as task:
         aligned = align(
             corpus,
@@ -602,15 +701,26 @@ def align_store(
             tagged=set(store.pair_passages(sorted(store.tagged_pair_ids())).values()),
             runner=runner,
             spill_dir=Path(settings.embeddings_dir) / "shared",
+            found=reused.found if reused is not None else None,
+            reused_features=reused.known if reused is not None else None,
         )
         task.advance()
     key = current_alignment_key(
         store, settings, embedder.model_id, passages=[p.id for p in passages]
     )
     record = alignment_record(settings, embedder, scorer)
-    store.replace_alignments(
-        aligned.rows(), aligned.coverage(), key, meta={ALIGNMENT_META_KEY: json.dumps(record)}
-    )
+    meta = {ALIGNMENT_META_KEY: json.dumps(record), SEARCH_META_KEY: ""}
+    if exact_per_document and aligned.found is not None:
+        meta[SEARCH_META_KEY] = save_search(
+            settings,
+            embedder.model_id,
+            embedder.backend,
+            corpus,
+            aligned.found,
+            k,
+            features=aligned.found_features,
+        )
+    store.replace_alignments(aligned.rows(), aligned.coverage(), key, meta=meta)
     return AlignStats(
         documents=doc_count,
         passages=len(passages),
@@ -619,4 +729,6 @@ def align_store(
         candidates=aligned.candidates,
         unaddressed=int((~aligned.addressed).sum()),
         warnings=warnings,
+        searched=reused.searched_passages if reused is not None else len(passages),
+        incremental=reused is not None,
     )

@@ -393,3 +393,44 @@ def nearest_per_group(
         if not len(rows):
             return _empty()
     return Candidates(order[rows], order[cols], vals.astype(np.float32))
+
+
+def nearest_in_groups(
+    vectors: np.ndarray,
+    groups: np.ndarray,
+    queries: np.ndarray,
+    target_groups: np.ndarray,
+    k: int,
+) -> Candidates:
+    """For each row of ``queries``, its ``k`` most similar rows in each of ``target_groups``
+    (its own group left out).
+
+    The part of :func:`nearest_per_group` (per-group mode) that an incremental alignment
+    must redo: new passages against every document, every passage against new documents.
+    Each answer depends only on the query row and the target group, so it is the full
+    search's answer for those rows and groups (to the last bit of float32 products, which
+    decides only between exactly tied neighbours).
+    """
+    x = np.asarray(vectors, dtype=np.float32)
+    groups = np.asarray(groups)
+    queries = np.asarray(queries, dtype=np.int64)
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    rows_per_block = max(16, BLOCK_BYTES // (4 * max(1, len(x))))
+    for g in np.unique(np.asarray(target_groups)).tolist():
+        columns = np.flatnonzero(groups == g)
+        mine = queries[groups[queries] != g]
+        if not len(columns) or not len(mine):
+            continue
+        take = min(k, len(columns))
+        for lo in range(0, len(mine), rows_per_block):
+            rows = mine[lo : lo + rows_per_block]
+            sims = x[rows] @ x[columns].T
+            if take < len(columns):
+                best = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+            else:
+                best = np.broadcast_to(np.arange(len(columns)), (len(rows), len(columns)))
+            parts[0].append(np.repeat(rows, take))
+            parts[1].append(columns[best].ravel())
+            parts[2].append(np.take_along_axis(sims, best, axis=1).ravel())
+    query, target, similarity = _concatenated(parts)
+    return Candidates(query, target, similarity)
