@@ -55,6 +55,19 @@ def _documents(store: Store) -> dict[str, str]:
     return {d.id: d.text for d in store.documents()}
 
 
+def _suggested_records(store: Store):
+    """Each aligned row that has a suggestion, with the suggestion's record as exported."""
+    found = suggestions_for(store)
+    for row in store.aligned_pairs():
+        if row["pair_id"] in found:
+            yield (
+                row,
+                suggestion_record(
+                    found[row["pair_id"]], row["a_id"], row["a_start"], row["b_start"]
+                ),
+            )
+
+
 def test_every_visible_pair_gets_a_suggestion_and_no_other_pair(
     store: Store, settings: Settings
 ) -> None:
@@ -76,14 +89,8 @@ def test_every_visible_pair_gets_a_suggestion_and_no_other_pair(
 
 def test_specifics_offsets_index_the_documents_from_either_side(store: Store) -> None:
     docs = _documents(store)
-    found = suggestions_for(store)
     checked = 0
-    for row in store.aligned_pairs():
-        if row["pair_id"] not in found:
-            continue
-        record = suggestion_record(
-            found[row["pair_id"]], row["a_id"], row["a_start"], row["b_start"]
-        )
+    for row, record in _suggested_records(store):
         spec = record["specifics"]
         for entry in spec["shared"] + spec["conflicting"]:
             for side, doc in (("a", row["a_doc"]), ("b", row["b_doc"])):
@@ -131,14 +138,8 @@ def test_every_suggestion_names_the_sentence_pair_it_rests_on_by_document_offset
     from workbench.ingest.segment import split_sentences
 
     docs = _documents(store)
-    found = suggestions_for(store)
     checked = 0
-    for row in store.aligned_pairs():
-        if row["pair_id"] not in found:
-            continue
-        record = suggestion_record(
-            found[row["pair_id"]], row["a_id"], row["a_start"], row["b_start"]
-        )
+    for row, record in _suggested_records(store):
         claim = [r for r in record["reasons"] if r["kind"] == "claim_pair"]
         assert len(claim) == 1, record["reasons"]
         for side in ("a", "b"):
