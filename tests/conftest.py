@@ -58,7 +58,11 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for var in [v for v in os.environ if v.startswith("WORKBENCH_")]:
         monkeypatch.delenv(var)
     return Settings.load(
-        db=tmp_path / "wb.db", embeddings_dir=tmp_path / "emb", corpus_dir=CORPUS, progress=False
+        db=tmp_path / "wb.db",
+        embeddings_dir=tmp_path / "emb",
+        corpus_dir=CORPUS,
+        uploads_dir=tmp_path / "uploads",  # not data/uploads of the working tree
+        progress=False,
     )
 
 
