@@ -292,3 +292,23 @@ def test_hubness_of_many_passages_does_not_gather_every_neighbour_vector_at_once
     expected = np.einsum("ij,ij->i", corpus.context[query], corpus.context[target])
     assert corpus.context_hubness[0] == pytest.approx(expected[:k].mean(), rel=1e-5)
     assert peak < 120 * 2**20  # the two gathered sides alone are 2 x 117 MB
+
+
+def test_the_pair_scorer_scores_many_pairs_a_chunk_at_a_time() -> None:
+    # the float64 design matrix of every candidate at once took over 3 GB at 100,000 passages
+    import tracemalloc
+
+    from workbench.align.scorer import SCORE_CHUNK, PairScorer
+
+    scorer = PairScorer.load()
+    rng = np.random.default_rng(0)
+    X = rng.random((SCORE_CHUNK * 4 + 7, len(COLUMNS))).astype(np.float32)
+    tracemalloc.start()
+    scores = scorer.score_pairs(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert scores.dtype == np.float32 and len(scores) == len(X)
+    head = slice(0, 1000)
+    assert np.allclose(scores[head], scorer.predict_proba(X[head])[:, 1], atol=1e-7)
+    assert np.allclose(scores[-7:], scorer.predict_proba(X[-7:])[:, 1], atol=1e-7)
+    assert peak < 0.5 * X.nbytes * 2 * 3  # all at once: X in float64 plus design and z-scores
