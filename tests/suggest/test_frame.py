@@ -265,3 +265,92 @@ def test_framing_partitions_hold_whole_documents_in_reading_order() -> None:
         ["b0", "b1"],
         ["c0", "c1"],
     ]
+
+
+def test_passages_read_in_steps_and_joined_score_as_if_read_at_once(
+    aligned: Store, tiny_model: RelationModel
+) -> None:
+    from workbench.suggest.relation import RelationFeatures
+
+    encode = lambda texts: FakeEmbedder().encode(texts)  # noqa: E731
+    texts = [p.text for p in aligned.passages()]
+    whole = tiny_model.passage_features(texts, encode, frame.passage_framing(texts))
+    cuts = [0, 7, 8, 31, len(texts)]
+    parts = [
+        tiny_model.passage_features(texts[lo:hi], encode, frame.passage_framing(texts[lo:hi]))
+        for lo, hi in zip(cuts, cuts[1:], strict=False)
+    ]
+    joined = tiny_model.join_features(parts)
+    assert isinstance(joined, RelationFeatures) and len(joined) == len(texts)
+    assert np.array_equal(joined.side.ptr, whole.side.ptr)
+    assert (joined.side.sent_tf != whole.side.sent_tf).nnz == 0
+    assert joined.side.claim_words == whole.side.claim_words
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, len(texts), 80)
+    b = (a + rng.integers(1, len(texts), 80)) % len(texts)
+    at_once, _ = tiny_model.score(whole, a, b)
+    in_steps, _ = tiny_model.score(joined, a, b)
+    assert np.array_equal(at_once, in_steps)
+
+
+def test_feature_windows_name_at_most_the_limit_of_passages_and_keep_every_pair_in_order() -> None:
+    from workbench.suggest.stage import feature_windows
+
+    todo = [(f"x{k}", f"p{k % 9}", f"p{(k * 4 + 1) % 9}") for k in range(40)]
+    windows = list(feature_windows(todo, 4))
+    assert [pair for window in windows for pair in window] == todo
+    assert len(windows) > 1
+    assert all(len({p for _, a, b in w for p in (a, b)}) <= 4 for w in windows)
+    assert list(feature_windows(todo, 100)) == [todo]
+
+
+def _spy_reads(model: RelationModel, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    original = model.passage_features
+
+    def counting(texts, *args, **kwargs):
+        read.extend(texts)
+        return original(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "passage_features", counting)
+    return read
+
+
+def test_the_in_process_stage_reads_each_passage_of_the_visible_pairs_once(
+    aligned: Store,
+    settings: Settings,
+    fake_embedder: FakeEmbedder,
+    tiny_model: RelationModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read = _spy_reads(tiny_model, monkeypatch)
+    suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model, batch_pairs=10)
+    visible = aligned.visible_pairs(settings.threshold)
+    named = {pid for _, a, b in visible for pid in (a, b)}
+    assert len(visible) > 30  # many batches of 10 pairs share passages
+    assert len(read) == len(named)
+
+
+def test_windows_of_passages_give_the_suggestions_of_one_reading(
+    aligned: Store,
+    settings: Settings,
+    fake_embedder: FakeEmbedder,
+    tiny_model: RelationModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workbench.suggest import stage
+
+    suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    once = aligned.suggestions()
+    aligned.delete_meta(stage.RUN_META_KEY)  # the next run scores every pair again
+    monkeypatch.setattr(stage, "FEATURE_WINDOW", 6)
+    monkeypatch.setattr(stage, "FEATURE_CHUNK", 4)
+    read = _spy_reads(tiny_model, monkeypatch)
+    stats = suggest_store(aligned, settings, embedder=fake_embedder, model=tiny_model)
+    assert stats.scored == len(once)
+    named = {pid for s in once.values() for pid in (s.a_id, s.b_id)}
+    assert len(read) > len(named)  # windows of 6 passages read some passages again
+    again = aligned.suggestions()
+    assert {pid: (s.relation, s.probabilities) for pid, s in again.items()} == {
+        pid: (s.relation, s.probabilities) for pid, s in once.items()
+    }

@@ -6,6 +6,8 @@ A relation model plugs into the suggestion stage (:mod:`workbench.suggest.stage`
 1. ``passage_features(texts, encode, framings)`` reads every passage of a partition once
    (sentences, their vectors, tokens, TF-IDF rows, specifics, framing cues: whatever the
    model needs) and returns one object indexed by passage position;
+   ``join_features(parts)`` joins several such objects into one (passages in order), so
+   the stage can read a long list of passages in steps;
 2. ``score(features, a_idx, b_idx, head)`` scores the pairs ``(a_idx[k], b_idx[k])`` of
    those passages in one vectorised batch, returning the probabilities ``(n, classes)`` (in
    ``head.classes_`` order) and one evidence object per pair; ``suggestion(proba_row,
@@ -48,6 +50,8 @@ class RelationScorer(Protocol):
         encode: Encode,
         framings: Sequence[framing.Framing] | None = None,
     ) -> Any: ...
+
+    def join_features(self, parts: Sequence[Any]) -> Any: ...
 
     def score(
         self, features: Any, a_idx: np.ndarray, b_idx: np.ndarray, head: Any = None

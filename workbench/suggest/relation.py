@@ -42,6 +42,7 @@ from workbench.suggest.stance import (
     StanceFeaturizer,
     StanceModel,
     body_sentences,
+    concat_sides,
     passage_side,
     prepare,
     transform_sides,
@@ -137,6 +138,16 @@ class RelationFeatures:
 
     def __len__(self) -> int:
         return len(self.side.texts)
+
+    @classmethod
+    def concat(cls, parts: Sequence[RelationFeatures]) -> RelationFeatures:
+        """The features of every passage of ``parts``, in order (as if read together)."""
+        return cls(
+            concat_sides([p.side for p in parts]),
+            [f for p in parts for f in p.framings],
+            [i for p in parts for i in p.items],
+            [w for p in parts for w in p.writers],
+        )
 
 
 def head_features(
@@ -451,6 +462,10 @@ class RelationModel:
                 for i, t in enumerate(texts)
             ],
         )
+
+    def join_features(self, parts: Sequence[RelationFeatures]) -> RelationFeatures:
+        """Features of several :meth:`passage_features` calls as one (passages in order)."""
+        return RelationFeatures.concat(parts)
 
     def _directed_sides(
         self, features: RelationFeatures, claims: np.ndarray, bodies: np.ndarray

@@ -9,9 +9,11 @@ tagged pair), and stores both through the store (tables ``passage_framing`` and
 
 The work is cut into partitions, each a pure function of its inputs:
 :func:`framing_partition` (passages -> cue rows) and :func:`suggest_partition` (a
-:class:`PairBatch` -> suggestion rows). Within a partition every passage is read once
-(:meth:`workbench.suggest.frame.RelationScorer.passage_features`) and the pairs are scored
-in one vectorised batch. The store writes each partition's rows in their own transaction
+:class:`PairBatch` -> suggestion rows). In process, every passage of the visible pairs is
+read once (:meth:`workbench.suggest.frame.RelationScorer.passage_features`; a corpus whose
+visible pairs name more than :data:`FEATURE_WINDOW` passages is read window by window) and
+the pairs are scored in vectorised batches against those features; a cluster's partition
+reads the passages of its own batch. The store writes each partition's rows in their own transaction
 as they come, so a stopped run keeps what it finished, and the next run skips the pairs
 already suggested by the same model, head and frame version (and only the pairs whose
 suggestion is missing: after adding a document only the new visible pairs are scored).
@@ -66,6 +68,14 @@ BATCH_PAIRS = 512
 
 FRAMING_BATCH = 2000
 """Passages per framing partition."""
+
+FEATURE_WINDOW = 50_000
+"""Most passages whose features the in-process stage holds at once (about 25 KB each): a
+corpus whose visible pairs touch more is scored window by window, each window's passages
+read once."""
+
+FEATURE_CHUNK = 2048
+"""Passages read per step within a window (the progress bar moves by these)."""
 
 
 @dataclass(frozen=True)
@@ -215,19 +225,39 @@ def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]
     """Suggestion rows of one batch of pairs: each passage read once, pairs scored together.
 
     Pure: reads only ``batch`` and ``scoring`` (and the vector cache behind ``encode``),
-    writes nothing; the caller stores the rows.
+    writes nothing; the caller stores the rows. This is the partition a cluster runs; in
+    process, :func:`_scored_windows` reads a whole window of passages once instead.
     """
     if not batch.pair_ids:
         return []
     ids = sorted(batch.texts)
-    index = {pid: i for i, pid in enumerate(ids)}
-    texts = [batch.texts[pid] for pid in ids]
-    features = scoring.model.passage_features(
-        texts,
+    features = _read_passages(scoring, ids, batch.texts, batch.owners)
+    return score_batch(batch, features, {pid: i for i, pid in enumerate(ids)}, scoring)
+
+
+def _read_passages(
+    scoring: Scoring,
+    ids: Sequence[str],
+    texts: dict[str, str],
+    owners: dict[str, tuple[str, ...]],
+) -> Any:
+    """The relation model's per-passage features of ``ids``, in that order."""
+    found = [texts[pid] for pid in ids]
+    return scoring.model.passage_features(
+        found,
         scoring.encode,
-        frame.passage_framing(texts),
-        [batch.owners.get(pid, ()) for pid in ids],
+        frame.passage_framing(found),
+        [owners.get(pid, ()) for pid in ids],
     )
+
+
+def score_batch(
+    batch: PairBatch, features: Any, index: dict[str, int], scoring: Scoring
+) -> list[SuggestionRow]:
+    """Suggestion rows of ``batch``'s pairs, whose passages are rows ``index[pid]`` of
+    ``features`` (read by :meth:`~workbench.suggest.frame.RelationScorer.passage_features`)."""
+    if not batch.pair_ids:
+        return []
     a_idx = np.array([index[a] for a in batch.a_ids], dtype=np.int64)
     b_idx = np.array([index[b] for b in batch.b_ids], dtype=np.int64)
     proba, evidence = scoring.model.score(features, a_idx, b_idx, scoring.head)
@@ -252,6 +282,58 @@ def suggest_partition(batch: PairBatch, scoring: Scoring) -> list[SuggestionRow]
             )
         )
     return rows
+
+
+def feature_windows(
+    todo: Sequence[tuple[str, str, str]], limit: int = FEATURE_WINDOW
+) -> Iterator[list[tuple[str, str, str]]]:
+    """``todo`` pairs ``(pair_id, a, b)`` cut, in order, into runs that name at most
+    ``limit`` distinct passages (a run holds at least one pair)."""
+    window: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for pair in todo:
+        ends = {pair[1], pair[2]}
+        if window and len(seen | ends) > limit:
+            yield window
+            window, seen = [], set()
+        window.append(pair)
+        seen |= ends
+    if window:
+        yield window
+
+
+def _scored_windows(
+    todo: Sequence[tuple[str, str, str]],
+    scoring: Scoring,
+    text_by_id: dict[str, str],
+    owners: dict[str, tuple[str, ...]],
+    model_name: str,
+    stamp: str,
+    batch_pairs: int,
+    progress: Reporter,
+) -> Iterator[list[SuggestionRow]]:
+    """The in-process stage: per window (:func:`feature_windows`), every passage is read
+    once, in steps of :data:`FEATURE_CHUNK`, then the window's pairs are scored in batches
+    of ``batch_pairs``, each batch's rows yielded for storing as soon as they are made."""
+    windows = list(feature_windows(todo, FEATURE_WINDOW))
+    for number, window in enumerate(windows, start=1):
+        label = f" (window {number} of {len(windows)})" if len(windows) > 1 else ""
+        ids = sorted({p for _, a, b in window for p in (a, b)})
+        parts = []
+        with progress.task("reading passages" + label, len(ids)) as task:
+            for lo in range(0, len(ids), FEATURE_CHUNK):
+                chunk = ids[lo : lo + FEATURE_CHUNK]
+                parts.append(_read_passages(scoring, chunk, text_by_id, owners))
+                task.advance(len(chunk))
+        features = scoring.model.join_features(parts)
+        del parts
+        index = {pid: i for i, pid in enumerate(ids)}
+        batches = _batches(window, lambda _ids: {}, model_name, stamp, batch_pairs)
+        with progress.task("suggesting relations" + label, len(window)) as task:
+            for batch in batches:
+                rows = score_batch(batch, features, index, scoring)
+                yield rows
+                task.advance(len(rows))
 
 
 def _scoring(settings: Settings, embedder: Embedder, model: Any, head: Any, runner: Runner) -> Any:
@@ -381,18 +463,26 @@ def suggest_store(
         store.delete_suggestions(plan.stale)
     store.set_meta(RUN_META_KEY, run_key)
     scoring = _scoring(settings, embedder, model, head, runner)
-    batches = _batches(
-        plan.todo,
-        lambda ids: {pid: text_by_id[pid] for pid in ids},
-        model_name,
-        now(),
-        batch_pairs,
-        _owners(store, passages).__getitem__,
-    )
-    with progress.task("suggesting relations", len(plan.todo)) as task:
-        for rows in runner.map_partitions(suggest_partition, batches, scoring, name="suggest"):
+    owners = _owners(store, passages)
+    stamp = now()
+    if runner.in_process:
+        for rows in _scored_windows(
+            plan.todo, scoring, text_by_id, owners, model_name, stamp, batch_pairs, progress
+        ):
             store.write_suggestions(rows)
-            task.advance(len(rows))
+    else:
+        batches = _batches(
+            plan.todo,
+            lambda ids: {pid: text_by_id[pid] for pid in ids},
+            model_name,
+            stamp,
+            batch_pairs,
+            owners.__getitem__,
+        )
+        with progress.task("suggesting relations", len(plan.todo)) as task:
+            for rows in runner.map_partitions(suggest_partition, batches, scoring, name="suggest"):
+                store.write_suggestions(rows)
+                task.advance(len(rows))
     relations: dict[str, int] = {}
     for relation in store.suggested_relations().values():
         relations[relation] = relations.get(relation, 0) + 1

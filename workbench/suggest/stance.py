@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import sparse
@@ -392,6 +392,34 @@ class PassageSide:
     """Per passage: quotes per sentence, cue counts, framing score."""
     views: list[SentenceView] | None = None
     """Per sentence, for the claim-level view (when the featurizer has one)."""
+
+
+def concat_sides(parts: Sequence[PassageSide]) -> PassageSide:
+    """One side over the passages of ``parts``, in order: what :func:`passage_side` gives
+    for all their texts at once (every field is per passage or per sentence, so the parts
+    are simply stacked; ``ptr`` is shifted by the sentences before each part)."""
+    if not parts:
+        raise ValueError("concat_sides needs at least one part")
+    if len(parts) == 1:
+        return parts[0]
+    joined: dict[str, object] = {}
+    for spec in fields(PassageSide):
+        values = [getattr(part, spec.name) for part in parts]
+        if spec.name == "ptr":
+            starts = np.cumsum([0] + [int(v[-1]) for v in values[:-1]])
+            joined["ptr"] = np.concatenate(
+                [v[:-1] + start for v, start in zip(values, starts, strict=True)]
+                + [np.array([int(starts[-1] + values[-1][-1])], dtype=np.int64)]
+            ).astype(np.int64)
+        elif any(v is None for v in values):
+            joined[spec.name] = None
+        elif isinstance(values[0], list):
+            joined[spec.name] = [x for v in values for x in v]
+        elif sparse.issparse(values[0]):
+            joined[spec.name] = sparse.vstack(values, format="csr")
+        else:
+            joined[spec.name] = np.concatenate(values)
+    return PassageSide(**joined)
 
 
 def passage_side(
