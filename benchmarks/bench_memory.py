@@ -17,25 +17,27 @@ hash, L2-normalised (so passages sharing words are close, as with a real model, 
 editions of a passage are close but not identical). Scores therefore differ from a real
 run; the number of pairs kept is bounded by the same caps (``WORKBENCH_MAX_COUNTERPARTS``,
 ``WORKBENCH_TOP_K``) either way. The shipped relation model reads all-MiniLM-L6-v2 vectors
-and refuses the stand-in's, so phase 2 stores the framing cues but no suggestions: it does
-not measure the relation model's memory (the printed ``suggested`` says 0).
+and would refuse the stand-in's, so the benchmark tells it (its card) to read them: its
+relations mean nothing here, but its work per passage and per pair, and so its time and
+memory, are those of a real run.
 
 Each phase runs in its own process and its peak resident memory (``ru_maxrss`` of that
 process and its children, from ``os.wait4``) is printed:
 
 1. build: ingest the editions, fill the vector cache with the stand-in;
 2. align + suggest: ``align_store`` then ``suggest_store`` in one process, as ``workbench
-   align`` runs them. At this size the suggestion stage takes hours on this machine (about
-   100-700 visible pairs a second), so it is stopped after ``--suggest-minutes`` (default
-   10), as an analyst might stop it: it keeps what it finished (printed: suggestions and
-   framing rows stored). The process's resident memory is sampled every 10 s, so the
-   figures show whether memory grows while it suggests or stays flat;
+   align`` runs them. The suggestion stage is stopped after ``--suggest-minutes`` (default
+   10) if it has not finished, as an analyst might stop it: it keeps what it finished
+   (printed: suggestions and framing rows stored, and the visible pairs scored per
+   second). The process's resident memory is sampled every 10 s, so the figures show
+   whether memory grows while it suggests or stays flat. ``--phases suggest`` runs the
+   suggestion stage alone on a kept, aligned store (``--keep DIR``);
 3. export: ``workbench pairs --format jsonl`` (the CLI itself, its output counted and
    dropped), and again with ``--min-score 1.1`` (no rows) for the command's baseline: a
    streaming export stays near it whatever the number of rows.
 
 Usage: python benchmarks/bench_memory.py [--passages 100000] [--keep DIR]
-           [--suggest-minutes 10] [--phases build align export]
+           [--suggest-minutes 10] [--phases build align suggest export]
 """
 
 from __future__ import annotations
@@ -156,15 +158,27 @@ def _rss_mb() -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def phase_align(home: Path, suggest_minutes: float) -> dict:
-    """``align_store`` then ``suggest_store`` in this one process, as ``workbench align``
-    runs them; the suggestion stage is stopped after ``suggest_minutes`` (it keeps what it
-    finished), and this process's memory is sampled every 10 s meanwhile."""
+def _standin_model():
+    """The relation model the settings name, told by its card to read the stand-in's
+    vectors: its relations mean nothing here, its time and memory per pair are real."""
+    from workbench.suggest.relation import RelationModel
+    from workbench.suggest.stage import settings_model_path
+
+    model = RelationModel.load(settings_model_path(_settings(Path("."))))
+    model.card = {**model.card, "embedding_model": StandInEmbedder.model_id}
+    return model
+
+
+def phase_align(home: Path, suggest_minutes: float, align: bool = True) -> dict:
+    """``align_store`` (unless ``align`` is False: the store is aligned already) then
+    ``suggest_store`` in this one process, as ``workbench align`` runs them; the
+    suggestion stage is stopped after ``suggest_minutes`` (it keeps what it finished), and
+    this process's memory is sampled every 10 s meanwhile."""
     import threading
 
     from workbench.align.aligner import align_store
     from workbench.store import Store
-    from workbench.suggest.stage import suggest_store
+    from workbench.suggest.stage import RUN_META_KEY, suggest_store
 
     settings = _settings(home)
     embedder = StandInEmbedder()
@@ -187,18 +201,29 @@ def phase_align(home: Path, suggest_minutes: float) -> dict:
         os._exit(0)
 
     threading.Thread(target=sample, daemon=True).start()
+    model = _standin_model()
     with Store(settings.db) as store:
-        t = time.perf_counter()
-        aligned = align_store(store, settings, embedder=embedder)
-        out.update(align_s=time.perf_counter() - t, alignment_rows=aligned.pairs)
+        if align:
+            t = time.perf_counter()
+            aligned = align_store(store, settings, embedder=embedder)
+            out.update(align_s=time.perf_counter() - t, alignment_rows=aligned.pairs)
+        else:
+            store.delete_meta(RUN_META_KEY)  # score every visible pair again
         out["peak_mb_after_align"] = _rss_mb()[1]
         timer = threading.Timer(suggest_minutes * 60, stop)
         timer.daemon = True
         timer.start()
         t = time.perf_counter()
-        suggested = suggest_store(store, settings, embedder=embedder)
+        suggested = suggest_store(store, settings, embedder=embedder, model=model)
         timer.cancel()
-        out.update(suggest_s=time.perf_counter() - t, suggested=suggested.pairs, finished=True)
+        seconds = time.perf_counter() - t
+        out.update(
+            suggest_s=seconds,
+            suggested=suggested.pairs,
+            scored_per_s=suggested.scored / seconds,
+            candidates_per_s=suggested.candidates / seconds,
+            finished=True,
+        )
     stop()
     return out
 
@@ -242,7 +267,10 @@ def main() -> None:
         help="stop the suggestion stage after this long (it keeps what it finished)",
     )
     parser.add_argument(
-        "--phases", nargs="+", default=["build", "align", "export"], help="build align export"
+        "--phases",
+        nargs="+",
+        default=["build", "align", "export"],
+        help="build align suggest export",
     )
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)
@@ -250,8 +278,8 @@ def main() -> None:
     if args.phase == "build":
         print(json.dumps(phase_build(args.home, args.bodies, args.passages)))
         return
-    if args.phase == "align":
-        phase_align(args.home, args.suggest_minutes)
+    if args.phase in ("align", "suggest"):
+        phase_align(args.home, args.suggest_minutes, align=args.phase == "align")
         return
     with tempfile.TemporaryDirectory() as tmp:
         home = args.keep or Path(tmp)
@@ -260,9 +288,10 @@ def main() -> None:
         if "build" in args.phases:
             built, peak = _child("build", home, args)
             print(f"build: {json.dumps(built)}; peak {peak:.0f} MB", flush=True)
-        if "align" in args.phases:
-            done, peak = _child("align", home, args)
-            print(f"align + suggest: {json.dumps(done)}; peak {peak:.0f} MB", flush=True)
+        for phase, label in (("align", "align + suggest"), ("suggest", "suggest")):
+            if phase in args.phases:
+                done, peak = _child(phase, home, args)
+                print(f"{label}: {json.dumps(done)}; peak {peak:.0f} MB", flush=True)
         if "export" not in args.phases:
             return
         seconds, peak, lines = _export(home, [])

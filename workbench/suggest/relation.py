@@ -747,6 +747,9 @@ def writer_reasons(evidence: PairEvidence, relays: dict[str, str]) -> list[dict[
     return reasons
 
 
+_FEATURE_INDEX = {name: i for i, name in enumerate(PAIR_FEATURES)}
+"""Column of each pair feature (read once per pair by :func:`explain`)."""
+
 _GROUPS = {
     "stance": (
         "stance_agree",
@@ -799,7 +802,7 @@ def explain(
     made at read time by :func:`workbench.views.evidence.reason_text`.
     """
     contributions = head.contributions(evidence.features, cls)
-    index = {name: i for i, name in enumerate(PAIR_FEATURES)}
+    index = _FEATURE_INDEX
 
     def weight(names: Sequence[str]) -> float:
         return round(float(sum(contributions[index[n]] for n in names)), 3)
