@@ -1263,9 +1263,9 @@ def eval_framing(
 @click.option(
     "--rounds",
     type=int,
-    default=300,
+    default=100,
     show_default=True,
-    help="boosting rounds of the stance model when training",
+    help="boosting rounds of the stance model when training (the shipped model's 100)",
 )
 @click.option(
     "--features",
@@ -1274,7 +1274,7 @@ def eval_framing(
     default="products",
     show_default=True,
     help="stance features when training: the claim x closest-sentences products (the "
-    "recipe of relation-fnc1-20261124), or the claim-level view without them",
+    "recipe of the shipped model), or the claim-level view without them",
 )
 @click.option(
     "--disagree-weight",

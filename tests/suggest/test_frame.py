@@ -3,6 +3,7 @@ pairs an analyst sees are suggested."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -278,7 +279,7 @@ def test_passages_read_in_steps_and_joined_score_as_if_read_at_once(
     cuts = [0, 7, 8, 31, len(texts)]
     parts = [
         tiny_model.passage_features(texts[lo:hi], encode, frame.passage_framing(texts[lo:hi]))
-        for lo, hi in zip(cuts, cuts[1:], strict=False)
+        for lo, hi in itertools.pairwise(cuts)
     ]
     joined = tiny_model.join_features(parts)
     assert isinstance(joined, RelationFeatures) and len(joined) == len(texts)
