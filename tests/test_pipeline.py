@@ -112,6 +112,7 @@ def test_run_composes_the_stages_in_order(fake_settings: Settings) -> None:
         "embedding",
         "aligning",
         "framing cues",
+        "reading passages",
         "suggesting relations",
     ]
     assert [r.status for r in done.ingested.results] == ["ingested", "ingested"]

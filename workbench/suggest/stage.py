@@ -69,10 +69,11 @@ BATCH_PAIRS = 512
 FRAMING_BATCH = 2000
 """Passages per framing partition."""
 
-FEATURE_WINDOW = 50_000
-"""Most passages whose features the in-process stage holds at once (about 25 KB each): a
-corpus whose visible pairs touch more is scored window by window, each window's passages
-read once."""
+FEATURE_WINDOW = 120_000
+"""Most passages whose features the in-process stage holds at once (about 25 KB each, so
+about 3 GB at most): a corpus whose visible pairs touch more is scored window by window,
+each window's passages read once (a passage with pairs in several windows is read in
+each)."""
 
 FEATURE_CHUNK = 2048
 """Passages read per step within a window (the progress bar moves by these)."""
@@ -292,12 +293,13 @@ def feature_windows(
     window: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     for pair in todo:
-        ends = {pair[1], pair[2]}
-        if window and len(seen | ends) > limit:
+        ends = (pair[1], pair[2])
+        new = (ends[0] not in seen) + (ends[1] not in seen and ends[1] != ends[0])
+        if window and len(seen) + new > limit:
             yield window
             window, seen = [], set()
         window.append(pair)
-        seen |= ends
+        seen.update(ends)
     if window:
         yield window
 
