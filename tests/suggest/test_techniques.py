@@ -286,7 +286,8 @@ def test_a_context_model_reads_where_the_sentence_is_and_saves_it(tmp_path: Path
         .fit(made_up_documents(), card={"id": "context-model"})
         .model_
     )
-    assert model.uses_context and model.S_W.shape == (3 + len(tq.CONTEXT_FEATURES), 2)
+    width = 3 + len(tq.TECHNIQUES) + len(tq.CONTEXT_FEATURES)
+    assert model.uses_context and model.S_W.shape == (width, 2)
     texts = [PLAIN[0], "The mayor called the plan vile.", PLAIN[1]]
     vectors = fake_vectors(texts)
     whole = model.probabilities(texts, vectors)
@@ -307,3 +308,61 @@ def test_a_model_without_context_ignores_the_documents(fitted: TechniqueModel) -
     np.testing.assert_allclose(
         fitted.probabilities(texts, vectors), fitted.probabilities(texts, vectors, [1, 1, 1])
     )
+
+
+def test_a_stacking_combiner_reads_the_technique_heads_and_saves_it(tmp_path: Path) -> None:
+    docs = made_up_documents()
+    stacked = TechniqueDetector(inner_folds=3, hidden=16, stack=True).fit(docs).model_
+    plain = TechniqueDetector(inner_folds=3, hidden=16, stack=False).fit(docs).model_
+    assert stacked.stacks and stacked.S_W.shape == (3 + len(tq.TECHNIQUES), 2)
+    assert not plain.stacks and plain.S_W.shape == (3, 2)
+    assert not stacked.uses_context
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    vectors = fake_vectors(texts)
+    views = stacked.view_scores(texts, vectors)
+    # a technique head's score moves the any/dispute probability of a stacking model only
+    bumped = views.copy()
+    bumped[:, 2:16] += 1.0
+    for model, moves in ((stacked, True), (plain, False)):
+        args = (model.calib_a, model.calib_b, model.S_W, model.S_b)
+        before = tq.probabilities_from_views(views, *args, stack=model.stacks)
+        after = tq.probabilities_from_views(bumped, *args, stack=model.stacks)
+        assert (not np.allclose(before[:, :2], after[:, :2])) is moves
+    stacked.save(tmp_path / "m.npz")
+    loaded = TechniqueModel.load(tmp_path / "m.npz")
+    assert loaded.stacks
+    np.testing.assert_array_equal(
+        loaded.probabilities(texts, vectors), stacked.probabilities(texts, vectors)
+    )
+
+
+def test_a_model_saved_before_stacking_loads_as_not_stacking(tmp_path: Path) -> None:
+    model = TechniqueDetector(inner_folds=3, hidden=16, stack=False).fit(made_up_documents()).model_
+    arrays = model.to_arrays()
+    arrays.pop("S_stack")
+    old = TechniqueModel(arrays, model.card)
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    assert not old.stacks and not old.uses_context
+    np.testing.assert_array_equal(
+        old.probabilities(texts, fake_vectors(texts)),
+        model.probabilities(texts, fake_vectors(texts)),
+    )
+
+
+def test_the_combiner_c_is_chosen_by_held_out_log_loss() -> None:
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(4), 200)
+    noise = rng.normal(size=(800, 10))
+    y_noise = rng.integers(0, 2, 800)
+    assert tq.choose_C(noise, y_noise, groups) == min(tq.COMBINER_CS)
+    signal = rng.normal(size=(800, 1))
+    y_signal = (signal[:, 0] > 0).astype(int)
+    assert tq.choose_C(signal * 0.1, y_signal, groups) == max(tq.COMBINER_CS)
+
+
+def test_the_detector_chooses_its_combiner_c_inside_fit_unless_given() -> None:
+    docs = made_up_documents()
+    chosen = TechniqueDetector(inner_folds=3, hidden=16).fit(docs).model_
+    fixed = TechniqueDetector(inner_folds=3, hidden=16, combiner_C=0.3).fit(docs).model_
+    assert set(chosen.card["combiner_C"].values()) <= set(tq.COMBINER_CS)
+    assert fixed.card["combiner_C"] == {"any": 0.3, "dispute": 0.3}

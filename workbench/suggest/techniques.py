@@ -11,7 +11,8 @@ computes (all-MiniLM-L6-v2), with word n-grams and a few lexical features:
 2. For "any" and "dispute", two more views of the sentence: a one-hidden-layer network over
    the vector and lexical counts, and a logistic regression over binary word n-grams scaled
    by their naive-Bayes log-count ratios (NB-LR, Wang and Manning 2012). A combiner (logistic
-   regression over the three scores) is fitted on out-of-fold scores.
+   regression over the three scores and the 14 technique heads' scores, its regularisation
+   chosen by cross-validation) is fitted on out-of-fold scores.
 3. Confidence: every output is a probability calibrated on out-of-fold scores (Platt
    scaling for the technique heads; the combiner is itself a Platt-style fit for the other
    two). Each target has a threshold chosen by cross-validation to maximise its F1.
@@ -181,7 +182,25 @@ def word_terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
-ANALYZERS = {"word": word_terms}
+CHAR_NGRAMS = (2, 5)
+"""Lengths of the character n-grams of :func:`char_terms`."""
+
+
+def char_terms(text: str) -> list[str]:
+    """Lowercased character 2-5-grams inside words padded with one space each side (like
+    scikit-learn's ``char_wb``): spelling variants, stems and marks such as "!!" or quotes
+    that whole words miss."""
+    low, high = CHAR_NGRAMS
+    out = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, min(high, size) + 1):
+            out.extend(padded[i : i + n] for i in range(size - n + 1))
+    return out
+
+
+ANALYZERS = {"word": word_terms, "char": char_terms}
 
 
 def lexical_features(text: str) -> np.ndarray:
@@ -474,7 +493,8 @@ class TechniqueModel:
     ``dense_scale`` (the sentence vector and lexical features' scaler), the sentence heads
     ``W_word``, ``W_dense``, ``b`` (one column per :data:`HEADS`); for "any" and "dispute"
     the network ``M1``, ``m1``, ``M2``, ``m2`` and the NB-LR weights ``N_w``, ``N_b`` (one
-    column each) and the combiner ``S_W``, ``S_b`` (rows: LR, network, NB-LR scores); Platt
+    column each) and the combiner ``S_W``, ``S_b`` (rows: LR, network, NB-LR scores, then
+    the 14 technique LR scores when ``S_stack`` is 1, then any context features); Platt
     ``calib_a``/``calib_b`` and ``thresholds`` per head; the token model ``T_terms``,
     ``T_w``, ``T_b`` and ``span_threshold``.
     """
@@ -506,6 +526,7 @@ class TechniqueModel:
         self.M1, self.m1, self.M2, self.m2 = f32["M1"], f32["m1"], f32["M2"], f64["m2"]
         self.N_w, self.N_b = f32["N_w"], f64["N_b"]
         self.S_W, self.S_b = f64["S_W"], f64["S_b"]
+        self.stacks = bool(np.asarray(arrays.get("S_stack", np.zeros(1))).reshape(-1)[0])
         self.calib_a, self.calib_b = f64["calib_a"], f64["calib_b"]
         self.thresholds = f64["thresholds"]
         self.token_vocabulary = Vocabulary.from_array(arrays["T_terms"])
@@ -598,7 +619,7 @@ class TechniqueModel:
     @property
     def uses_context(self) -> bool:
         """Whether the combiner also reads where each sentence is in its document."""
-        return self.S_W.shape[0] > 3
+        return self.S_W.shape[0] > combiner_width(self.stacks)
 
     def probabilities(
         self, texts: Sequence[str], vectors: np.ndarray, documents: Sequence[int] | None = None
@@ -611,7 +632,7 @@ class TechniqueModel:
         views = self.view_scores(texts, vectors)
         context = context_features(texts, documents) if self.uses_context else None
         return probabilities_from_views(
-            views, self.calib_a, self.calib_b, self.S_W, self.S_b, context
+            views, self.calib_a, self.calib_b, self.S_W, self.S_b, context, stack=self.stacks
         )
 
     def token_scores(self, sentence: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
@@ -714,24 +735,42 @@ def probabilities_from_views(
     S_W: np.ndarray,
     S_b: np.ndarray,
     context: np.ndarray | None = None,
+    *,
+    stack: bool = False,
 ) -> np.ndarray:
     """Per-head probabilities from view scores: Platt scaling of each head's LR score, then
-    the combiner's output for the :data:`COMBINED` heads (which also reads ``context``,
-    the :func:`context_features`, when ``S_W`` has rows for them)."""
+    the combiner's output for the :data:`COMBINED` heads (which also reads the technique
+    heads' scores when ``stack``, and ``context``, the :func:`context_features`, when
+    ``S_W`` has rows for them)."""
     n = len(HEADS)
     probs = sigmoid(calib_a * views[:, :n] + calib_b)
+    reads_context = S_W.shape[0] > combiner_width(stack)
     for j in range(len(COMBINED)):
-        inputs = combiner_inputs(views, j, context if S_W.shape[0] > 3 else None)
+        inputs = combiner_inputs(views, j, context if reads_context else None, stack=stack)
         probs[:, j] = sigmoid(inputs @ S_W[:, j] + S_b[j])
     return probs
 
 
-def combiner_inputs(views: np.ndarray, j: int, context: np.ndarray | None) -> np.ndarray:
+def combiner_width(stack: bool) -> int:
+    """Inputs of a combiner before any context features: three view scores, and the
+    technique heads' scores when it stacks them."""
+    return 3 + (len(TECHNIQUES) if stack else 0)
+
+
+def combiner_inputs(
+    views: np.ndarray, j: int, context: np.ndarray | None, *, stack: bool = False
+) -> np.ndarray:
     """What the combiner of :data:`COMBINED` head ``j`` reads: the LR, network and NB-LR
-    scores of that head, then the context features when there are any."""
+    scores of that head; with ``stack``, the LR scores of the 14 technique heads (a
+    sentence holding a likely Doubt or Slogan holds a technique, whatever the any head's
+    own view says); then the context features when there are any."""
     n = len(HEADS)
-    inputs = views[:, [j, n + j, n + len(COMBINED) + j]]
-    return inputs if context is None else np.hstack([inputs, context])
+    parts = [views[:, [j, n + j, n + len(COMBINED) + j]]]
+    if stack:
+        parts.append(views[:, len(COMBINED) : n])
+    if context is not None:
+        parts.append(context)
+    return np.hstack(parts) if len(parts) > 1 else parts[0]
 
 
 def load_model(path: Path | None = None) -> TechniqueModel:
@@ -752,6 +791,35 @@ def _fit_lr(X: Any, y: np.ndarray, C: float) -> tuple[np.ndarray, float]:
     clf = LogisticRegression(C=C, solver="liblinear", max_iter=5000)
     clf.fit(X, y)
     return clf.coef_[0].astype(np.float64), float(clf.intercept_[0])
+
+
+COMBINER_CS: tuple[float, ...] = (0.01, 0.03, 0.1, 0.3, 1.0)
+"""The inverse regularisations the any/dispute combiner chooses from."""
+
+
+def choose_C(
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray, Cs: Sequence[float] = COMBINER_CS
+) -> float:
+    """The ``C`` of a logistic regression with the lowest log loss on held-out groups
+    (each group scored by a fit on the others); the smaller ``C`` on a tie."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y, dtype=int)
+    best: tuple[float, float] | None = None
+    for C in sorted(Cs):
+        p = np.zeros(len(y))
+        for g in np.unique(groups):
+            held = groups == g
+            if y[~held].min() == y[~held].max():
+                p[held] = y[~held].mean()
+                continue
+            clf = LogisticRegression(C=C, max_iter=2000).fit(X[~held], y[~held])
+            p[held] = clf.predict_proba(X[held])[:, 1]
+        p = np.clip(p, 1e-9, 1 - 1e-9)
+        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        if best is None or loss < best[0] - 1e-9:
+            best = (loss, C)
+    return float(best[1]) if best else 1.0
 
 
 def group_folds(doc_sizes: Sequence[int], k: int) -> list[np.ndarray]:
@@ -784,6 +852,10 @@ class TechniqueDetector:
             held-out scores the combiner, the calibration and the thresholds learn from.
         context: the any/dispute combiner also reads where the sentence is in its document
             (:data:`CONTEXT_FEATURES`): a passage is read within its document.
+        stack: the any/dispute combiner also reads the 14 technique heads' scores.
+        combiner_C: inverse regularisation of the any/dispute combiner; ``None`` chooses it
+            from :data:`COMBINER_CS` by a cross-validation by document of the held-out view
+            scores (inside ``fit``, so on training documents only).
         random_state: seed of the network.
     """
 
@@ -800,6 +872,8 @@ class TechniqueDetector:
         span_threshold: float = 0.3,
         inner_folds: int = 4,
         context: bool = False,
+        stack: bool = True,
+        combiner_C: float | None = None,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -813,6 +887,8 @@ class TechniqueDetector:
         self.span_threshold = span_threshold
         self.inner_folds = inner_folds
         self.context = context
+        self.stack = stack
+        self.combiner_C = combiner_C
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -828,6 +904,8 @@ class TechniqueDetector:
             "span_threshold",
             "inner_folds",
             "context",
+            "stack",
+            "combiner_C",
             "random_state",
         )
         return {k: getattr(self, k) for k in names}
@@ -985,16 +1063,27 @@ class TechniqueDetector:
         for j in range(n):
             calib_a[j], calib_b[j] = platt(views[:, j], Y[:, j])
         context = context_features(texts, sizes) if self.context else None
-        S_W = np.zeros((3 + (0 if context is None else context.shape[1]), len(COMBINED)))
+        width = combiner_width(self.stack) + (0 if context is None else context.shape[1])
+        S_W = np.zeros((width, len(COMBINED)))
         S_b = np.zeros(len(COMBINED))
-        for j in range(len(COMBINED)):
-            inputs = combiner_inputs(views, j, context)
+        combiner_Cs: dict[str, float] = {}
+        inner_of = np.zeros(len(texts), dtype=np.int64)
+        for k, fold in enumerate(group_folds(sizes, self.inner_folds)):
+            inner_of[fold] = k
+        for j, name in enumerate(COMBINED):
+            inputs = combiner_inputs(views, j, context, stack=self.stack)
             if Y[:, j].min() == Y[:, j].max():
                 S_b[j] = -30.0 if Y[:, j].max() == 0 else 30.0
                 continue
-            clf = LogisticRegression(C=1.0, max_iter=2000).fit(inputs, Y[:, j])
+            C = self.combiner_C
+            if C is None:
+                C = choose_C(inputs, Y[:, j], inner_of)
+            combiner_Cs[name] = C
+            clf = LogisticRegression(C=C, max_iter=2000).fit(inputs, Y[:, j])
             S_W[:, j], S_b[j] = clf.coef_[0], clf.intercept_[0]
-        probs = probabilities_from_views(views, calib_a, calib_b, S_W, S_b, context)
+        probs = probabilities_from_views(
+            views, calib_a, calib_b, S_W, S_b, context, stack=self.stack
+        )
         thresholds = np.ones(n)
         inner_f1 = {}
         for j, name in enumerate(HEADS):
@@ -1006,6 +1095,7 @@ class TechniqueDetector:
             {
                 "S_W": S_W,
                 "S_b": S_b,
+                "S_stack": np.array([int(self.stack)]),
                 "calib_a": calib_a,
                 "calib_b": calib_b,
                 "thresholds": thresholds,
@@ -1021,6 +1111,7 @@ class TechniqueDetector:
                 },
                 "inner_cv_f1": {h: round(f, 4) for h, f in inner_f1.items()},
                 "params": self.get_params(),
+                "combiner_C": combiner_Cs,
                 "training_documents": len(docs),
                 "training_sentences": len(texts),
                 "positive_sentences": {h: int(Y[:, j].sum()) for j, h in enumerate(HEADS)},

@@ -212,7 +212,13 @@ def train(
             "lexical counts: length, ! and ?, quotation marks, all-caps and capitalised "
             "words, intensifiers",
             "any/dispute only: one-hidden-layer network on vector + lexical; NB-LR on binary "
-            "word 1-2-grams; combined by a logistic regression on out-of-fold scores",
+            "word 1-2-grams; combined by a logistic regression on out-of-fold scores"
+            + (
+                ""
+                if (params or {}).get("stack") is False
+                else " that also reads the 14 technique heads' scores (stacking), its C "
+                "chosen by cross-validation inside the training part"
+            ),
             "spans: token logistic regression (word, neighbours, shape, inside quotes)",
             *(
                 [
@@ -260,6 +266,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the any/dispute combiner also reads where each sentence is in its article",
     )
+    parser.add_argument(
+        "--no-stack",
+        action="store_true",
+        help="the any/dispute combiner reads only its three views, not the technique heads",
+    )
+    parser.add_argument(
+        "--combiner-C",
+        type=float,
+        default=None,
+        help="fixed C of the any/dispute combiner (default: chosen by inner CV)",
+    )
     parser.add_argument("--skip-cv", action="store_true", help="fit and save without CV")
     parser.add_argument(
         "--cv-only", action="store_true", help="only cross-validate; print the report as JSON"
@@ -292,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         params["networks"] = args.networks
     if args.context:
         params["context"] = True
+    if args.no_stack:
+        params["stack"] = False
+    if args.combiner_C is not None:
+        params["combiner_C"] = args.combiner_C
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
