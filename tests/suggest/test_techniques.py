@@ -44,6 +44,20 @@ def test_word_tfidf_equals_scikit_learn() -> None:
     )
 
 
+def test_char_tfidf_equals_scikit_learns_char_wb() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [*TEXTS, "A   “quoted” word!!  and a b c"]
+    ours = NgramTfidf("char", min_df=1).fit(texts)
+    theirs = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=tq.CHAR_NGRAMS, min_df=1, sublinear_tf=True
+    ).fit(texts)
+    assert ours.vocabulary_.terms == theirs.get_feature_names_out().tolist()
+    np.testing.assert_allclose(
+        ours.transform(texts).toarray(), theirs.transform(texts).toarray(), atol=1e-6
+    )
+
+
 def test_a_vocabulary_round_trips_through_a_byte_array() -> None:
     vocab = Vocabulary(["naïve", "so-called", "“quoted”", "日本"])
     back = Vocabulary.from_array(vocab.to_array())
@@ -286,7 +300,7 @@ def test_a_context_model_reads_where_the_sentence_is_and_saves_it(tmp_path: Path
         .fit(made_up_documents(), card={"id": "context-model"})
         .model_
     )
-    width = 3 + len(tq.TECHNIQUES) + len(tq.CONTEXT_FEATURES)
+    width = 3 + len(tq.TECHNIQUES) + 2 + len(tq.CONTEXT_FEATURES)
     assert model.uses_context and model.S_W.shape == (width, 2)
     texts = [PLAIN[0], "The mayor called the plan vile.", PLAIN[1]]
     vectors = fake_vectors(texts)
@@ -312,8 +326,10 @@ def test_a_model_without_context_ignores_the_documents(fitted: TechniqueModel) -
 
 def test_a_stacking_combiner_reads_the_technique_heads_and_saves_it(tmp_path: Path) -> None:
     docs = made_up_documents()
-    stacked = TechniqueDetector(inner_folds=3, hidden=16, stack=True).fit(docs).model_
-    plain = TechniqueDetector(inner_folds=3, hidden=16, stack=False).fit(docs).model_
+    stacked = TechniqueDetector(inner_folds=3, hidden=16, stack=True, token_view=False)
+    stacked = stacked.fit(docs).model_
+    plain = TechniqueDetector(inner_folds=3, hidden=16, stack=False, token_view=False)
+    plain = plain.fit(docs).model_
     assert stacked.stacks and stacked.S_W.shape == (3 + len(tq.TECHNIQUES), 2)
     assert not plain.stacks and plain.S_W.shape == (3, 2)
     assert not stacked.uses_context
@@ -337,7 +353,8 @@ def test_a_stacking_combiner_reads_the_technique_heads_and_saves_it(tmp_path: Pa
 
 
 def test_a_model_saved_before_stacking_loads_as_not_stacking(tmp_path: Path) -> None:
-    model = TechniqueDetector(inner_folds=3, hidden=16, stack=False).fit(made_up_documents()).model_
+    detector = TechniqueDetector(inner_folds=3, hidden=16, stack=False, token_view=False)
+    model = detector.fit(made_up_documents()).model_
     arrays = model.to_arrays()
     arrays.pop("S_stack")
     old = TechniqueModel(arrays, model.card)
@@ -366,3 +383,28 @@ def test_the_detector_chooses_its_combiner_c_inside_fit_unless_given() -> None:
     fixed = TechniqueDetector(inner_folds=3, hidden=16, combiner_C=0.3).fit(docs).model_
     assert set(chosen.card["combiner_C"].values()) <= set(tq.COMBINER_CS)
     assert fixed.card["combiner_C"] == {"any": 0.3, "dispute": 0.3}
+
+
+def test_the_token_view_scores_every_sentence_from_its_loaded_words(tmp_path: Path) -> None:
+    docs = made_up_documents()
+    model = TechniqueDetector(inner_folds=3, hidden=16, token_view_terms=50).fit(docs).model_
+    assert model.token_view and len(model.A_vocabulary) == 50
+    assert model.S_W.shape == (3 + len(tq.TECHNIQUES) + 2, 2)
+    assert model.card["vocabulary"]["token_view"] == 50
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    scores = model.token_view_scores(texts)
+    assert scores.shape == (2, 2)
+    assert scores[1, 0] > scores[0, 0]  # the loaded word's token scores higher
+    views = model.view_scores(texts, fake_vectors(texts))
+    assert views.shape == (2, len(HEADS) + 4 + 2)
+    np.testing.assert_array_equal(views[:, -2:], scores)
+    model.save(tmp_path / "m.npz")
+    loaded = TechniqueModel.load(tmp_path / "m.npz")
+    assert loaded.token_view
+    np.testing.assert_array_equal(
+        loaded.probabilities(texts, fake_vectors(texts)),
+        model.probabilities(texts, fake_vectors(texts)),
+    )
+    without = TechniqueDetector(inner_folds=3, hidden=16, token_view=False).fit(docs).model_
+    assert not without.token_view
+    assert without.view_scores(texts, fake_vectors(texts)).shape == (2, len(HEADS) + 4)

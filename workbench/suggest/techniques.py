@@ -280,6 +280,18 @@ def token_features(tokens: Sequence[tuple[int, int, str]]) -> list[list[str]]:
     return out
 
 
+def token_logits(
+    tokens: Sequence[tuple[int, int, str]], index: dict[str, int], w: np.ndarray, b: float
+) -> np.ndarray:
+    """Logit of each token under a token model (its :func:`token_features` weights)."""
+    scores = np.full(len(tokens), b, dtype=np.float64)
+    for i, feats in enumerate(token_features(tokens)):
+        cols = [index[f] for f in feats if f in index]
+        if cols:
+            scores[i] += float(w[cols].sum())
+    return scores
+
+
 # -- plain-array building blocks ------------------------------------------------------------
 
 
@@ -527,6 +539,11 @@ class TechniqueModel:
         self.N_w, self.N_b = f32["N_w"], f64["N_b"]
         self.S_W, self.S_b = f64["S_W"], f64["S_b"]
         self.stacks = bool(np.asarray(arrays.get("S_stack", np.zeros(1))).reshape(-1)[0])
+        self.token_view = "A_terms" in arrays
+        if self.token_view:
+            self.A_vocabulary = Vocabulary.from_array(arrays["A_terms"])
+            self.A_w = np.asarray(arrays["A_w"], dtype=np.float32)
+            self.A_b = float(np.asarray(arrays["A_b"]).reshape(-1)[0])
         self.calib_a, self.calib_b = f64["calib_a"], f64["calib_b"]
         self.thresholds = f64["thresholds"]
         self.token_vocabulary = Vocabulary.from_array(arrays["T_terms"])
@@ -602,7 +619,7 @@ class TechniqueModel:
     def view_scores(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
         """Raw scores (logits) of every view: the LR head of each of :data:`HEADS`, then
         the network and the NB-LR score of each :data:`COMBINED` head."""
-        n_views = len(HEADS) + 2 * len(COMBINED)
+        n_views = len(HEADS) + 2 * len(COMBINED) + (2 if self.token_view else 0)
         if not len(texts):
             return np.zeros((0, n_views))
         dense = self._dense(texts, vectors)
@@ -614,12 +631,25 @@ class TechniqueModel:
                 nb[i] += self.N_w[cols].sum(axis=0)  # NB-LR sees binary n-grams
         hidden = np.maximum(dense @ self.M1 + self.m1, 0.0)
         net = hidden @ self.M2 + self.m2
-        return np.hstack([lr, net, nb]).astype(np.float64)
+        parts = [lr, net, nb]
+        if self.token_view:
+            parts.append(self.token_view_scores(texts))
+        return np.hstack(parts).astype(np.float64)
+
+    def token_view_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The token view of each sentence: the highest and the mean logit, over its tokens,
+        of the token model fitted on every training sentence (token inside any span)."""
+        out = np.full((len(texts), 2), self.A_b, dtype=np.float64)
+        for i, text in enumerate(texts):
+            logits = token_logits(tokenize(text), self.A_vocabulary.index, self.A_w, self.A_b)
+            if len(logits):
+                out[i] = logits.max(), logits.mean()
+        return out
 
     @property
     def uses_context(self) -> bool:
         """Whether the combiner also reads where each sentence is in its document."""
-        return self.S_W.shape[0] > combiner_width(self.stacks)
+        return self.S_W.shape[0] > combiner_width(self.stacks, self.token_view)
 
     def probabilities(
         self, texts: Sequence[str], vectors: np.ndarray, documents: Sequence[int] | None = None
@@ -638,13 +668,9 @@ class TechniqueModel:
     def token_scores(self, sentence: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
         """The tokens of ``sentence`` and the probability that each is inside a technique."""
         tokens = tokenize(sentence)
-        index = self.token_vocabulary.index
-        scores = np.full(len(tokens), self.T_b, dtype=np.float64)
-        for i, feats in enumerate(token_features(tokens)):
-            cols = [index[f] for f in feats if f in index]
-            if cols:
-                scores[i] += float(self.T_w[cols].sum())
-        return tokens, sigmoid(scores)
+        return tokens, sigmoid(
+            token_logits(tokens, self.token_vocabulary.index, self.T_w, self.T_b)
+        )
 
     def span_in(self, sentence: str) -> tuple[int, int]:
         """Where the technique is in a flagged sentence: from the first to the last token
@@ -744,17 +770,18 @@ def probabilities_from_views(
     ``S_W`` has rows for them)."""
     n = len(HEADS)
     probs = sigmoid(calib_a * views[:, :n] + calib_b)
-    reads_context = S_W.shape[0] > combiner_width(stack)
+    token_view = views.shape[1] > n + 2 * len(COMBINED)
+    reads_context = S_W.shape[0] > combiner_width(stack, token_view)
     for j in range(len(COMBINED)):
         inputs = combiner_inputs(views, j, context if reads_context else None, stack=stack)
         probs[:, j] = sigmoid(inputs @ S_W[:, j] + S_b[j])
     return probs
 
 
-def combiner_width(stack: bool) -> int:
-    """Inputs of a combiner before any context features: three view scores, and the
-    technique heads' scores when it stacks them."""
-    return 3 + (len(TECHNIQUES) if stack else 0)
+def combiner_width(stack: bool, token_view: bool = False) -> int:
+    """Inputs of a combiner before any context features: three view scores, the
+    technique heads' scores when it stacks them, two token-view scores when there are."""
+    return 3 + (len(TECHNIQUES) if stack else 0) + (2 if token_view else 0)
 
 
 def combiner_inputs(
@@ -763,11 +790,14 @@ def combiner_inputs(
     """What the combiner of :data:`COMBINED` head ``j`` reads: the LR, network and NB-LR
     scores of that head; with ``stack``, the LR scores of the 14 technique heads (a
     sentence holding a likely Doubt or Slogan holds a technique, whatever the any head's
-    own view says); then the context features when there are any."""
+    own view says); the two token-view scores when ``views`` has them; then the context
+    features when there are any."""
     n = len(HEADS)
     parts = [views[:, [j, n + j, n + len(COMBINED) + j]]]
     if stack:
         parts.append(views[:, len(COMBINED) : n])
+    if views.shape[1] > n + 2 * len(COMBINED):
+        parts.append(views[:, n + 2 * len(COMBINED) :])
     if context is not None:
         parts.append(context)
     return np.hstack(parts) if len(parts) > 1 else parts[0]
@@ -856,6 +886,14 @@ class TechniqueDetector:
         combiner_C: inverse regularisation of the any/dispute combiner; ``None`` chooses it
             from :data:`COMBINER_CS` by a cross-validation by document of the held-out view
             scores (inside ``fit``, so on training documents only).
+        token_view: the any/dispute combiner also reads a token view: a token model fitted
+            on every training sentence (is this token inside any technique span?), the
+            highest and the mean token logit of the sentence. It sees local wording (a
+            word with its neighbours, inside quotes or not) that the sentence vector blurs.
+        token_view_C: inverse regularisation of the token view's model.
+        token_view_min_df: keep its token features seen at least this often.
+        token_view_terms: keep at most this many of its features, the largest weights (so
+            the shipped file stays small).
         random_state: seed of the network.
     """
 
@@ -874,6 +912,10 @@ class TechniqueDetector:
         context: bool = False,
         stack: bool = True,
         combiner_C: float | None = None,
+        token_view: bool = True,
+        token_view_C: float = 0.5,
+        token_view_min_df: int = 3,
+        token_view_terms: int = 30000,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -889,6 +931,10 @@ class TechniqueDetector:
         self.context = context
         self.stack = stack
         self.combiner_C = combiner_C
+        self.token_view = token_view
+        self.token_view_C = token_view_C
+        self.token_view_min_df = token_view_min_df
+        self.token_view_terms = token_view_terms
         self.random_state = random_state
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -906,6 +952,10 @@ class TechniqueDetector:
             "context",
             "stack",
             "combiner_C",
+            "token_view",
+            "token_view_C",
+            "token_view_min_df",
+            "token_view_terms",
             "random_state",
         )
         return {k: getattr(self, k) for k in names}
@@ -919,8 +969,15 @@ class TechniqueDetector:
 
     # -- the views --
 
-    def _views(self, texts: Sequence[str], dense: np.ndarray, Y: np.ndarray) -> dict:
-        """Fit the TF-IDF, the scaler and every view on these sentences (no calibration)."""
+    def _views(
+        self,
+        texts: Sequence[str],
+        dense: np.ndarray,
+        Y: np.ndarray,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+    ) -> dict:
+        """Fit the TF-IDF, the scaler and every view on these sentences (no calibration);
+        ``spans`` (each sentence's gold spans) feed the token view."""
         from scipy import sparse
         from sklearn.neural_network import MLPClassifier
 
@@ -974,7 +1031,21 @@ class TechniqueDetector:
             ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
             w, N_b[j] = _fit_lr(binary.multiply(ratio).tocsr(), y, self.nb_C)
             N_w[:, j] = w * ratio
+        token_view = {}
+        if self.token_view and spans is not None:
+            vocab, w, bias = self._fit_token_lr(
+                texts, spans, C=self.token_view_C, min_df=self.token_view_min_df, every=True
+            )
+            if len(vocab) > self.token_view_terms:
+                keep = np.sort(np.argsort(-np.abs(w), kind="stable")[: self.token_view_terms])
+                vocab, w = Vocabulary([vocab.terms[k] for k in keep]), w[keep]
+            token_view = {
+                "A_terms": vocab.to_array(),
+                "A_w": np.asarray(w, dtype=np.float32),
+                "A_b": np.array([bias]),
+            }
         return {
+            **token_view,
             **word.to_arrays("word_"),
             "dense_mean": mean.astype(np.float32),
             "dense_scale": scale.astype(np.float32),
@@ -988,21 +1059,43 @@ class TechniqueDetector:
 
     def _token_model(self, docs: Sequence[TrainingDocument]) -> dict[str, np.ndarray]:
         """Token-in-span model, fitted on the tokens of sentences that hold a technique."""
+        vocab, w, bias = self._fit_token_lr(
+            [s for d in docs for s in d.sentences],
+            [s for d in docs for s in (d.spans or [[]] * len(d.sentences))],
+            C=self.token_C,
+            min_df=self.token_min_df,
+            every=False,
+        )
+        return {
+            "T_terms": vocab.to_array(),
+            "T_w": np.asarray(w, dtype=np.float32),
+            "T_b": np.array([bias]),
+            "span_threshold": np.array([self.span_threshold]),
+        }
+
+    @staticmethod
+    def _fit_token_lr(
+        sentences: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        C: float,
+        min_df: int,
+        every: bool,
+    ) -> tuple[Vocabulary, np.ndarray, float]:
+        """A token-in-span logistic regression over :func:`token_features`, fitted on the
+        tokens of every sentence (``every``) or only of sentences holding a span."""
         from scipy import sparse
 
         feats: list[list[str]] = []
         labels: list[int] = []
-        for doc in docs:
-            for sentence, spans in zip(
-                doc.sentences, doc.spans or [[]] * len(doc.sentences), strict=True
-            ):
-                if not spans:
-                    continue
-                tokens = tokenize(sentence)
-                feats.extend(token_features(tokens))
-                labels.extend(int(any(a < e and b > s for a, b in spans)) for s, e, _ in tokens)
+        for sentence, found in zip(sentences, spans, strict=True):
+            if not found and not every:
+                continue
+            tokens = tokenize(sentence)
+            feats.extend(token_features(tokens))
+            labels.extend(int(any(a < e and b > s for a, b in found)) for s, e, _ in tokens)
         df: Counter[str] = Counter(f for row in feats for f in row)
-        vocab = Vocabulary(sorted(f for f, c in df.items() if c >= self.token_min_df))
+        vocab = Vocabulary(sorted(f for f, c in df.items() if c >= min_df))
         rows, cols = [], []
         for r, row in enumerate(feats):
             for f in set(row):
@@ -1012,16 +1105,11 @@ class TechniqueDetector:
                     cols.append(k)
         X = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(feats), len(vocab)))
         w, bias = (
-            _fit_lr(X, np.asarray(labels, dtype=int), self.token_C)
+            _fit_lr(X, np.asarray(labels, dtype=int), C)
             if len(vocab) and labels
             else (np.zeros(len(vocab)), 0.0)
         )
-        return {
-            "T_terms": vocab.to_array(),
-            "T_w": np.asarray(w, dtype=np.float32),
-            "T_b": np.array([bias]),
-            "span_threshold": np.array([self.span_threshold]),
-        }
+        return vocab, np.asarray(w, dtype=np.float64), float(bias)
 
     # -- the estimator --
 
@@ -1046,15 +1134,17 @@ class TechniqueDetector:
         dense = np.hstack([vectors, np.stack([lexical_features(t) for t in texts])])
         Y = label_matrix([t for d in docs for t in d.techniques])
         sizes = [len(d.sentences) for d in docs]
+        spans = [s for d in docs for s in (d.spans or [[]] * len(d.sentences))]
 
-        views = np.zeros((len(texts), len(HEADS) + 2 * len(COMBINED)))
+        n_views = len(HEADS) + 2 * len(COMBINED) + (2 if self.token_view else 0)
+        views = np.zeros((len(texts), n_views))
         everything = np.arange(len(texts))
         for fold in group_folds(sizes, self.inner_folds):
             train = np.setdiff1d(everything, fold)
-            part = TechniqueModel(
-                {**self._views([texts[i] for i in train], dense[train], Y[train]), **_EMPTY_REST},
-                {},
+            fitted = self._views(
+                [texts[i] for i in train], dense[train], Y[train], [spans[i] for i in train]
             )
+            part = TechniqueModel({**fitted, **_EMPTY_REST}, {})
             views[fold] = part.view_scores([texts[i] for i in fold], vectors[fold])
 
         n = len(HEADS)
@@ -1063,7 +1153,8 @@ class TechniqueDetector:
         for j in range(n):
             calib_a[j], calib_b[j] = platt(views[:, j], Y[:, j])
         context = context_features(texts, sizes) if self.context else None
-        width = combiner_width(self.stack) + (0 if context is None else context.shape[1])
+        width = combiner_width(self.stack, self.token_view)
+        width += 0 if context is None else context.shape[1]
         S_W = np.zeros((width, len(COMBINED)))
         S_b = np.zeros(len(COMBINED))
         combiner_Cs: dict[str, float] = {}
@@ -1089,7 +1180,7 @@ class TechniqueDetector:
         for j, name in enumerate(HEADS):
             thresholds[j], inner_f1[name] = best_threshold(Y[:, j], probs[:, j])
 
-        arrays = self._views(texts, dense, Y)
+        arrays = self._views(texts, dense, Y, spans)
         arrays.update(self._token_model(docs))
         arrays.update(
             {
@@ -1118,6 +1209,9 @@ class TechniqueDetector:
                 "vocabulary": {
                     "word": len(Vocabulary.from_array(arrays["word_terms"])),
                     "token": len(Vocabulary.from_array(arrays["T_terms"])),
+                    "token_view": len(Vocabulary.from_array(arrays["A_terms"]))
+                    if "A_terms" in arrays
+                    else 0,
                 },
             }
         )

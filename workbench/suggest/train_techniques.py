@@ -37,7 +37,7 @@ LIMITS = (
     "topics and languages are out of domain",
     "sentence level: a flagged sentence gets one span, from the first to the last token the "
     "span model marks, and every technique over its threshold (the likeliest one when none is)",
-    "single techniques are weak (sentence F1 about 0.06 to 0.42 in cross_validation; the "
+    "single techniques are weak (sentence F1 about 0.04 to 0.42 in cross_validation; the "
     "frequent Loaded_Language and Name_Calling,Labeling are the most usable): use the names "
     "as hints to check, not findings",
     "PTC marks a technique wherever it appears, also inside quotations of other speakers; the "
@@ -221,6 +221,15 @@ def train(
             ),
             "spans: token logistic regression (word, neighbours, shape, inside quotes)",
             *(
+                []
+                if (params or {}).get("token_view") is False
+                else [
+                    "any/dispute combiner also reads a token view: a token logistic regression "
+                    "fitted on every sentence (token inside any span), the sentence's highest "
+                    "and mean token logit"
+                ]
+            ),
+            *(
                 [
                     "any/dispute combiner also reads the sentence's place in its document: "
                     "relative position, first line, log sentences in the document, log words"
@@ -272,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the any/dispute combiner reads only its three views, not the technique heads",
     )
     parser.add_argument(
+        "--no-token-view",
+        action="store_true",
+        help="the any/dispute combiner does not read the token view",
+    )
+    parser.add_argument(
         "--combiner-C",
         type=float,
         default=None,
@@ -311,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         params["context"] = True
     if args.no_stack:
         params["stack"] = False
+    if args.no_token_view:
+        params["token_view"] = False
     if args.combiner_C is not None:
         params["combiner_C"] = args.combiner_C
 
