@@ -408,3 +408,40 @@ def test_the_token_view_scores_every_sentence_from_its_loaded_words(tmp_path: Pa
     without = TechniqueDetector(inner_folds=3, hidden=16, token_view=False).fit(docs).model_
     assert not without.token_view
     assert without.view_scores(texts, fake_vectors(texts)).shape == (2, len(HEADS) + 4)
+
+
+def with_span_techniques(docs: list[TrainingDocument], name: str) -> list[TrainingDocument]:
+    for doc in docs:
+        doc.span_techniques = [[name] * len(found) for found in doc.spans]
+    return docs
+
+
+def test_the_dispute_token_view_learns_only_from_dispute_spans() -> None:
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    disputed = with_span_techniques(made_up_documents(), "Loaded_Language")
+    detector = TechniqueDetector(inner_folds=3, hidden=16, dispute_token_view=True)
+    model = detector.fit(disputed).model_
+    assert model.token_view and model.dispute_token_view
+    assert model.view_scores(texts, fake_vectors(texts)).shape == (2, len(HEADS) + 4 + 4)
+    scores = model.token_view_scores(texts)
+    assert scores[1, 2] > scores[0, 2]  # a Loaded_Language span is a dispute span
+    # the same spans named Flag-Waving (not in the dispute subset): nothing to learn
+    waving = with_span_techniques(made_up_documents(), "Flag-Waving")
+    other = detector.fit(waving).model_
+    assert other.dispute_token_view and not np.any(other.D_w)
+    assert other.S_W.shape == model.S_W.shape == (3 + len(tq.TECHNIQUES) + 2, 2)
+    default = TechniqueDetector(inner_folds=3, hidden=16).fit(disputed).model_
+    assert not default.dispute_token_view
+
+
+def test_training_documents_keep_each_spans_technique() -> None:
+    sentence = "They lied. Vile plan."
+    docs = tq.documents_from_spans(
+        [["They lied.", "Vile plan."]],
+        [fake_vectors(["a", "b"])],
+        [[0, 11]],
+        [[("Doubt", 5, 9), ("Loaded_Language", 11, 15)]],
+    )
+    assert sentence[11:15] == "Vile"
+    assert docs[0].spans == [[(5, 9)], [(0, 4)]]
+    assert docs[0].span_techniques == [["Doubt"], ["Loaded_Language"]]

@@ -286,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the any/dispute combiner does not read the token view",
     )
     parser.add_argument(
+        "--dispute-token-view",
+        action="store_true",
+        help="the dispute combiner reads a token view fitted on dispute-subset spans only",
+    )
+    parser.add_argument(
         "--combiner-C",
         type=float,
         default=None,
@@ -327,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         params["stack"] = False
     if args.no_token_view:
         params["token_view"] = False
+    if args.dispute_token_view:
+        params["dispute_token_view"] = True
     if args.combiner_C is not None:
         params["combiner_C"] = args.combiner_C
 
