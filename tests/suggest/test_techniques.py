@@ -44,6 +44,20 @@ def test_word_tfidf_equals_scikit_learn() -> None:
     )
 
 
+def test_char_tfidf_equals_scikit_learns_char_wb() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [*TEXTS, "A   “quoted” word!!  and a b c"]
+    ours = NgramTfidf("char", min_df=1).fit(texts)
+    theirs = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=tq.CHAR_NGRAMS, min_df=1, sublinear_tf=True
+    ).fit(texts)
+    assert ours.vocabulary_.terms == theirs.get_feature_names_out().tolist()
+    np.testing.assert_allclose(
+        ours.transform(texts).toarray(), theirs.transform(texts).toarray(), atol=1e-6
+    )
+
+
 def test_a_vocabulary_round_trips_through_a_byte_array() -> None:
     vocab = Vocabulary(["naïve", "so-called", "“quoted”", "日本"])
     back = Vocabulary.from_array(vocab.to_array())
@@ -286,7 +300,8 @@ def test_a_context_model_reads_where_the_sentence_is_and_saves_it(tmp_path: Path
         .fit(made_up_documents(), card={"id": "context-model"})
         .model_
     )
-    assert model.uses_context and model.S_W.shape == (3 + len(tq.CONTEXT_FEATURES), 2)
+    width = 3 + len(tq.TECHNIQUES) + 2 + len(tq.CONTEXT_FEATURES)
+    assert model.uses_context and model.S_W.shape == (width, 2)
     texts = [PLAIN[0], "The mayor called the plan vile.", PLAIN[1]]
     vectors = fake_vectors(texts)
     whole = model.probabilities(texts, vectors)
@@ -307,3 +322,126 @@ def test_a_model_without_context_ignores_the_documents(fitted: TechniqueModel) -
     np.testing.assert_allclose(
         fitted.probabilities(texts, vectors), fitted.probabilities(texts, vectors, [1, 1, 1])
     )
+
+
+def test_a_stacking_combiner_reads_the_technique_heads_and_saves_it(tmp_path: Path) -> None:
+    docs = made_up_documents()
+    stacked = TechniqueDetector(inner_folds=3, hidden=16, stack=True, token_view=False)
+    stacked = stacked.fit(docs).model_
+    plain = TechniqueDetector(inner_folds=3, hidden=16, stack=False, token_view=False)
+    plain = plain.fit(docs).model_
+    assert stacked.stacks and stacked.S_W.shape == (3 + len(tq.TECHNIQUES), 2)
+    assert not plain.stacks and plain.S_W.shape == (3, 2)
+    assert not stacked.uses_context
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    vectors = fake_vectors(texts)
+    views = stacked.view_scores(texts, vectors)
+    # a technique head's score moves the any/dispute probability of a stacking model only
+    bumped = views.copy()
+    bumped[:, 2:16] += 1.0
+    for model, moves in ((stacked, True), (plain, False)):
+        args = (model.calib_a, model.calib_b, model.S_W, model.S_b)
+        before = tq.probabilities_from_views(views, *args, stack=model.stacks)
+        after = tq.probabilities_from_views(bumped, *args, stack=model.stacks)
+        assert (not np.allclose(before[:, :2], after[:, :2])) is moves
+    stacked.save(tmp_path / "m.npz")
+    loaded = TechniqueModel.load(tmp_path / "m.npz")
+    assert loaded.stacks
+    np.testing.assert_array_equal(
+        loaded.probabilities(texts, vectors), stacked.probabilities(texts, vectors)
+    )
+
+
+def test_a_model_saved_before_stacking_loads_as_not_stacking(tmp_path: Path) -> None:
+    detector = TechniqueDetector(inner_folds=3, hidden=16, stack=False, token_view=False)
+    model = detector.fit(made_up_documents()).model_
+    arrays = model.to_arrays()
+    arrays.pop("S_stack")
+    old = TechniqueModel(arrays, model.card)
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    assert not old.stacks and not old.uses_context
+    np.testing.assert_array_equal(
+        old.probabilities(texts, fake_vectors(texts)),
+        model.probabilities(texts, fake_vectors(texts)),
+    )
+
+
+def test_the_combiner_c_is_chosen_by_held_out_log_loss() -> None:
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(4), 200)
+    noise = rng.normal(size=(800, 10))
+    y_noise = rng.integers(0, 2, 800)
+    assert tq.choose_C(noise, y_noise, groups) == min(tq.COMBINER_CS)
+    signal = rng.normal(size=(800, 1))
+    y_signal = (signal[:, 0] > 0).astype(int)
+    assert tq.choose_C(signal * 0.1, y_signal, groups) == max(tq.COMBINER_CS)
+
+
+def test_the_detector_chooses_its_combiner_c_inside_fit_unless_given() -> None:
+    docs = made_up_documents()
+    chosen = TechniqueDetector(inner_folds=3, hidden=16).fit(docs).model_
+    fixed = TechniqueDetector(inner_folds=3, hidden=16, combiner_C=0.3).fit(docs).model_
+    assert set(chosen.card["combiner_C"].values()) <= set(tq.COMBINER_CS)
+    assert fixed.card["combiner_C"] == {"any": 0.3, "dispute": 0.3}
+
+
+def test_the_token_view_scores_every_sentence_from_its_loaded_words(tmp_path: Path) -> None:
+    docs = made_up_documents()
+    model = TechniqueDetector(inner_folds=3, hidden=16, token_view_terms=50).fit(docs).model_
+    assert model.token_view and len(model.A_vocabulary) == 50
+    assert model.S_W.shape == (3 + len(tq.TECHNIQUES) + 2, 2)
+    assert model.card["vocabulary"]["token_view"] == 50
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    scores = model.token_view_scores(texts)
+    assert scores.shape == (2, 2)
+    assert scores[1, 0] > scores[0, 0]  # the loaded word's token scores higher
+    views = model.view_scores(texts, fake_vectors(texts))
+    assert views.shape == (2, len(HEADS) + 4 + 2)
+    np.testing.assert_array_equal(views[:, -2:], scores)
+    model.save(tmp_path / "m.npz")
+    loaded = TechniqueModel.load(tmp_path / "m.npz")
+    assert loaded.token_view
+    np.testing.assert_array_equal(
+        loaded.probabilities(texts, fake_vectors(texts)),
+        model.probabilities(texts, fake_vectors(texts)),
+    )
+    without = TechniqueDetector(inner_folds=3, hidden=16, token_view=False).fit(docs).model_
+    assert not without.token_view
+    assert without.view_scores(texts, fake_vectors(texts)).shape == (2, len(HEADS) + 4)
+
+
+def with_span_techniques(docs: list[TrainingDocument], name: str) -> list[TrainingDocument]:
+    for doc in docs:
+        doc.span_techniques = [[name] * len(found) for found in doc.spans]
+    return docs
+
+
+def test_the_dispute_token_view_learns_only_from_dispute_spans() -> None:
+    texts = [PLAIN[0], "The mayor called the plan vile and the council agreed."]
+    disputed = with_span_techniques(made_up_documents(), "Loaded_Language")
+    detector = TechniqueDetector(inner_folds=3, hidden=16, dispute_token_view=True)
+    model = detector.fit(disputed).model_
+    assert model.token_view and model.dispute_token_view
+    assert model.view_scores(texts, fake_vectors(texts)).shape == (2, len(HEADS) + 4 + 4)
+    scores = model.token_view_scores(texts)
+    assert scores[1, 2] > scores[0, 2]  # a Loaded_Language span is a dispute span
+    # the same spans named Flag-Waving (not in the dispute subset): nothing to learn
+    waving = with_span_techniques(made_up_documents(), "Flag-Waving")
+    other = detector.fit(waving).model_
+    assert other.dispute_token_view and not np.any(other.D_w)
+    assert other.S_W.shape == model.S_W.shape == (3 + len(tq.TECHNIQUES) + 2, 2)
+    default = TechniqueDetector(inner_folds=3, hidden=16).fit(disputed).model_
+    assert not default.dispute_token_view
+
+
+def test_training_documents_keep_each_spans_technique() -> None:
+    sentence = "They lied. Vile plan."
+    docs = tq.documents_from_spans(
+        [["They lied.", "Vile plan."]],
+        [fake_vectors(["a", "b"])],
+        [[0, 11]],
+        [[("Doubt", 5, 9), ("Loaded_Language", 11, 15)]],
+    )
+    assert sentence[11:15] == "Vile"
+    assert docs[0].spans == [[(5, 9)], [(0, 4)]]
+    assert docs[0].span_techniques == [["Doubt"], ["Loaded_Language"]]

@@ -37,7 +37,7 @@ LIMITS = (
     "topics and languages are out of domain",
     "sentence level: a flagged sentence gets one span, from the first to the last token the "
     "span model marks, and every technique over its threshold (the likeliest one when none is)",
-    "single techniques are weak (sentence F1 about 0.06 to 0.42 in cross_validation; the "
+    "single techniques are weak (sentence F1 about 0.04 to 0.42 in cross_validation; the "
     "frequent Loaded_Language and Name_Calling,Labeling are the most usable): use the names "
     "as hints to check, not findings",
     "PTC marks a technique wherever it appears, also inside quotations of other speakers; the "
@@ -212,8 +212,23 @@ def train(
             "lexical counts: length, ! and ?, quotation marks, all-caps and capitalised "
             "words, intensifiers",
             "any/dispute only: one-hidden-layer network on vector + lexical; NB-LR on binary "
-            "word 1-2-grams; combined by a logistic regression on out-of-fold scores",
+            "word 1-2-grams; combined by a logistic regression on out-of-fold scores"
+            + (
+                ""
+                if (params or {}).get("stack") is False
+                else " that also reads the 14 technique heads' scores (stacking), its C "
+                "chosen by cross-validation inside the training part"
+            ),
             "spans: token logistic regression (word, neighbours, shape, inside quotes)",
+            *(
+                []
+                if (params or {}).get("token_view") is False
+                else [
+                    "any/dispute combiner also reads a token view: a token logistic regression "
+                    "fitted on every sentence (token inside any span), the sentence's highest "
+                    "and mean token logit"
+                ]
+            ),
             *(
                 [
                     "any/dispute combiner also reads the sentence's place in its document: "
@@ -260,6 +275,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the any/dispute combiner also reads where each sentence is in its article",
     )
+    parser.add_argument(
+        "--no-stack",
+        action="store_true",
+        help="the any/dispute combiner reads only its three views, not the technique heads",
+    )
+    parser.add_argument(
+        "--no-token-view",
+        action="store_true",
+        help="the any/dispute combiner does not read the token view",
+    )
+    parser.add_argument(
+        "--dispute-token-view",
+        action="store_true",
+        help="the dispute combiner reads a token view fitted on dispute-subset spans only",
+    )
+    parser.add_argument(
+        "--combiner-C",
+        type=float,
+        default=None,
+        help="fixed C of the any/dispute combiner (default: chosen by inner CV)",
+    )
     parser.add_argument("--skip-cv", action="store_true", help="fit and save without CV")
     parser.add_argument(
         "--cv-only", action="store_true", help="only cross-validate; print the report as JSON"
@@ -292,6 +328,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         params["networks"] = args.networks
     if args.context:
         params["context"] = True
+    if args.no_stack:
+        params["stack"] = False
+    if args.no_token_view:
+        params["token_view"] = False
+    if args.dispute_token_view:
+        params["dispute_token_view"] = True
+    if args.combiner_C is not None:
+        params["combiner_C"] = args.combiner_C
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
