@@ -1,4 +1,4 @@
-"""Adding (and removing) one document on an aligned 100-document corpus vs a full re-alignment.
+"""Adding (and removing) one document on an aligned 50-document corpus vs a full re-alignment.
 
 Real news text and the real model: ``--documents`` + 1 FNC-1 article bodies (the same
 sample as ``bench_scale.py``), five made-up outlets. In one run, in one database:
@@ -20,7 +20,7 @@ Each step prints its align and suggest seconds, passages searched against all, a
 alignment rows; the incremental and the full alignments of the same corpus are compared
 (same pairs, ranks and mutual marks; the largest score difference).
 
-Usage: python benchmarks/bench_incremental.py [--documents 100]
+Usage: python benchmarks/bench_incremental.py [--documents 50]
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _step(label: str, store, settings, embedder, *, incremental: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--documents", type=int, default=100)
+    parser.add_argument("--documents", type=int, default=50)
     parser.add_argument("--bodies", type=Path, default=DEFAULT_BODIES)
     args = parser.parse_args()
 
