@@ -330,6 +330,7 @@ def _scored_windows(
         features = scoring.model.join_features(parts)
         del parts
         index = {pid: i for i, pid in enumerate(ids)}
+        # the window's passages are read already: its batches carry no texts
         batches = _batches(window, lambda _ids: {}, model_name, stamp, batch_pairs)
         with progress.task("suggesting relations" + label, len(window)) as task:
             for batch in batches:
