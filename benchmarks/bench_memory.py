@@ -158,13 +158,13 @@ def _rss_mb() -> tuple[float, float]:
     return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
 
 
-def _standin_model():
-    """The relation model the settings name, told by its card to read the stand-in's
+def _standin_model(settings):
+    """The relation model ``settings`` name, told by its card to read the stand-in's
     vectors: its relations mean nothing here, its time and memory per pair are real."""
     from workbench.suggest.relation import RelationModel
     from workbench.suggest.stage import settings_model_path
 
-    model = RelationModel.load(settings_model_path(_settings(Path("."))))
+    model = RelationModel.load(settings_model_path(settings))
     model.card = {**model.card, "embedding_model": StandInEmbedder.model_id}
     return model
 
@@ -201,7 +201,7 @@ def phase_align(home: Path, suggest_minutes: float, align: bool = True) -> dict:
         os._exit(0)
 
     threading.Thread(target=sample, daemon=True).start()
-    model = _standin_model()
+    model = _standin_model(settings)
     with Store(settings.db) as store:
         if align:
             t = time.perf_counter()
